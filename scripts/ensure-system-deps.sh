@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the tests need are present: chromium (end-to-end tests
+# with real WebGPU through SwiftShader) and prometheus/promtool (alert rules and the
+# scrape test). Installs them with apt-get when running as root; otherwise explains how.
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian packages for the tests: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Missing system packages: ${need[*]}" >&2
+  echo "Install them with:  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+  echo "(or run npm test as root, which installs them itself)" >&2
+  exit 1
+fi
