@@ -3,46 +3,21 @@
  * initTelemetry() installs real backends (pino, prom-client, OpenTelemetry). Only files
  * under src/server/telemetry/ may import those SDKs.
  */
+import type {
+  BreadcrumbResult,
+  Component,
+  ErrorClass,
+  FpsQuantile,
+  GpuErrorClass,
+  HitKind,
+  SpanName,
+  SystemName,
+  UploadBuffer,
+} from "../../shared/telemetry/names.ts";
 
-/** Log components (closed set, also used for per-component level directives). */
-export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest"] as const;
-export type Component = (typeof COMPONENTS)[number];
-
-/** Server systems timed by the scheduler (the `system` metric label). */
-export const SYSTEMS = ["intake", "projectile", "raycast", "carve", "mesh", "collider", "npc", "net"] as const;
-export type SystemName = (typeof SYSTEMS)[number];
-
-/** Hit classification (the `kind` label of game_projectile_hits_total). */
-export const HIT_KINDS = ["npc", "player", "destructible", "terrain"] as const;
-export type HitKind = (typeof HIT_KINDS)[number];
-
-/** Error classes (the `class` label of game_errors_total). */
-export const ERROR_CLASSES = [
-  "malformed_frame",
-  "unknown_message",
-  "oversized_frame",
-  "non_finite",
-  "speed_violation",
-  "fire_rate",
-  "rate_limited",
-  "bad_version",
-  "mesh_worker",
-  "system_panic",
-  "ingest_rejected",
-] as const;
-export type ErrorClass = (typeof ERROR_CLASSES)[number];
-
-/** Span names for the instrumented hot paths. */
-export const SPAN_NAMES = {
-  command: "player.command",
-  tick: "server.tick",
-  projectileIntegrate: "projectile.integrate",
-  destructibleRaycast: "destructible.raycast",
-  voxelCarve: "voxel.carve",
-  chunkMesh: "chunk.mesh",
-  colliderRebuild: "collider.rebuild",
-} as const;
-export type SpanName = (typeof SPAN_NAMES)[keyof typeof SPAN_NAMES];
+// The closed sets live in the pure shared table so client, docs and dashboards share them.
+export { COMPONENTS, ERROR_CLASSES, HIT_KINDS, SPAN_NAMES, SYSTEMS } from "../../shared/telemetry/names.ts";
+export type { Component, ErrorClass, HitKind, SpanName, SystemName } from "../../shared/telemetry/names.ts";
 
 /** Structured log/span fields: snake_case keys, primitive values only. */
 export type Fields = Record<string, string | number | boolean | undefined>;
@@ -63,6 +38,7 @@ export interface SpanHandle {
   setAttributes(fields: Fields): void;
   recordError(err: unknown): void;
   traceparent(): string | undefined;
+  /** Ends the span; `endTimeMs` is epoch milliseconds (Date.now() or performance.timeOrigin + now()). */
   end(endTimeMs?: number): void;
 }
 
@@ -85,11 +61,21 @@ export interface Metrics {
   ticksOverBudget(count: number): void;
 }
 
+/** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
+export interface ClientMetrics {
+  frameTime(seconds: number): void;
+  fps(quantile: FpsQuantile, value: number): void;
+  uploadDuration(seconds: number): void;
+  uploadBytes(buffer: UploadBuffer, bytes: number): void;
+  gpuError(cls: GpuErrorClass, count?: number): void;
+  breadcrumb(result: BreadcrumbResult, count?: number): void;
+}
+
 /** Tracing entry points. Parent is a W3C traceparent string (from a client or a stored impact). */
 export interface Tracing {
-  /** Runs fn inside a new active span (logs inside carry its trace_id); ends it after. */
+  /** Runs fn inside a new active span (logs inside carry its trace_id); ends it after (after settling, for a promise). */
   withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: string): T;
-  /** Starts a span that the caller ends (work spanning ticks or threads). */
+  /** Starts a span that the caller ends (work spanning ticks or threads); startTimeMs is epoch ms. */
   startSpan(name: SpanName, fields: Fields, parent?: string, startTimeMs?: number): SpanHandle;
 }
 
@@ -97,6 +83,8 @@ export interface TelemetryBackends {
   logger(component: Component): Log;
   metrics: Metrics;
   tracing: Tracing;
+  /** Optional so older backends (test doubles) keep compiling; missing means no-op. */
+  clientMetrics?: ClientMetrics;
 }
 
 const noop = (): void => {};
@@ -107,40 +95,122 @@ const noopMetrics: Metrics = {
   meshDuration: noop, colliderDuration: noop, carveRequests: noop, projectileHit: noop, snapshotBytes: noop,
   deltaBytes: noop, clients: noop, interestEntities: noop, error: noop, ticksOverBudget: noop,
 };
+const noopClientMetrics: ClientMetrics = {
+  frameTime: noop, fps: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, breadcrumb: noop,
+};
 const noopTracing: Tracing = {
   withSpan: (_n, _f, fn) => fn(noopSpan),
   startSpan: () => noopSpan,
 };
-const NOOP: TelemetryBackends = { logger: () => noopLog, metrics: noopMetrics, tracing: noopTracing };
+const NOOP: TelemetryBackends = {
+  logger: () => noopLog, metrics: noopMetrics, tracing: noopTracing, clientMetrics: noopClientMetrics,
+};
 
 let active: TelemetryBackends = NOOP;
+let activeClient: ClientMetrics = noopClientMetrics;
+// Installed backends, newest last; the newest is active. A stack (not a saved "previous") so
+// uninstalling out of order — e.g. two servers in one test process — never resurrects a
+// backend that was already uninstalled.
+const installed: TelemetryBackends[] = [];
+// Bumped on every change so cached forwarding loggers re-resolve their target once.
+let generation = 0;
+
+function refresh(): void {
+  active = installed.at(-1) ?? NOOP;
+  activeClient = active.clientMetrics ?? noopClientMetrics;
+  generation++;
+}
 
 /** Installs real backends (called by initTelemetry); returns a function restoring the previous ones. */
 export function installBackends(backends: TelemetryBackends): () => void {
-  const prev = active;
-  active = backends;
+  installed.push(backends);
+  refresh();
+  let done = false;
   return () => {
-    active = prev;
+    if (done) return;
+    done = true;
+    const i = installed.lastIndexOf(backends);
+    if (i >= 0) installed.splice(i, 1);
+    refresh();
   };
+}
+
+/**
+ * Forwards to the active backend. The backend logger (and child) is resolved once per
+ * install generation, so a log call allocates nothing here; module-level loggers created
+ * before initTelemetry() start writing as soon as backends are installed.
+ */
+class ForwardingLog implements Log {
+  private gen = -1;
+  private target: Log = noopLog;
+
+  constructor(
+    private readonly component: Component,
+    private readonly parent: ForwardingLog | undefined,
+    private readonly fields: Fields | undefined,
+  ) {}
+
+  resolve(): Log {
+    if (this.gen !== generation) {
+      this.target = this.parent && this.fields ? this.parent.resolve().child(this.fields) : active.logger(this.component);
+      this.gen = generation;
+    }
+    return this.target;
+  }
+
+  debug(fields: Fields, msg: string): void {
+    this.resolve().debug(fields, msg);
+  }
+  info(fields: Fields, msg: string): void {
+    this.resolve().info(fields, msg);
+  }
+  warn(fields: Fields, msg: string): void {
+    this.resolve().warn(fields, msg);
+  }
+  error(fields: Fields, msg: string): void {
+    this.resolve().error(fields, msg);
+  }
+  warnLimited(site: string, fields: Fields, msg: string): void {
+    this.resolve().warnLimited(site, fields, msg);
+  }
+  child(fields: Fields): Log {
+    return new ForwardingLog(this.component, this, { ...fields });
+  }
 }
 
 /** A logger for one component. Forwards to whatever backend is active at call time. */
 export function logger(component: Component): Log {
-  const forward = (fields: Fields): Log => ({
-    debug: (f, m) => active.logger(component).child(fields).debug(f, m),
-    info: (f, m) => active.logger(component).child(fields).info(f, m),
-    warn: (f, m) => active.logger(component).child(fields).warn(f, m),
-    error: (f, m) => active.logger(component).child(fields).error(f, m),
-    warnLimited: (s, f, m) => active.logger(component).child(fields).warnLimited(s, f, m),
-    child: (more) => forward({ ...fields, ...more }),
-  });
-  return forward({});
+  return new ForwardingLog(component, undefined, undefined);
 }
 
-/** The active metric recorders. */
-export const metrics: Metrics = new Proxy(noopMetrics, {
-  get: (_t, key: keyof Metrics) => active.metrics[key],
-});
+/** The active metric recorders (plain forwarding closures: no Proxy, no per-call allocation). */
+export const metrics: Metrics = {
+  tickDuration: (s) => active.metrics.tickDuration(s),
+  systemDuration: (sys, s) => active.metrics.systemDuration(sys, s),
+  voxelQueueLength: (n) => active.metrics.voxelQueueLength(n),
+  chunksDirty: (n) => active.metrics.chunksDirty(n),
+  chunksMeshed: (n) => active.metrics.chunksMeshed(n),
+  meshDuration: (s) => active.metrics.meshDuration(s),
+  colliderDuration: (s) => active.metrics.colliderDuration(s),
+  carveRequests: (n) => active.metrics.carveRequests(n),
+  projectileHit: (k) => active.metrics.projectileHit(k),
+  snapshotBytes: (b) => active.metrics.snapshotBytes(b),
+  deltaBytes: (b) => active.metrics.deltaBytes(b),
+  clients: (c, d) => active.metrics.clients(c, d),
+  interestEntities: (n) => active.metrics.interestEntities(n),
+  error: (c) => active.metrics.error(c),
+  ticksOverBudget: (n) => active.metrics.ticksOverBudget(n),
+};
+
+/** The active client-ingest recorders (no-op until installed or when the backend has none). */
+export const clientMetrics: ClientMetrics = {
+  frameTime: (s) => activeClient.frameTime(s),
+  fps: (q, v) => activeClient.fps(q, v),
+  uploadDuration: (s) => activeClient.uploadDuration(s),
+  uploadBytes: (b, n) => activeClient.uploadBytes(b, n),
+  gpuError: (c, n) => activeClient.gpuError(c, n),
+  breadcrumb: (r, n) => activeClient.breadcrumb(r, n),
+};
 
 /** The active tracing entry points. */
 export const tracing: Tracing = {

@@ -1,0 +1,126 @@
+/**
+ * The metrics listener: a node:http server separate from the game port, serving
+ * GET /metrics (Prometheus text), /debug/tracez (recent sampled traces, JSON or HTML) and
+ * /debug/crashes (the crash inbox). It binds to loopback by default because the debug pages
+ * show trace attributes (session/impact ids); expose it only to the scrape network.
+ */
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+import type { HostPort } from "./config.ts";
+import { formatHostPort } from "./config.ts";
+import type { CrashInbox } from "./crash-inbox.ts";
+import type { Log } from "./facade.ts";
+import type { TraceStore } from "./trace-store.ts";
+import { renderTracezHtml } from "./tracez.ts";
+
+export interface MetricsServerOptions {
+  readonly addr: HostPort;
+  readonly registry: Registry;
+  readonly traceStore: TraceStore;
+  readonly crashInbox: CrashInbox;
+  readonly log?: Log;
+}
+
+export interface MetricsServer {
+  /** The bound address (the real port when 0 was asked for). */
+  readonly address: HostPort;
+  /** Base URL, e.g. http://127.0.0.1:9464 */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+function send(res: ServerResponse, status: number, type: string, body: string, head: boolean): void {
+  res.writeHead(status, {
+    "content-type": type,
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(head ? undefined : body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, head: boolean): void {
+  send(res, status, "application/json; charset=utf-8", JSON.stringify(value), head);
+}
+
+function wantsHtml(req: IncomingMessage, url: URL): boolean {
+  const format = url.searchParams.get("format");
+  if (format !== null) return format === "html";
+  return (req.headers.accept ?? "").includes("text/html");
+}
+
+/** Routes one request; async only for the registry scrape. */
+async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsServerOptions): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://metrics.local");
+  const head = req.method === "HEAD";
+  const known = url.pathname === "/metrics" || url.pathname === "/debug/tracez" || url.pathname === "/debug/crashes";
+  if (!known) return sendJson(res, 404, { error: "not found" }, head);
+  if (req.method !== "GET" && !head) {
+    res.setHeader("allow", "GET, HEAD");
+    return sendJson(res, 405, { error: "method not allowed" }, false);
+  }
+  if (url.pathname === "/metrics") {
+    const body = await opts.registry.metrics();
+    return send(res, 200, opts.registry.contentType, body, head);
+  }
+  if (url.pathname === "/debug/tracez") {
+    const id = url.searchParams.get("trace_id");
+    const limitParam = Number(url.searchParams.get("limit") ?? 50);
+    const limit = Number.isInteger(limitParam) && limitParam > 0 ? limitParam : 50;
+    let traces;
+    if (id !== null) {
+      const t = TRACE_ID.test(id) ? opts.traceStore.get(id) : undefined;
+      if (t === undefined) return sendJson(res, 404, { error: "trace not found" }, head);
+      traces = [t];
+    } else {
+      traces = opts.traceStore.list(limit);
+    }
+    const stats = opts.traceStore.stats();
+    if (wantsHtml(req, url)) return send(res, 200, "text/html; charset=utf-8", renderTracezHtml(traces, stats), head);
+    return sendJson(res, 200, { ...stats, traces }, head);
+  }
+  return sendJson(res, 200, { ...opts.crashInbox.stats(), crashes: opts.crashInbox.list() }, head);
+}
+
+/** Starts the listener; resolves once bound (rejects with a message naming METRICS_ADDR). */
+export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    handle(req, res, opts).catch((err: unknown) => {
+      opts.log?.warnLimited("metrics_http_error", { error: err instanceof Error ? err.message : String(err) }, "metrics listener request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" }, false);
+      else res.destroy();
+    });
+  });
+  // Scrapes are small; don't let a slow client hold sockets.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new Error(`METRICS_ADDR: cannot listen on ${formatHostPort(opts.addr)}: ${err.code ?? err.message}`));
+    };
+    server.once("error", onError);
+    server.listen(opts.addr.port, opts.addr.host, () => {
+      server.off("error", onError);
+      const a = server.address() as AddressInfo;
+      const address: HostPort = { host: a.address, port: a.port };
+      let closing: Promise<void> | undefined;
+      resolve({
+        address,
+        url: `http://${formatHostPort(address)}`,
+        close() {
+          closing ??= new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          });
+          return closing;
+        },
+      });
+    });
+  });
+}

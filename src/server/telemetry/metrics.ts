@@ -1,0 +1,169 @@
+/**
+ * prom-client backend: one private Registry (never the global one, so tests and several
+ * servers in one process do not collide) with default labels zone/shard, every metric from
+ * the shared METRICS table, and Node process metrics. Labelled series are pre-created from
+ * the closed sets, so they exist from the first scrape and recorders are a lookup plus an
+ * observe — no label hashing or allocation per call.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import {
+  BREADCRUMB_RESULTS,
+  CLIENT_STATES,
+  COMPONENTS,
+  ERROR_CLASSES,
+  FPS_QUANTILES,
+  GPU_ERROR_CLASSES,
+  HIT_KINDS,
+  METRICS,
+  PROCESS_METRICS_PREFIX,
+  SPAN_DROP_REASONS,
+  SYSTEMS,
+  UPLOAD_BUFFERS,
+} from "../../shared/telemetry/names.ts";
+import type { Component, MetricSpec, SpanDropReason } from "../../shared/telemetry/names.ts";
+import type { ClientMetrics, Metrics } from "./facade.ts";
+
+/** Recorders the telemetry modules themselves use (logger, tracing). */
+export interface InternalMetrics {
+  logDropped(component: Component): void;
+  spansDropped(reason: SpanDropReason, count: number): void;
+  spansExported(count: number): void;
+  traceParentInvalid(): void;
+}
+
+export interface GameMetrics {
+  readonly registry: Registry;
+  readonly recorders: Metrics;
+  readonly client: ClientMetrics;
+  readonly internal: InternalMetrics;
+}
+
+export interface MetricsOptions {
+  readonly zone: string;
+  readonly shard: string;
+  /** prom-client process/Node.js collectors (event-loop lag, GC, memory); default true. */
+  readonly processMetrics?: boolean;
+}
+
+type Observer = { observe(v: number): void };
+type Incrementer = { inc(v?: number): void };
+type Setter = { set(v: number): void };
+
+function help(spec: MetricSpec): string {
+  return spec.seed === null ? spec.help : `${spec.help} (seed: ${spec.seed})`;
+}
+
+/** Binds one child per closed label value; unknown values (JS callers) are ignored, never created. */
+function bind<K extends string, C>(values: readonly K[], make: (v: K) => C): Record<K, C> {
+  const out = {} as Record<K, C>;
+  for (const v of values) out[v] = make(v);
+  return out;
+}
+
+// Recorders drop NaN/negative input instead of throwing into the tick loop.
+const ok = (v: number): boolean => v >= 0 && v !== Infinity;
+
+/** Creates the registry, all game and client metrics, and their typed recorders. */
+export function createMetrics(opts: MetricsOptions): GameMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
+  const registers = [registry];
+
+  const histogram = (spec: MetricSpec): Histogram<string> =>
+    new Histogram({
+      name: spec.prom, help: help(spec), labelNames: [...spec.labels], buckets: [...(spec.buckets ?? [])], registers,
+    });
+  const counter = (spec: MetricSpec): Counter<string> =>
+    new Counter({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
+  const gauge = (spec: MetricSpec): Gauge<string> =>
+    new Gauge({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
+
+  const tick = histogram(METRICS.tickDuration);
+  const systemHist = histogram(METRICS.systemDuration);
+  const system = bind(SYSTEMS, (s): Observer => systemHist.labels({ system: s }));
+  const queue = gauge(METRICS.voxelQueueLength);
+  const dirty = counter(METRICS.chunksDirty);
+  const meshed = counter(METRICS.chunksMeshed);
+  const mesh = histogram(METRICS.meshDuration);
+  const collider = histogram(METRICS.colliderDuration);
+  const carve = counter(METRICS.carveRequests);
+  const hitsCounter = counter(METRICS.projectileHits);
+  const hits = bind(HIT_KINDS, (k): Incrementer => hitsCounter.labels({ kind: k }));
+  const snapshot = counter(METRICS.snapshotBytes);
+  const delta = counter(METRICS.deltaBytes);
+  const clientsGauge = gauge(METRICS.netClients);
+  const clients = bind(CLIENT_STATES, (s): Setter => clientsGauge.labels({ state: s }));
+  const interest = gauge(METRICS.interestEntities);
+  const errorsCounter = counter(METRICS.errors);
+  const errors = bind(ERROR_CLASSES, (c): Incrementer => errorsCounter.labels({ class: c }));
+  const overBudget = counter(METRICS.ticksOverBudget);
+
+  const logDroppedCounter = counter(METRICS.logDropped);
+  const logDropped = bind(COMPONENTS, (c): Incrementer => logDroppedCounter.labels({ component: c }));
+  const spansDroppedCounter = counter(METRICS.traceSpansDropped);
+  const spansDropped = bind(SPAN_DROP_REASONS, (r): Incrementer => spansDroppedCounter.labels({ reason: r }));
+  const spansExported = counter(METRICS.traceSpansExported);
+  const parentInvalid = counter(METRICS.traceParentInvalid);
+
+  const frame = histogram(METRICS.clientFrameTime);
+  const fpsGauge = gauge(METRICS.clientFps);
+  const fps = bind(FPS_QUANTILES, (q): Setter => fpsGauge.labels({ quantile: q }));
+  const upload = histogram(METRICS.clientUploadDuration);
+  const uploadBytesCounter = counter(METRICS.clientUploadBytes);
+  const uploadBytes = bind(UPLOAD_BUFFERS, (b): Incrementer => uploadBytesCounter.labels({ buffer: b }));
+  const gpuCounter = counter(METRICS.clientGpuErrors);
+  const gpu = bind(GPU_ERROR_CLASSES, (c): Incrementer => gpuCounter.labels({ class: c }));
+  const crumbsCounter = counter(METRICS.clientBreadcrumbs);
+  const crumbs = bind(BREADCRUMB_RESULTS, (r): Incrementer => crumbsCounter.labels({ result: r }));
+
+  // Pre-initialise every labelled series at 0 so dashboards and rate() see them from the first scrape.
+  for (const s of SYSTEMS) systemHist.zero({ system: s });
+  for (const c of [hits, errors, logDropped, spansDropped, uploadBytes, gpu, crumbs] as Record<string, Incrementer>[]) {
+    for (const child of Object.values(c)) child.inc(0);
+  }
+  for (const g of [clients, fps] as Record<string, Setter>[]) for (const child of Object.values(g)) child.set(0);
+  for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported, parentInvalid]) c.inc(0);
+  queue.set(0);
+  interest.set(0);
+
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX });
+
+  const recorders: Metrics = {
+    tickDuration: (s) => ok(s) && tick.observe(s),
+    systemDuration: (sys, s) => ok(s) && system[sys]?.observe(s),
+    voxelQueueLength: (n) => ok(n) && queue.set(n),
+    chunksDirty: (n) => ok(n) && dirty.inc(n),
+    chunksMeshed: (n) => ok(n) && meshed.inc(n),
+    meshDuration: (s) => ok(s) && mesh.observe(s),
+    colliderDuration: (s) => ok(s) && collider.observe(s),
+    carveRequests: (n) => ok(n) && carve.inc(n),
+    projectileHit: (k) => hits[k]?.inc(),
+    snapshotBytes: (b) => ok(b) && snapshot.inc(b),
+    deltaBytes: (b) => ok(b) && delta.inc(b),
+    clients: (c, d) => {
+      if (ok(c)) clients.connected.set(c);
+      if (ok(d)) clients.disconnected.set(d);
+    },
+    interestEntities: (n) => ok(n) && interest.set(n),
+    error: (c) => errors[c]?.inc(),
+    ticksOverBudget: (n) => ok(n) && overBudget.inc(n),
+  };
+
+  const client: ClientMetrics = {
+    frameTime: (s) => ok(s) && frame.observe(s),
+    fps: (q, v) => ok(v) && fps[q]?.set(v),
+    uploadDuration: (s) => ok(s) && upload.observe(s),
+    uploadBytes: (b, n) => ok(n) && uploadBytes[b]?.inc(n),
+    gpuError: (c, n = 1) => ok(n) && gpu[c]?.inc(n),
+    breadcrumb: (r, n = 1) => ok(n) && crumbs[r]?.inc(n),
+  };
+
+  const internal: InternalMetrics = {
+    logDropped: (c) => logDropped[c]?.inc(),
+    spansDropped: (r, n) => ok(n) && spansDropped[r]?.inc(n),
+    spansExported: (n) => ok(n) && spansExported.inc(n),
+    traceParentInvalid: () => parentInvalid.inc(),
+  };
+
+  return { registry, recorders, client, internal };
+}

@@ -1,0 +1,243 @@
+/**
+ * Telemetry names: closed label sets, metric table, span names and log/span field keys.
+ * Pure data (no SDK imports) so the server, the client, docs generators and dashboard tests
+ * all read the same table. Every metric carries the default labels `zone` and `shard`.
+ */
+
+/** Log components (closed set, also used for per-component level directives). */
+export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** Server systems timed by the scheduler (the `system` metric label). */
+export const SYSTEMS = ["intake", "projectile", "raycast", "carve", "mesh", "collider", "npc", "net"] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+/** Hit classification (the `kind` label of game_projectile_hits_total). */
+export const HIT_KINDS = ["npc", "player", "destructible", "terrain"] as const;
+export type HitKind = (typeof HIT_KINDS)[number];
+
+/** Error classes (the `class` label of game_errors_total). */
+export const ERROR_CLASSES = [
+  "malformed_frame",
+  "unknown_message",
+  "oversized_frame",
+  "non_finite",
+  "speed_violation",
+  "fire_rate",
+  "rate_limited",
+  "bad_version",
+  "mesh_worker",
+  "system_panic",
+  "ingest_rejected",
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** The `state` label of game_net_clients. */
+export const CLIENT_STATES = ["connected", "disconnected"] as const;
+export type ClientState = (typeof CLIENT_STATES)[number];
+
+/** Why a finished span never reached the OTLP collector (`reason` of game_trace_spans_dropped_total). */
+export const SPAN_DROP_REASONS = ["queue_full", "export_failed"] as const;
+export type SpanDropReason = (typeof SPAN_DROP_REASONS)[number];
+
+/** Client frame-rate summary points reported by the ingest (`quantile` of game_client_fps). */
+export const FPS_QUANTILES = ["p50", "p95", "p99", "low1"] as const;
+export type FpsQuantile = (typeof FPS_QUANTILES)[number];
+
+/** WebGPU error classes reported by clients (`class` of game_client_gpu_errors_total). */
+export const GPU_ERROR_CLASSES = ["validation", "out_of_memory", "internal", "device_lost"] as const;
+export type GpuErrorClass = (typeof GPU_ERROR_CLASSES)[number];
+
+/** Outcome of one client breadcrumb at the ingest (`result` of game_client_breadcrumbs_total). */
+export const BREADCRUMB_RESULTS = ["accepted", "rejected", "rate_limited", "disabled"] as const;
+export type BreadcrumbResult = (typeof BREADCRUMB_RESULTS)[number];
+
+/** GPU buffer kinds uploaded by the client (`buffer` of game_client_upload_bytes_total). */
+export const UPLOAD_BUFFERS = ["vertex", "index"] as const;
+export type UploadBuffer = (typeof UPLOAD_BUFFERS)[number];
+
+/** Labels added to every metric by the registry. */
+export const DEFAULT_LABELS = ["zone", "shard"] as const;
+
+/** Prefix for prom-client's process/Node.js default metrics (event-loop lag, GC, memory). */
+export const PROCESS_METRICS_PREFIX = "game_";
+
+/** OpenTelemetry service.name of the game server. */
+export const SERVICE_NAME = "voxel-server";
+
+/** Histogram bucket bounds in seconds. The tick buckets straddle the 60 Hz and 30 Hz budgets. */
+export const BUCKETS = {
+  tick: [0.001, 0.002, 0.005, 0.01, 0.0167, 0.025, 0.033, 0.05, 0.1, 0.25],
+  system: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.0167, 0.033, 0.1],
+  job: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+  frame: [0.004, 0.0083, 0.0111, 0.0167, 0.025, 0.033, 0.05, 0.1, 0.25],
+  upload: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
+} as const;
+
+type MetricType = "counter" | "gauge" | "histogram";
+type MetricUnit = "seconds" | "bytes" | "count" | "fps";
+
+/** Shape of one metric entry; `seed` is the name the original issue used (null when new). */
+export interface MetricSpec {
+  readonly prom: string;
+  readonly seed: string | null;
+  readonly type: MetricType;
+  readonly unit: MetricUnit;
+  readonly labels: readonly string[];
+  readonly labelValues?: Readonly<Record<string, readonly string[]>>;
+  readonly buckets?: readonly number[];
+  readonly side: "server" | "client";
+  readonly help: string;
+}
+
+/** Every game metric, keyed by recorder name. Docs and dashboard tests read this table. */
+export const METRICS = {
+  tickDuration: {
+    prom: "game_tick_duration_seconds", seed: "tick.ms", type: "histogram", unit: "seconds", labels: [],
+    buckets: BUCKETS.tick, side: "server", help: "Wall time of one server tick.",
+  },
+  systemDuration: {
+    prom: "game_system_duration_seconds", seed: "systems.ms", type: "histogram", unit: "seconds", labels: ["system"],
+    labelValues: { system: SYSTEMS }, buckets: BUCKETS.system, side: "server",
+    help: "Wall time of one system within a tick (projectile = the seed's projectile_integrate_ms).",
+  },
+  voxelQueueLength: {
+    prom: "game_voxel_queue_length", seed: "voxel.queue_len", type: "gauge", unit: "count", labels: [],
+    side: "server", help: "Chunks waiting for remesh/collider rebuild.",
+  },
+  chunksDirty: {
+    prom: "game_voxel_chunks_dirty_total", seed: "voxel.chunks_dirty_total", type: "counter", unit: "count", labels: [],
+    side: "server", help: "Chunks marked dirty by carves.",
+  },
+  chunksMeshed: {
+    prom: "game_voxel_chunks_meshed_total", seed: "voxel.chunks_meshed_total", type: "counter", unit: "count", labels: [],
+    side: "server", help: "Chunks remeshed.",
+  },
+  meshDuration: {
+    prom: "game_voxel_mesh_duration_seconds", seed: "voxel.mesh.ms", type: "histogram", unit: "seconds", labels: [],
+    buckets: BUCKETS.job, side: "server", help: "Time to mesh one chunk (worker thread included).",
+  },
+  colliderDuration: {
+    prom: "game_voxel_collider_duration_seconds", seed: "voxel.collider.ms", type: "histogram", unit: "seconds",
+    labels: [], buckets: BUCKETS.job, side: "server", help: "Time to rebuild one chunk collider.",
+  },
+  carveRequests: {
+    prom: "game_carve_requests_total", seed: "carve_requests_total", type: "counter", unit: "count", labels: [],
+    side: "server", help: "Voxel carve requests accepted.",
+  },
+  projectileHits: {
+    prom: "game_projectile_hits_total", seed: "projectile.hits_total", type: "counter", unit: "count", labels: ["kind"],
+    labelValues: { kind: HIT_KINDS }, side: "server", help: "Projectile hits by target kind.",
+  },
+  snapshotBytes: {
+    prom: "game_net_snapshot_bytes_total", seed: "net.snapshot.bytes_total", type: "counter", unit: "bytes", labels: [],
+    side: "server", help: "Bytes of full snapshots sent.",
+  },
+  deltaBytes: {
+    prom: "game_net_delta_bytes_total", seed: "net.delta.bytes_total", type: "counter", unit: "bytes", labels: [],
+    side: "server", help: "Bytes of delta snapshots sent.",
+  },
+  netClients: {
+    prom: "game_net_clients", seed: "net.clients", type: "gauge", unit: "count", labels: ["state"],
+    labelValues: { state: CLIENT_STATES }, side: "server", help: "Client sessions by state.",
+  },
+  interestEntities: {
+    prom: "game_interest_entities", seed: "interest_entities", type: "gauge", unit: "count", labels: [],
+    side: "server", help: "Entities in interest sets, summed over clients, at the last tick.",
+  },
+  errors: {
+    prom: "game_errors_total", seed: "<class>_total (ecs_panic_total, gpu_upload_fail_total, ...)", type: "counter",
+    unit: "count", labels: ["class"], labelValues: { class: ERROR_CLASSES }, side: "server", help: "Errors by class.",
+  },
+  ticksOverBudget: {
+    prom: "game_ticks_over_budget_total", seed: null, type: "counter", unit: "count", labels: [],
+    side: "server", help: "Ticks that exceeded their time budget.",
+  },
+  logDropped: {
+    prom: "game_log_dropped_total", seed: null, type: "counter", unit: "count", labels: ["component"],
+    labelValues: { component: COMPONENTS }, side: "server", help: "Rate-limited log lines suppressed.",
+  },
+  traceSpansDropped: {
+    prom: "game_trace_spans_dropped_total", seed: null, type: "counter", unit: "count", labels: ["reason"],
+    labelValues: { reason: SPAN_DROP_REASONS }, side: "server",
+    help: "Sampled spans that never reached the OTLP collector.",
+  },
+  traceSpansExported: {
+    prom: "game_trace_spans_exported_total", seed: null, type: "counter", unit: "count", labels: [],
+    side: "server", help: "Spans accepted by the OTLP collector.",
+  },
+  traceParentInvalid: {
+    prom: "game_trace_parent_invalid_total", seed: null, type: "counter", unit: "count", labels: [],
+    side: "server", help: "Malformed traceparent values ignored (a new trace was started).",
+  },
+  clientFrameTime: {
+    prom: "game_client_frame_time_seconds", seed: "fps_percentiles", type: "histogram", unit: "seconds", labels: [],
+    buckets: BUCKETS.frame, side: "client", help: "Client frame times reported through the ingest.",
+  },
+  clientFps: {
+    prom: "game_client_fps", seed: "fps_percentiles", type: "gauge", unit: "fps", labels: ["quantile"],
+    labelValues: { quantile: FPS_QUANTILES }, side: "client", help: "Latest reported client frame-rate summary.",
+  },
+  clientUploadDuration: {
+    prom: "game_client_upload_duration_seconds", seed: "upload_ms", type: "histogram", unit: "seconds", labels: [],
+    buckets: BUCKETS.upload, side: "client", help: "Client GPU buffer upload time.",
+  },
+  clientUploadBytes: {
+    prom: "game_client_upload_bytes_total", seed: "vb_bytes / ib_bytes", type: "counter", unit: "bytes",
+    labels: ["buffer"], labelValues: { buffer: UPLOAD_BUFFERS }, side: "client", help: "Client GPU bytes uploaded.",
+  },
+  clientGpuErrors: {
+    prom: "game_client_gpu_errors_total", seed: "gfx_errors", type: "counter", unit: "count", labels: ["class"],
+    labelValues: { class: GPU_ERROR_CLASSES }, side: "client", help: "Client WebGPU errors by class.",
+  },
+  clientBreadcrumbs: {
+    prom: "game_client_breadcrumbs_total", seed: "breadcrumbs", type: "counter", unit: "count", labels: ["result"],
+    labelValues: { result: BREADCRUMB_RESULTS }, side: "client", help: "Client breadcrumbs by ingest outcome.",
+  },
+} as const satisfies Record<string, MetricSpec>;
+export type MetricKey = keyof typeof METRICS;
+
+/** Span names for the instrumented hot paths. */
+export const SPAN_NAMES = {
+  command: "player.command",
+  tick: "server.tick",
+  projectileIntegrate: "projectile.integrate",
+  destructibleRaycast: "destructible.raycast",
+  voxelCarve: "voxel.carve",
+  chunkMesh: "chunk.mesh",
+  colliderRebuild: "collider.rebuild",
+} as const;
+export type SpanName = (typeof SPAN_NAMES)[keyof typeof SPAN_NAMES];
+
+/** The seed's instrumented function beside each span (null when new). */
+export const SPAN_SEED = {
+  command: null,
+  tick: null,
+  projectileIntegrate: "ProjectileIntegrateSystem::run",
+  destructibleRaycast: "DestructibleRaycastSystem::run",
+  voxelCarve: "VoxelCarveSystem::run",
+  chunkMesh: "GreedyMeshSystem::mesh_chunk",
+  colliderRebuild: "ColliderRebuildSystem::build_chunk",
+} as const satisfies Record<keyof typeof SPAN_NAMES, string | null>;
+
+/** Structured field keys for logs and span attributes (snake_case; ids never become metric labels). */
+export const FIELDS = {
+  level: "level",
+  time: "time",
+  msg: "msg",
+  component: "component",
+  zone: "zone",
+  shard: "shard",
+  traceId: "trace_id",
+  spanId: "span_id",
+  sessionId: "session_id",
+  commandId: "command_id",
+  impactId: "impact_id",
+  did: "did",
+  chunk: "chunk",
+  system: "system",
+  tick: "tick",
+  site: "site",
+  dropped: "dropped",
+} as const;
+export type FieldKey = (typeof FIELDS)[keyof typeof FIELDS];

@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { tracing } from "../../../src/server/telemetry/facade.ts";
+import { initTelemetry } from "../../../src/server/telemetry/index.ts";
+import type { StoredTrace, TelemetryConfig, TelemetryHandle } from "../../../src/server/telemetry/index.ts";
+import { formatTraceparent, tracesUrl } from "../../../src/server/telemetry/tracing.ts";
+import { captureLines, sample, testConfig } from "./helpers.ts";
+
+let handle: TelemetryHandle | undefined;
+afterEach(async () => {
+  await handle?.shutdown();
+  handle = undefined;
+});
+
+async function start(over: Partial<TelemetryConfig> = {}, traceStore?: { maxTraces?: number; maxSpans?: number }): Promise<TelemetryHandle> {
+  handle = await initTelemetry(testConfig(over), { logDestination: captureLines(), processMetrics: false, traceStore });
+  return handle;
+}
+
+async function tracez(h: TelemetryHandle, query = ""): Promise<{ traces: StoredTrace[] }> {
+  const res = await fetch(`${h.metricsServer?.url}/debug/tracez${query}`);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  return (await res.json()) as { traces: StoredTrace[] };
+}
+
+const REMOTE_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const REMOTE_SPAN = "00f067aa0ba902b7";
+
+describe("tracing", () => {
+  it("shows spans with attributes and parent/child links at /debug/tracez", async () => {
+    const h = await start({ zone: "eu1", shard: "s2" });
+    tracing.withSpan("voxel.carve", { impact_id: "imp-1", did: 7, skipped: undefined }, () => {
+      tracing.withSpan("chunk.mesh", { chunk: "1,2,3" }, (span) => span.setAttributes({ quads: 120 }));
+      tracing.withSpan("collider.rebuild", { chunk: "1,2,3" }, () => {});
+    });
+    const { traces } = await tracez(h);
+    expect(traces).toHaveLength(1);
+    const t = traces[0];
+    expect(t.root_name).toBe("voxel.carve");
+    expect(t.span_count).toBe(3);
+    const carve = t.spans.find((s) => s.name === "voxel.carve");
+    const mesh = t.spans.find((s) => s.name === "chunk.mesh");
+    const collider = t.spans.find((s) => s.name === "collider.rebuild");
+    expect(carve?.parent_span_id).toBeUndefined();
+    expect(mesh?.parent_span_id).toBe(carve?.span_id);
+    expect(collider?.parent_span_id).toBe(carve?.span_id);
+    expect(carve?.attributes).toEqual({ zone: "eu1", shard: "s2", impact_id: "imp-1", did: 7 });
+    expect(mesh?.attributes).toMatchObject({ zone: "eu1", shard: "s2", chunk: "1,2,3", quads: 120 });
+    expect(new Set(t.spans.map((s) => s.trace_id))).toEqual(new Set([t.trace_id]));
+  });
+
+  it("renders tracez as escaped HTML via ?format=html or Accept", async () => {
+    const h = await start();
+    tracing.withSpan("voxel.carve", { chunk: "<script>x</script>" }, () => {});
+    const byQuery = await fetch(`${h.metricsServer?.url}/debug/tracez?format=html`);
+    expect(byQuery.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await byQuery.text();
+    expect(html).toContain("voxel.carve");
+    expect(html).toContain("&lt;script&gt;x&lt;/script&gt;");
+    expect(html).not.toContain("<script>x</script>");
+    const byAccept = await fetch(`${h.metricsServer?.url}/debug/tracez`, { headers: { accept: "text/html,*/*" } });
+    expect(byAccept.headers.get("content-type")).toMatch(/^text\/html/);
+  });
+
+  it("filters tracez by trace_id and 404s unknown ids", async () => {
+    const h = await start();
+    let id = "";
+    tracing.withSpan("server.tick", {}, (s) => {
+      id = (s.traceparent() ?? "").split("-")[1];
+    });
+    tracing.withSpan("server.tick", {}, () => {});
+    const { traces } = await tracez(h, `?trace_id=${id}`);
+    expect(traces.map((t) => t.trace_id)).toEqual([id]);
+    expect((await fetch(`${h.metricsServer?.url}/debug/tracez?trace_id=${"f".repeat(32)}`)).status).toBe(404);
+  });
+
+  it("continues a client's traceparent (same trace id, remote parent)", async () => {
+    const h = await start({ traceSample: 0 });
+    const parent = `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`;
+    let carveTraceparent: string | undefined;
+    tracing.withSpan("player.command", { command_id: "c1" }, () => {
+      tracing.withSpan("voxel.carve", { impact_id: "imp-2" }, (s) => {
+        carveTraceparent = s.traceparent();
+      });
+    }, parent);
+    // Later work (another tick) parents under the stored impact's traceparent.
+    const mesh = tracing.startSpan("chunk.mesh", { impact_id: "imp-2" }, carveTraceparent);
+    mesh.end();
+
+    const t = h.traceStore.get(REMOTE_TRACE);
+    expect(t?.span_count).toBe(3);
+    const command = t?.spans.find((s) => s.name === "player.command");
+    const carve = t?.spans.find((s) => s.name === "voxel.carve");
+    const meshSpan = t?.spans.find((s) => s.name === "chunk.mesh");
+    expect(command?.parent_span_id).toBe(REMOTE_SPAN);
+    expect(command?.parent_remote).toBe(true);
+    expect(carve?.parent_span_id).toBe(command?.span_id);
+    expect(meshSpan?.parent_span_id).toBe(carve?.span_id);
+    expect(carveTraceparent).toBe(`00-${REMOTE_TRACE}-${carve?.span_id}-01`);
+    expect(t?.root_name).toBe("player.command");
+  });
+
+  it("follows the parent's sampling decision (ParentBased) and the ratio for roots", async () => {
+    const h = await start({ traceSample: 0 });
+    tracing.withSpan("server.tick", {}, () => {});
+    const unsampled = `00-${"a".repeat(32)}-${REMOTE_SPAN}-00`;
+    let childTp: string | undefined;
+    tracing.withSpan("player.command", {}, (s) => {
+      childTp = s.traceparent();
+    }, unsampled);
+    expect(h.traceStore.list()).toHaveLength(0);
+    // Unsampled spans still propagate ids so downstream work stays in the same (unsampled) trace.
+    expect(childTp).toMatch(new RegExp(`^00-${"a".repeat(32)}-[0-9a-f]{16}-00$`));
+  });
+
+  it("ignores and counts invalid traceparents, starting a new trace", async () => {
+    const h = await start();
+    const bad = ["garbage", `00-${"0".repeat(32)}-${REMOTE_SPAN}-01`, `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01-extra`, "x".repeat(5000)];
+    for (const p of bad) tracing.withSpan("player.command", {}, () => {}, p);
+    tracing.withSpan("player.command", {}, () => {}, ""); // empty = no parent, not invalid
+    const traces = h.traceStore.list();
+    expect(traces).toHaveLength(5);
+    for (const t of traces) {
+      expect(t.trace_id).not.toBe(REMOTE_TRACE);
+      expect(t.spans[0].parent_span_id).toBeUndefined();
+    }
+    const text = await h.registry.metrics();
+    expect(sample(text, "game_trace_parent_invalid_total")).toBe(4);
+  });
+
+  it("startSpan takes explicit start and end times (work timed in another thread)", async () => {
+    const h = await start();
+    const t0 = Date.now() - 50;
+    const span = tracing.startSpan("chunk.mesh", { chunk: "0,0,0" }, undefined, t0);
+    span.end(t0 + 42);
+    const s = h.traceStore.list()[0].spans[0];
+    expect(s.start_ms).toBeCloseTo(t0, 0);
+    expect(s.duration_ms).toBeCloseTo(42, 0);
+  });
+
+  it("records errors, rethrows, and ends spans for sync and async failures", async () => {
+    const h = await start();
+    expect(() => tracing.withSpan("voxel.carve", {}, () => {
+      throw new Error("boom");
+    })).toThrow("boom");
+    await expect(tracing.withSpan("chunk.mesh", {}, async () => {
+      await Promise.resolve();
+      throw new Error("async boom");
+    })).rejects.toThrow("async boom");
+    const spans = h.traceStore.list().flatMap((t) => t.spans);
+    expect(spans.map((s) => [s.name, s.status, s.status_message]).sort()).toEqual([
+      ["chunk.mesh", "error", "async boom"],
+      ["voxel.carve", "error", "boom"],
+    ]);
+    expect(spans.every((s) => s.events.some((e) => e.name === "exception"))).toBe(true);
+  });
+
+  it("keeps the trace store bounded to the most recent traces", async () => {
+    const h = await start({}, { maxTraces: 3, maxSpans: 100 });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      tracing.withSpan("server.tick", { tick: i }, (s) => {
+        ids.push((s.traceparent() ?? "").split("-")[1]);
+      });
+    }
+    const kept = h.traceStore.list().map((t) => t.trace_id);
+    expect(kept).toEqual(ids.slice(-3).reverse());
+    expect(h.traceStore.stats()).toMatchObject({ traces: 3, spans: 3 });
+  });
+
+  it("builds OTLP URLs and traceparent strings", () => {
+    expect(tracesUrl("http://c:4318")).toBe("http://c:4318/v1/traces");
+    expect(tracesUrl("http://c:4318/")).toBe("http://c:4318/v1/traces");
+    expect(tracesUrl("http://c:4318/v1/traces")).toBe("http://c:4318/v1/traces");
+    expect(formatTraceparent(REMOTE_TRACE, REMOTE_SPAN, 1)).toBe(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`);
+    expect(formatTraceparent(REMOTE_TRACE, REMOTE_SPAN, 0)).toBe(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-00`);
+  });
+});
+
+describe("trace store", () => {
+  it("accepts decoded span records (browser spans) into the same trace as server spans", async () => {
+    const h = await start();
+    const clientSpan = "1111111111111111";
+    h.traceStore.addSpans([{
+      trace_id: REMOTE_TRACE, span_id: clientSpan, parent_span_id: undefined, parent_remote: false, name: "client.fire",
+      start_ms: Date.now() - 5, duration_ms: 1, status: "unset", status_message: undefined, attributes: { "service.name": "voxel-client" }, events: [],
+    }]);
+    tracing.withSpan("player.command", {}, () => {}, `00-${REMOTE_TRACE}-${clientSpan}-01`);
+    const t = h.traceStore.get(REMOTE_TRACE);
+    expect(t?.span_count).toBe(2);
+    expect(t?.root_name).toBe("client.fire");
+    expect(t?.spans.find((s) => s.name === "player.command")?.parent_span_id).toBe(clientSpan);
+  });
+});
