@@ -1,0 +1,36 @@
+// Command tracing vocabulary, free of SDK imports so game code and the facade can use it
+// without loading OpenTelemetry.
+
+/** Player commands that get a client span. */
+export const TRACED_COMMANDS = ["fire"] as const;
+export type TracedCommand = (typeof TRACED_COMMANDS)[number];
+
+/** How a command span ends. */
+export const COMMAND_OUTCOMES = ["confirmed", "rejected", "timeout", "superseded"] as const;
+export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number];
+
+/** Span and attribute names of client spans. */
+export const CLIENT_SPANS = {
+  command: "client.command",
+  attrKind: "command.kind",
+  attrId: "command_id",
+  attrSession: "session_id",
+  attrOutcome: "command.outcome",
+} as const;
+
+/** W3C traceparent of a span context: version 00, trace id, span id, flags. */
+export function toTraceparent(traceId: string, spanId: string, traceFlags: number): string {
+  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, "0")}`;
+}
+
+/** What the game uses: begin a command span, end it on confirmation; shutdown discards. */
+export interface CommandTracer {
+  /** Starts a span for a command and returns the traceparent to put in its envelope. */
+  begin(commandId: number, kind: TracedCommand): string;
+  /** Ends the command's span (a no-op for unknown ids). */
+  end(commandId: number, outcome: CommandOutcome): void;
+  /** Exports the spans ended so far now (page hide, tests) instead of at the next batch tick. */
+  flush(): Promise<void>;
+  /** Stops exporting at once: queued spans are discarded, nothing more is sent. */
+  shutdown(): Promise<void>;
+}

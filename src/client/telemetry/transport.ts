@@ -1,0 +1,295 @@
+// Breadcrumb delivery. Windows queue up (bounded: the oldest are dropped and counted), a timer
+// closes a window and flushes every 30 s, and page hide flushes with sendBeacon or a keepalive
+// fetch. Each request is at most 60 KB (the browsers' keepalive budget is 64 KiB in total) and
+// carries an idempotency key, reused across retries, so the server can drop duplicates.
+// Retries back off exponentially with jitter and honour 429/503 Retry-After. stop() discards
+// everything at once: it is what withdrawing consent calls.
+
+import type { BreadcrumbWindow } from "../../shared/telemetry/breadcrumb.ts";
+import { BREADCRUMB_LIMITS } from "../../shared/telemetry/breadcrumb.ts";
+import type { BatchMeta } from "./breadcrumbs.ts";
+import { buildBatch } from "./breadcrumbs.ts";
+import { newIdempotencyKey } from "./ids.ts";
+
+/** Header carrying the idempotency key (the body's `key` field carries it too, for beacons). */
+export const IDEMPOTENCY_HEADER = "Idempotency-Key";
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Pick<Response, "status" | "headers">>;
+
+export interface BatcherOptions {
+  url: string;
+  meta: BatchMeta;
+  /** Closes the current window (null when empty). Called on every timer tick and on page hide. */
+  collect: () => BreadcrumbWindow | null;
+  fetch: FetchLike;
+  /** navigator.sendBeacon, bound; absent in tests or old browsers (then keepalive fetch is used). */
+  sendBeacon?: (url: string, data: Blob) => boolean;
+  intervalMs?: number;
+  maxRequestBytes?: number;
+  /** Queue bound, in windows. */
+  maxQueue?: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Attempts per batch before it is given up (and counted as failed). */
+  maxAttempts?: number;
+  random?: () => number;
+  now?: () => number;
+  /** The server answered that client telemetry is off: the batcher has stopped itself. */
+  onIngestOff?: () => void;
+}
+
+/** Counters for the overlay and tests. */
+export interface BatcherStats {
+  queued: number;
+  /** Windows dropped because the queue was full. */
+  dropped: number;
+  sentBatches: number;
+  sentWindows: number;
+  /** Batches the server refused outright (4xx other than 429) or that ran out of attempts. */
+  rejectedBatches: number;
+  retries: number;
+  lastStatus: number;
+}
+
+interface Pending {
+  key: string;
+  seq: number;
+  windows: BreadcrumbWindow[];
+  body: string;
+  attempts: number;
+}
+
+/** Parses Retry-After (delta seconds or an HTTP date) into milliseconds from now. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return exp / 2 + (exp / 2) * random();
+}
+
+/** Queues, batches and delivers breadcrumb windows. */
+export class BreadcrumbBatcher {
+  readonly stats: BatcherStats = { queued: 0, dropped: 0, sentBatches: 0, sentWindows: 0, rejectedBatches: 0, retries: 0, lastStatus: 0 };
+  private readonly o: Required<Omit<BatcherOptions, "sendBeacon" | "onIngestOff">> & Pick<BatcherOptions, "sendBeacon" | "onIngestOff">;
+  private queue: BreadcrumbWindow[] = [];
+  private pending: Pending | null = null;
+  private seq = 0;
+  private droppedUnreported = 0;
+  private inFlight: AbortController | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private started = false;
+
+  constructor(options: BatcherOptions) {
+    // Explicit `??` per field: a spread would let an `undefined` option override a default.
+    this.o = {
+      ...options,
+      intervalMs: options.intervalMs ?? 30_000,
+      maxRequestBytes: options.maxRequestBytes ?? 60_000,
+      maxQueue: options.maxQueue ?? 120,
+      baseBackoffMs: options.baseBackoffMs ?? 2_000,
+      maxBackoffMs: options.maxBackoffMs ?? 5 * 60_000,
+      maxAttempts: options.maxAttempts ?? 8,
+      random: options.random ?? Math.random,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** True after stop() (or an "ingest off" answer). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Starts the periodic flush timer. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.timer = setInterval(() => this.tick(), this.o.intervalMs);
+  }
+
+  /** Closes the current window, queues it and flushes (what the timer does). */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.collectOne();
+    return this.flush();
+  }
+
+  /** Adds a window, dropping the oldest queued one when full. */
+  enqueue(window: BreadcrumbWindow): void {
+    if (this.stopped) return;
+    this.queue.push(window);
+    while (this.queue.length > this.o.maxQueue) {
+      this.queue.shift();
+      this.stats.dropped++;
+      this.droppedUnreported++;
+    }
+    this.stats.queued = this.queue.length;
+  }
+
+  /** Sends queued windows in batches until the queue is empty, a retry is scheduled, or stop(). */
+  async flush(): Promise<void> {
+    if (this.stopped || this.inFlight || this.retryTimer) return;
+    while (!this.stopped) {
+      if (!this.pending) this.pending = this.nextBatch();
+      if (!this.pending) return;
+      const outcome = await this.send(this.pending);
+      if (outcome !== "next") return;
+    }
+  }
+
+  /**
+   * Page is being hidden or unloaded: close the window and hand everything to sendBeacon (or
+   * keepalive fetch), synchronously, since the page may be gone before any promise settles.
+   */
+  flushOnHide(): void {
+    if (this.stopped) return;
+    this.collectOne();
+    if (this.pending) {
+      // Same key as the fetch that may be in flight: the server keeps whichever lands first.
+      this.beacon(this.pending);
+      this.abortInFlight();
+      this.pending = null;
+      this.clearRetry();
+    }
+    for (let p = this.nextBatch(); p; p = this.nextBatch()) this.beacon(p);
+  }
+
+  /** Stops at once: timers cleared, in-flight request aborted, queue and pending batch discarded. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.clearRetry();
+    this.abortInFlight();
+    this.queue = [];
+    this.pending = null;
+    this.stats.queued = 0;
+  }
+
+  private collectOne(): void {
+    const w = this.o.collect();
+    if (w) this.enqueue(w);
+  }
+
+  /** Takes windows off the queue head until the request would exceed maxRequestBytes. */
+  private nextBatch(): Pending | null {
+    if (this.queue.length === 0) return null;
+    const key = newIdempotencyKey();
+    const seq = this.seq;
+    let n = Math.min(this.queue.length, BREADCRUMB_LIMITS.maxWindows);
+    let body = this.encode(n, seq, key);
+    while (n > 1 && byteLength(body) > this.o.maxRequestBytes) {
+      n = Math.max(1, Math.floor(n / 2));
+      body = this.encode(n, seq, key);
+    }
+    const windows = this.queue.splice(0, n);
+    this.stats.queued = this.queue.length;
+    if (byteLength(body) > this.o.maxRequestBytes) {
+      // A single window never gets near 60 KB; if one does, it is malformed: drop it.
+      this.stats.rejectedBatches++;
+      return this.nextBatch();
+    }
+    this.seq++;
+    this.droppedUnreported = 0;
+    return { key, seq, windows, body, attempts: 0 };
+  }
+
+  private encode(n: number, seq: number, key: string): string {
+    return JSON.stringify(buildBatch(this.o.meta, this.queue.slice(0, n), seq, this.droppedUnreported, key));
+  }
+
+  private async send(p: Pending): Promise<"next" | "wait" | "stop"> {
+    p.attempts++;
+    const ctrl = new AbortController();
+    this.inFlight = ctrl;
+    let status = 0;
+    let retryAfter: number | undefined;
+    try {
+      const res = await this.o.fetch(this.o.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", [IDEMPOTENCY_HEADER]: p.key },
+        body: p.body,
+        keepalive: true,
+        credentials: "omit",
+        signal: ctrl.signal,
+      });
+      status = res.status;
+      retryAfter = parseRetryAfter(res.headers.get("retry-after"), this.o.now());
+    } catch {
+      // Network error or abort: status stays 0 (retryable).
+    } finally {
+      if (this.inFlight === ctrl) this.inFlight = null;
+    }
+    if (this.stopped || this.pending !== p) return "stop";
+    this.stats.lastStatus = status;
+    if (status >= 200 && status < 300) {
+      this.stats.sentBatches++;
+      this.stats.sentWindows += p.windows.length;
+      this.pending = null;
+      return "next";
+    }
+    if (status === 404 || status === 403 || status === 410) {
+      // Client telemetry is off on the server: send nothing more this session.
+      this.stop();
+      this.o.onIngestOff?.();
+      return "stop";
+    }
+    const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
+    if (!retryable || p.attempts >= this.o.maxAttempts) {
+      this.stats.rejectedBatches++;
+      this.pending = null;
+      return "next";
+    }
+    this.stats.retries++;
+    const backoff = backoffDelay(p.attempts, this.o.baseBackoffMs, this.o.maxBackoffMs, this.o.random);
+    const delay = Math.max(backoff, retryAfter ?? 0);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.flush();
+    }, delay);
+    return "wait";
+  }
+
+  private beacon(p: Pending): void {
+    const blob = new Blob([p.body], { type: "application/json" });
+    if (this.o.sendBeacon?.(this.o.url, blob)) {
+      this.stats.sentBatches++;
+      this.stats.sentWindows += p.windows.length;
+      return;
+    }
+    void this.o
+      .fetch(this.o.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", [IDEMPOTENCY_HEADER]: p.key },
+        body: p.body,
+        keepalive: true,
+        credentials: "omit",
+      })
+      .catch(() => {});
+  }
+
+  private abortInFlight(): void {
+    const c = this.inFlight;
+    this.inFlight = null;
+    c?.abort();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}
+
+const encoder = new TextEncoder();
+
+function byteLength(s: string): number {
+  return encoder.encode(s).byteLength;
+}
