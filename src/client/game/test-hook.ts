@@ -1,0 +1,72 @@
+import type { GameStats } from "./stats.ts";
+
+/**
+ * The automation hook, `window.__game`, installed only with `?autotest=1` (and in dev builds).
+ * End-to-end tests cannot rely on pointer lock in headless Chromium, so they aim and fire
+ * through here. Deliberately tiny:
+ *
+ *   state      page state: "loading" | "playing" | "error"
+ *   stats      live GameStats (render, mesh, world)
+ *   aim(y, p)  sets yaw and pitch in radians (yaw 0 looks towards -Z, positive turns left;
+ *              positive pitch looks up)
+ *   fire()     shoots along the view, as a left click does (the weapon cooldown applies)
+ *   eye()      camera position [x, y, z]
+ *   settle()   resolves once no shot is in flight, no mesh job or upload is pending, and a
+ *              frame drawn after that has completed on the GPU
+ *   loseDevice()  destroys the GPU device, to exercise device-loss recovery
+ */
+export interface GameHook {
+  readonly state: string;
+  readonly stats: GameStats;
+  aim(yaw: number, pitch: number): void;
+  fire(): void;
+  eye(): [number, number, number];
+  settle(): Promise<void>;
+  loseDevice(): void;
+}
+
+/** What the hook drives; supplied by main.ts. */
+export interface HookTarget {
+  readonly stats: GameStats;
+  state(): string;
+  aim(yaw: number, pitch: number): void;
+  fire(): void;
+  eye(): [number, number, number];
+  loseDevice(): void;
+  /** Resolves when all submitted GPU work is done. */
+  gpuDone(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    __game?: GameHook;
+  }
+}
+
+/** Installs window.__game; returns `afterFrame`, to be called after each rendered frame with whether the game is idle. */
+export function installTestHook(target: HookTarget): (idle: boolean) => void {
+  let waiters: (() => void)[] = [];
+  let draining = false;
+  window.__game = {
+    get state() {
+      return target.state();
+    },
+    stats: target.stats,
+    aim: (yaw, pitch) => target.aim(yaw, pitch),
+    fire: () => target.fire(),
+    eye: () => target.eye(),
+    settle: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    loseDevice: () => target.loseDevice(),
+  };
+  return (idle) => {
+    if (!idle || draining || waiters.length === 0) return;
+    draining = true;
+    const ready = waiters;
+    waiters = [];
+    const done = () => {
+      draining = false;
+      for (const resolve of ready) resolve();
+    };
+    target.gpuDone().then(done, done);
+  };
+}

@@ -1,0 +1,146 @@
+// Shared helpers for the Chromium end-to-end tests: build the client when it is stale, start
+// the real game server on a free loopback port, launch Debian's Chromium with WebGPU on
+// SwiftShader, and collect page errors.
+import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const OUTPUT_DIR = join(ROOT, "test-output");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** The flags WebGPU needs on a machine without a GPU (SwiftShader's Vulkan on the CPU). */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--enable-unsafe-webgpu",
+  "--enable-unsafe-swiftshader",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--use-angle=swiftshader",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** Runs `vite build` when dist/ is missing or older than the client sources (npm run test:e2e builds first anyway). */
+export function ensureBuilt(): void {
+  const built = join(ROOT, "dist", "index.html");
+  const sources = Math.max(
+    newestMtime(join(ROOT, "src", "client")),
+    newestMtime(join(ROOT, "src", "shared")),
+    newestMtime(join(ROOT, "index.html")),
+    newestMtime(join(ROOT, "public")),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  const r = spawnSync(join(ROOT, "node_modules", ".bin", "vite"), ["build", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`vite build failed with status ${r.status}`);
+}
+
+/** A free TCP port on 127.0.0.1 (asked from the OS, then released for the server to take). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A running game server. */
+export interface GameServer {
+  readonly url: string;
+  /** Server stderr/stdout so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `tsx src/server/main.ts` on a free loopback port and waits until it serves the page. */
+export async function startServer(env: Record<string, string> = {}): Promise<GameServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["src/server/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`game server exited with ${child.exitCode}:\n${log}`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`game server did not answer on ${url}:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    output: () => log,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Launches headless Chromium with WebGPU on SwiftShader. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (sudo apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** A page whose console errors and uncaught exceptions are collected. */
+export interface WatchedPage {
+  readonly page: Page;
+  /** console.error messages and page errors, in order. */
+  readonly errors: string[];
+  /** Every console message ("type: text"), for failure diagnostics. */
+  readonly console: string[];
+}
+
+/** Opens a page of `viewport` size that records errors; does not navigate. */
+export async function openPage(browser: Browser, viewport = { width: 800, height: 600 }): Promise<WatchedPage> {
+  const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
+  const errors: string[] = [];
+  const messages: string[] = [];
+  page.on("console", (m) => {
+    messages.push(`${m.type()}: ${m.text()}`);
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  return { page, errors, console: messages };
+}
+
+/** Writes a screenshot (PNG bytes) into test-output/ and returns the path. */
+export function saveArtifact(name: string, png: Uint8Array): string {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const path = join(OUTPUT_DIR, name);
+  writeFileSync(path, png);
+  return path;
+}
