@@ -1,0 +1,172 @@
+// Game server configuration: defaults, then options passed to startServer, then environment
+// overrides for the CLI. Every value is validated; a bad one fails startup with a message
+// that names the setting.
+import { DEFAULT_WORLD_GEN } from "../shared/voxel/worldgen.ts";
+
+/** Everything the game server needs to start; see DEFAULT_SERVER_CONFIG for the values. */
+export interface ServerConfig {
+  readonly host: string;
+  /** 0 picks a free port (tests, loadtest). */
+  readonly port: number;
+  readonly zone: string;
+  readonly shard: string;
+  readonly tickHz: number;
+  readonly seed: number;
+  readonly chunksX: number;
+  readonly chunksY: number;
+  readonly chunksZ: number;
+  readonly npcCount: number;
+  readonly maxPlayers: number;
+  /** Entities farther than this (voxels) from a player are not streamed to them. */
+  readonly interestRadius: number;
+  /** Mesh worker threads (0 = mesh on the main thread, for debugging). */
+  readonly meshWorkers: number;
+  /** Ring capacity of the dirty-chunk queue; chunks past it wait in an overflow set. */
+  readonly meshQueueCapacity: number;
+  readonly weaponCooldownMs: number;
+  readonly projectileSpeed: number;
+  readonly projectileLifetimeMs: number;
+  readonly carveRadius: number;
+  /** Players spawn at a random point this far (voxels) around the world spawn. */
+  readonly spawnSpread: number;
+  /** Commands per second a session may send, and the burst above that rate. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  /** Dropped-command score at which a flooding session is closed (decays at rateLimitPerSecond). */
+  readonly floodCloseScore: number;
+  /** Malformed or unknown frames tolerated before the session is closed. */
+  readonly maxProtocolStrikes: number;
+  readonly helloTimeoutMs: number;
+  /** How long a dropped player's entity waits for a resume before it is removed. */
+  readonly resumeGraceMs: number;
+  /** Send tick duration stats in deltas every this many ticks. */
+  readonly statsEveryTicks: number;
+  /** Directory of the built client (vite's dist/), or null to serve no static files. */
+  readonly distDir: string | null;
+}
+
+/** Defaults: one zone at 30 Hz on the default generated world. */
+export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+  host: "127.0.0.1",
+  port: 8080,
+  zone: "z0",
+  shard: "s0",
+  tickHz: 30,
+  seed: DEFAULT_WORLD_GEN.seed,
+  chunksX: DEFAULT_WORLD_GEN.chunksX,
+  chunksY: DEFAULT_WORLD_GEN.chunksY,
+  chunksZ: DEFAULT_WORLD_GEN.chunksZ,
+  npcCount: 24,
+  maxPlayers: 256,
+  interestRadius: 64,
+  meshWorkers: 1,
+  meshQueueCapacity: 512,
+  weaponCooldownMs: 250,
+  projectileSpeed: 80,
+  projectileLifetimeMs: 1500,
+  carveRadius: 2.5,
+  spawnSpread: 6,
+  rateLimitPerSecond: 80,
+  rateLimitBurst: 120,
+  floodCloseScore: 400,
+  maxProtocolStrikes: 20,
+  helloTimeoutMs: 5000,
+  resumeGraceMs: 15000,
+  statsEveryTicks: 15,
+  distDir: null,
+};
+
+/** A configuration value that failed validation; `setting` names it. */
+export class ServerConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`invalid ${setting}: ${message}`);
+    this.name = "ServerConfigError";
+  }
+}
+
+type NumericKey = { [K in keyof ServerConfig]: ServerConfig[K] extends number ? K : never }[keyof ServerConfig];
+
+/** Inclusive bounds of every numeric setting. */
+const BOUNDS: Record<NumericKey, readonly [number, number, "int" | "float"]> = {
+  port: [0, 65535, "int"],
+  tickHz: [1, 120, "int"],
+  seed: [-2147483648, 4294967295, "int"],
+  chunksX: [1, 64, "int"],
+  chunksY: [1, 16, "int"],
+  chunksZ: [1, 64, "int"],
+  npcCount: [0, 1000, "int"],
+  maxPlayers: [1, 4096, "int"],
+  interestRadius: [8, 1024, "float"],
+  meshWorkers: [0, 16, "int"],
+  meshQueueCapacity: [1, 1 << 20, "int"],
+  weaponCooldownMs: [10, 60000, "int"],
+  projectileSpeed: [1, 1000, "float"],
+  projectileLifetimeMs: [50, 60000, "int"],
+  carveRadius: [0.5, 16, "float"],
+  spawnSpread: [0, 2048, "float"],
+  rateLimitPerSecond: [1, 10000, "float"],
+  rateLimitBurst: [1, 100000, "int"],
+  floodCloseScore: [1, 1e7, "float"],
+  maxProtocolStrikes: [1, 1e6, "int"],
+  helloTimeoutMs: [100, 600000, "int"],
+  resumeGraceMs: [0, 3600000, "int"],
+  statsEveryTicks: [1, 10000, "int"],
+};
+
+const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
+
+/** Merges `overrides` over the defaults and validates the result. Throws ServerConfigError. */
+export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const cfg: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...stripUndefined(overrides) };
+  for (const key of Object.keys(BOUNDS) as NumericKey[]) {
+    const [lo, hi, kind] = BOUNDS[key];
+    const v = cfg[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (kind === "int" && !Number.isInteger(v))) {
+      throw new ServerConfigError(key, `expected ${kind === "int" ? "an integer" : "a number"} in [${lo}, ${hi}], got ${String(v)}`);
+    }
+  }
+  if (!NAME_RE.test(cfg.zone)) throw new ServerConfigError("zone", "1-32 characters of [A-Za-z0-9._-]");
+  if (!NAME_RE.test(cfg.shard)) throw new ServerConfigError("shard", "1-32 characters of [A-Za-z0-9._-]");
+  if (typeof cfg.host !== "string" || cfg.host.length === 0) throw new ServerConfigError("host", "must not be empty");
+  return cfg;
+}
+
+/** Environment variables the CLI reads, and the setting each one overrides. */
+export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" | "shard">> = {
+  HOST: "host",
+  PORT: "port",
+  ZONE: "zone",
+  SHARD: "shard",
+  TICK_HZ: "tickHz",
+  WORLD_SEED: "seed",
+  NPC_COUNT: "npcCount",
+  MAX_PLAYERS: "maxPlayers",
+  INTEREST_RADIUS: "interestRadius",
+  MESH_WORKERS: "meshWorkers",
+};
+
+/** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */
+export function serverConfigFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<ServerConfig> {
+  const out: Record<string, string | number> = {};
+  for (const [name, key] of Object.entries(ENV_SETTINGS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    if (key === "host" || key === "zone" || key === "shard") {
+      out[key] = raw;
+      continue;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new ServerConfigError(name, `not a number: ${JSON.stringify(raw)}`);
+    out[key] = n;
+  }
+  return out as Partial<ServerConfig>;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

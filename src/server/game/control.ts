@@ -1,0 +1,94 @@
+// Per-player command queues between the network layer (which fills them as frames arrive) and
+// the intake system (which drains them once per tick). Fixed-size rings of preallocated
+// records: a flood can fill them but never grow them.
+
+/** One queued movement input (copied out of the decoded message). */
+export interface QueuedInput {
+  seq: number;
+  dt: number;
+  forward: number;
+  right: number;
+  yaw: number;
+  pitch: number;
+  buttons: number;
+}
+
+/** One queued fire command. */
+export interface QueuedFire {
+  commandId: number;
+  ox: number;
+  oy: number;
+  oz: number;
+  dx: number;
+  dy: number;
+  dz: number;
+  traceparent: string | null;
+}
+
+/** A bounded FIFO of reusable records. */
+export class Ring<T> {
+  private readonly items: T[];
+  private head = 0;
+  length = 0;
+
+  constructor(
+    readonly capacity: number,
+    make: () => T,
+  ) {
+    this.items = Array.from({ length: capacity }, make);
+  }
+
+  /** The record to fill for a new entry, or null when full (then nothing is enqueued). */
+  pushSlot(): T | null {
+    if (this.length === this.capacity) return null;
+    const item = this.items[(this.head + this.length) % this.capacity];
+    this.length++;
+    return item;
+  }
+
+  /** The oldest entry without removing it. */
+  peek(): T | null {
+    return this.length === 0 ? null : this.items[this.head];
+  }
+
+  /** Removes the oldest entry (its record is reused later). */
+  shift(): void {
+    if (this.length === 0) return;
+    this.head = (this.head + 1) % this.capacity;
+    this.length--;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.length = 0;
+  }
+}
+
+/** Queue sizes: two seconds of inputs at 30 Hz, a few shots. */
+export const INPUT_QUEUE = 64;
+export const FIRE_QUEUE = 16;
+
+/** What the net layer and intake system share about one connected player. */
+export class PlayerControl {
+  readonly inputs = new Ring<QueuedInput>(INPUT_QUEUE, () => ({ seq: 0, dt: 0, forward: 0, right: 0, yaw: 0, pitch: 0, buttons: 0 }));
+  readonly fires = new Ring<QueuedFire>(FIRE_QUEUE, () => ({ commandId: 0, ox: 0, oy: 0, oz: 0, dx: 0, dy: 0, dz: 0, traceparent: null }));
+  /** Last input sequence applied (echoed to the client as ackSeq). */
+  lastSeq = 0;
+  /** Seconds of movement the client may still simulate (refilled by server time; caps speed hacks). */
+  moveBudget = 0.1;
+  /** Earliest server time (ms) the weapon may fire again. */
+  nextFireMs = 0;
+  /** Correlation id for logs (never a metric label). */
+  sessionId: string;
+  /** False while the connection is gone and the entity waits for a resume. */
+  connected = true;
+  /** Fire commands rejected this tick (reported back to the client by the net system). */
+  readonly rejectedFires: number[] = [];
+  /** Bit (1 << RejectReason) per other rejection this tick, reported at most once a second. */
+  rejectMask = 0;
+  lastNoticeMs = -Infinity;
+
+  constructor(sessionId: string) {
+    this.sessionId = sessionId;
+  }
+}

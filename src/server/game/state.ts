@@ -1,0 +1,171 @@
+// The zone's simulation state: voxels, destructibles, entities, projectiles, the edit log,
+// collision data and the per-tick outboxes that systems hand to each other. Systems receive
+// it as their `world` argument; nothing here does I/O.
+import { generateWorld, SPAWN_YAW } from "../../shared/voxel/worldgen.ts";
+import type { GeneratedWorld } from "../../shared/voxel/worldgen.ts";
+import type { World } from "../../shared/voxel/world.ts";
+import { EntityKind, IdList, ProjectileFrame } from "../../shared/protocol/messages.ts";
+import { Rng } from "../../shared/voxel/rng.ts";
+import type { ServerConfig } from "../config.ts";
+import { TickStats } from "../loop/tick-stats.ts";
+import { ChunkColliders } from "./collider.ts";
+import { ChunkQueue } from "./chunk-queue.ts";
+import { PlayerControl } from "./control.ts";
+import { WorldEditLog } from "./edit-log.ts";
+import { EntityTable } from "./entities.ts";
+import type { Entity } from "./entities.ts";
+import { ImpactIds } from "./ids.ts";
+import { ProjectilePool } from "./projectiles.ts";
+import { ServerStats } from "./stats.ts";
+
+/** A projectile's voxel hit waiting for the carve system. */
+export interface PendingImpact {
+  /** Born when the raycast finds the voxel hit, so its span and the carve share it. */
+  impactId: number;
+  projectileId: number;
+  shooterId: number;
+  commandId: number;
+  sessionId: string;
+  /** Hit point on the voxel surface. */
+  x: number;
+  y: number;
+  z: number;
+  /** The hit voxel. */
+  vx: number;
+  vy: number;
+  vz: number;
+  did: number;
+  traceparent: string | undefined;
+}
+
+/** A hit event to deliver near its position and to the shooter and target. */
+export interface PendingHitEvent {
+  bytes: Uint8Array;
+  x: number;
+  y: number;
+  z: number;
+  shooterId: number;
+  targetId: number;
+}
+
+/** A chunk remeshed by a worker, waiting for the collider system. */
+export interface MeshedChunk {
+  chunkId: number;
+  version: number;
+  quads: number;
+  meshMs: number;
+  solid: number;
+  /** Column tops measured by the worker; with `padded`, the job's buffers (released after use). */
+  tops: Int8Array;
+  padded: Uint8Array;
+  /** Trace context of the chunk.mesh span, for the collider span. */
+  traceparent: string | undefined;
+  impactId: number;
+  did: number;
+}
+
+/** What systems produce during a tick for the net system to deliver at its end. */
+export class Outbox {
+  /** Encoded messages for every playing client (carve events), owned copies. */
+  readonly broadcasts: Uint8Array[] = [];
+  readonly hits: PendingHitEvent[] = [];
+  /** Projectiles spawned this tick (origin and velocity at spawn), and ids that ended. */
+  readonly spawned = new ProjectileFrame();
+  readonly despawned = new IdList();
+
+  clear(): void {
+    this.broadcasts.length = 0;
+    this.hits.length = 0;
+    this.spawned.clear();
+    this.despawned.clear();
+  }
+}
+
+/** Everything the systems simulate for one zone. */
+export class Game {
+  readonly world: World;
+  readonly gen: GeneratedWorld;
+  readonly entities: EntityTable;
+  readonly projectiles = new ProjectilePool();
+  readonly edits = new WorldEditLog();
+  readonly colliders: ChunkColliders;
+  readonly meshQueue: ChunkQueue;
+  /** Pooled impacts; the first `impactCount` are this tick's. */
+  readonly impacts: PendingImpact[] = [];
+  impactCount = 0;
+  readonly meshed: MeshedChunk[] = [];
+  readonly outbox = new Outbox();
+  readonly impactIds = new ImpactIds();
+  readonly stats = new ServerStats();
+  readonly tickStats = new TickStats();
+  /** Seeded from the world seed: NPC behaviour is deterministic for a given seed. */
+  readonly rng: Rng;
+  tick = 0;
+  /** Simulated time in ms (tick * period): cooldowns and budgets use it, not the wall clock. */
+  timeMs = 0;
+
+  constructor(readonly config: ServerConfig) {
+    this.gen = generateWorld({ seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ });
+    this.world = this.gen.world;
+    this.entities = new EntityTable(config.maxPlayers + config.npcCount);
+    this.colliders = new ChunkColliders(this.world);
+    this.colliders.buildAll();
+    this.meshQueue = new ChunkQueue(this.world.chunkCount, Math.min(config.meshQueueCapacity, this.world.chunkCount));
+    this.rng = new Rng((config.seed ^ 0x5eed) >>> 0);
+  }
+
+  /** A pooled impact record for the carve system (reset by it each tick). */
+  addImpact(): PendingImpact {
+    if (this.impactCount === this.impacts.length) {
+      this.impacts.push({
+        impactId: 0, projectileId: 0, shooterId: 0, commandId: -1, sessionId: "", x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, did: 0, traceparent: undefined,
+      });
+    }
+    return this.impacts[this.impactCount++];
+  }
+
+  /** Feet position on the ground at column (x, z): one voxel above the collider surface. */
+  groundY(x: number, z: number): number {
+    return this.colliders.surfaceAt(x, z) + 1;
+  }
+
+  /** Spawns the NPCs around the world spawn (deterministic in the seed). */
+  spawnNpcs(): void {
+    const [sx, , sz] = this.gen.spawn;
+    for (let i = 0; i < this.config.npcCount; i++) {
+      const a = this.rng.next() * Math.PI * 2;
+      const r = 8 + this.rng.next() * 40;
+      const x = clamp(sx + Math.cos(a) * r, 1, this.world.maxX - 1);
+      const z = clamp(sz + Math.sin(a) * r, 1, this.world.maxZ - 1);
+      const e = this.entities.spawn(EntityKind.Npc, x, this.groundY(x, z), z);
+      if (e === null) break;
+      e.yaw = this.rng.next() * Math.PI * 2;
+    }
+  }
+
+  /** Spawns a player entity for a session near the world spawn; null when the zone is full. */
+  spawnPlayer(sessionId: string): Entity | null {
+    if (this.entities.countKind(EntityKind.Player) >= this.config.maxPlayers) return null;
+    const [sx, sy, sz] = this.gen.spawn;
+    let x = sx;
+    let z = sz;
+    const spread = this.config.spawnSpread;
+    if (spread > 0) {
+      const a = Math.random() * Math.PI * 2;
+      const r = Math.random() * spread;
+      x = clamp(sx + Math.cos(a) * r, 1, this.world.maxX - 1);
+      z = clamp(sz + Math.sin(a) * r, 1, this.world.maxZ - 1);
+    }
+    const y = spread > 0 ? this.groundY(x, z) : sy;
+    const e = this.entities.spawn(EntityKind.Player, x, y, z);
+    if (e === null) return null;
+    e.yaw = SPAWN_YAW;
+    e.control = new PlayerControl(sessionId);
+    e.control.nextFireMs = this.timeMs;
+    return e;
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}

@@ -1,0 +1,28 @@
+// Mesh worker thread: runs the shared greedy mesher on a padded chunk copy and measures it,
+// then summarises the chunk's collision data (solid count, column tops) from the same bytes.
+// Buffers come from the main thread's pool and are transferred back for reuse.
+import { parentPort } from "node:worker_threads";
+import { createMeshOutput, meshChunk } from "../../shared/mesh/greedy.ts";
+import { summarisePadded } from "../game/collider.ts";
+import type { WorkerJob, WorkerResult } from "./protocol.ts";
+
+const out = createMeshOutput();
+const port = parentPort;
+
+port?.on("message", (job: WorkerJob) => {
+  const start = performance.now();
+  const mesh = meshChunk(job.padded, out);
+  const end = performance.now();
+  const solid = summarisePadded(job.padded, job.tops);
+  const result: WorkerResult = {
+    id: job.id,
+    quads: mesh.quadCount,
+    meshMs: end - start,
+    startEpochMs: performance.timeOrigin + start,
+    endEpochMs: performance.timeOrigin + end,
+    solid,
+    padded: job.padded,
+    tops: job.tops,
+  };
+  port.postMessage(result, [job.padded.buffer as ArrayBuffer, job.tops.buffer as ArrayBuffer]);
+});

@@ -1,0 +1,21 @@
+// Messages between the mesh pool and its worker threads: typed arrays only (data, not objects).
+
+/** A chunk to mesh: a padded 34^3 copy and a 32x32 buffer for the column tops. */
+export interface WorkerJob {
+  readonly id: number;
+  readonly padded: Uint8Array;
+  readonly tops: Int8Array;
+}
+
+/** What a worker measured; the buffers come back for reuse. */
+export interface WorkerResult {
+  readonly id: number;
+  readonly quads: number;
+  /** Mesher time measured inside the worker. */
+  readonly meshMs: number;
+  readonly startEpochMs: number;
+  readonly endEpochMs: number;
+  readonly solid: number;
+  readonly padded: Uint8Array;
+  readonly tops: Int8Array;
+}

@@ -1,0 +1,164 @@
+// WebSocket transport on the game's HTTP server at /ws (the `ws` package). Frames above
+// MAX_FRAME_BYTES are refused by ws itself (close 1009) and reported as oversized; text frames
+// and broken framing are reported too. Compression is off: frames are small binary already,
+// and deflate would cost CPU on every delta.
+//
+// Sends are queued and written to the sockets in one flush right after the current task (the
+// tick), like an engine's network thread: the simulation hands frames over and never waits on
+// 200 socket syscalls. Order per connection is kept (one FIFO for everything, and close()
+// flushes first). The flush's own cost is measured in `flushStats`.
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { WebSocket } from "ws";
+import { MAX_FRAME_BYTES } from "../../shared/protocol/messages.ts";
+import { logger } from "../telemetry/facade.ts";
+import type { ConnId, Transport, TransportHandlers } from "./transport.ts";
+
+const log = logger("net");
+
+/** Path of the game socket. */
+export const WS_PATH = "/ws";
+
+/** WebSocket implementation of Transport bound to an http.Server's upgrade event. */
+export class WsTransport implements Transport {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  private readonly sockets = new Map<ConnId, WebSocket>();
+  private nextId = 1;
+  private handlers: TransportHandlers | null = null;
+  private accepting = true;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.upgrade(req, socket, head);
+  private readonly queueWs: WebSocket[] = [];
+  private readonly queueData: Uint8Array[] = [];
+  private readonly queued = new Map<WebSocket, number>();
+  private flushScheduled = false;
+  /** Socket writes: flushes, frames and total ms spent writing (reported by the loadtest). */
+  readonly flushStats = { flushes: 0, frames: 0, ms: 0, recording: null as number[] | null };
+
+  constructor(private readonly server: Server) {}
+
+  listen(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+    this.server.on("upgrade", this.onUpgrade);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let path: string;
+    try {
+      path = new URL(req.url ?? "/", "http://local").pathname;
+    } catch {
+      path = "";
+    }
+    if (path !== WS_PATH || !this.accepting) {
+      socket.end(this.accepting ? "HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n" : "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws));
+  }
+
+  private attach(ws: WebSocket): void {
+    const h = this.handlers;
+    if (h === null) {
+      ws.close(1011, "not ready");
+      return;
+    }
+    const conn = this.nextId++;
+    this.sockets.set(conn, ws);
+    ws.binaryType = "nodebuffer";
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        h.rejected(conn, "malformed_frame", "text frame");
+        return;
+      }
+      h.message(conn, data);
+    });
+    ws.on("error", (err: Error & { code?: string }) => {
+      // ws has already started closing the socket (1009 for size, 1002 for framing).
+      const cls = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "oversized_frame" : "malformed_frame";
+      h.rejected(conn, cls, err.code ?? "socket error");
+    });
+    ws.on("close", (code: number) => {
+      this.sockets.delete(conn);
+      h.close(conn, code);
+    });
+    h.open(conn);
+  }
+
+  send(conn: ConnId, data: Uint8Array, owned: boolean): boolean {
+    const ws = this.sockets.get(conn);
+    if (ws === undefined || ws.readyState !== ws.OPEN) return false;
+    // The queue (and ws after it) keeps the buffer until it is written, so views into a
+    // reusable writer are copied here.
+    const bytes = owned ? data : Buffer.from(data);
+    this.queueWs.push(ws);
+    this.queueData.push(bytes);
+    this.queued.set(ws, (this.queued.get(ws) ?? 0) + bytes.length);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+    return true;
+  }
+
+  /** Writes every queued frame to its socket, in order. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const n = this.queueWs.length;
+    if (n === 0) return;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      const ws = this.queueWs[i];
+      if (ws.readyState === ws.OPEN) ws.send(this.queueData[i], { binary: true });
+    }
+    this.queueWs.length = 0;
+    this.queueData.length = 0;
+    this.queued.clear();
+    const ms = performance.now() - start;
+    this.flushStats.flushes++;
+    this.flushStats.frames += n;
+    this.flushStats.ms += ms;
+    this.flushStats.recording?.push(ms);
+  };
+
+  buffered(conn: ConnId): number {
+    const ws = this.sockets.get(conn);
+    if (ws === undefined) return 0;
+    return ws.bufferedAmount + (this.queued.get(ws) ?? 0);
+  }
+
+  close(conn: ConnId, code: number, reason: string): void {
+    const ws = this.sockets.get(conn);
+    if (ws === undefined) return;
+    // Whatever was queued for it (e.g. the Error frame explaining the close) goes out first.
+    this.flush();
+    ws.close(code, reason);
+    // A client that ignores the close handshake is cut off after a grace period.
+    const timer = setTimeout(() => ws.terminate(), 2000);
+    timer.unref();
+  }
+
+  async shutdown(code: number, reason: string): Promise<void> {
+    this.accepting = false;
+    this.flush();
+    this.server.off("upgrade", this.onUpgrade);
+    const closing: Promise<void>[] = [];
+    for (const ws of this.sockets.values()) {
+      closing.push(new Promise<void>((resolve) => {
+        ws.once("close", () => resolve());
+        ws.close(code, reason);
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 1000).unref();
+      }));
+    }
+    await Promise.all(closing);
+    this.wss.close();
+    log.debug({ connections: closing.length }, "websocket transport closed");
+  }
+}

@@ -1,0 +1,26 @@
+// The tick order. Each system sees what the ones before it produced this tick: inputs and
+// NPCs move first, projectiles fly and hit, impacts carve, dirty chunks go to the mesh
+// workers, finished meshes update colliders, and the net system sends the result last.
+import { carveSystem } from "./carve.ts";
+import { colliderSystem } from "./collider.ts";
+import { intakeSystem } from "./intake.ts";
+import { meshSystem } from "./mesh.ts";
+import { netSystem } from "./net.ts";
+import { npcSystem } from "./npc.ts";
+import { projectileSystem } from "./projectile.ts";
+import { raycastSystem } from "./raycast.ts";
+import type { System } from "./types.ts";
+
+/** Systems in tick order. */
+export const SYSTEM_ORDER: readonly System[] = [
+  intakeSystem,
+  npcSystem,
+  projectileSystem,
+  raycastSystem,
+  carveSystem,
+  meshSystem,
+  colliderSystem,
+  netSystem,
+];
+
+export type { System, TickContext } from "./types.ts";

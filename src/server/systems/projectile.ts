@@ -1,0 +1,35 @@
+// Projectile integrate: moves every projectile along its straight path for one tick and keeps
+// the start of the step, so the raycast system can test exactly the segment travelled. Each
+// traced projectile gets a short span under its command's trace.
+import { SPAN_NAMES, tracing } from "../telemetry/facade.ts";
+import type { Fields } from "../telemetry/facade.ts";
+import type { System } from "./types.ts";
+
+const fields: Fields = { zone: "", shard: "", projectile_id: 0, command_id: 0 };
+
+/** Advances projectiles by one tick. */
+export const projectileSystem: System = {
+  name: "projectile",
+  run(game, ctx) {
+    const list = game.projectiles.active;
+    fields.zone = ctx.zone;
+    fields.shard = ctx.shard;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      const span = p.traceparent === undefined ? null : tracing.startSpan(SPAN_NAMES.projectileIntegrate, fields, p.traceparent);
+      p.px = p.x;
+      p.py = p.y;
+      p.pz = p.z;
+      p.x += p.vx * ctx.dt;
+      p.y += p.vy * ctx.dt;
+      p.z += p.vz * ctx.dt;
+      p.ticksLeft--;
+      if (span !== null) {
+        fields.projectile_id = p.id;
+        fields.command_id = p.commandId;
+        span.setAttributes(fields);
+        span.end();
+      }
+    }
+  },
+};

@@ -1,0 +1,157 @@
+// Destructible raycast: tests the segment each projectile moved this tick against voxels (DDA,
+// with the collider broadphase skipping empty chunks) and against NPC and player capsules,
+// and takes the earliest hit. Capsule hits damage the target and become hit events; voxel hits
+// are classified destructible (inside a destructible's box: its did) or terrain and queued
+// for the carve system. Projectiles that hit or expire end here.
+import { MOVE } from "../../shared/physics/movement.ts";
+import { rayCapsule } from "../../shared/physics/capsule.ts";
+import { RayHit } from "../../shared/physics/raycast.ts";
+import { encodeHit } from "../../shared/protocol/server-codec.ts";
+import { EntityKind, HitTarget } from "../../shared/protocol/messages.ts";
+import { ByteWriter } from "../../shared/protocol/writer.ts";
+import { destructibleAt } from "../../shared/voxel/destructibles.ts";
+import { CHUNK_SHIFT } from "../../shared/voxel/constants.ts";
+import { SPAN_NAMES, tracing } from "../telemetry/facade.ts";
+import type { Fields } from "../telemetry/facade.ts";
+import { MAX_HEALTH } from "../game/entities.ts";
+import type { Entity } from "../game/entities.ts";
+import type { Projectile } from "../game/projectiles.ts";
+import type { Game } from "../game/state.ts";
+import type { System } from "./types.ts";
+
+/** Hit tuning. */
+export const HIT = {
+  /** Capsule radius: a little wider than the movement box, so grazing shots count. */
+  capsuleRadius: 0.45,
+  capsuleHeight: MOVE.height,
+  damage: 25,
+} as const;
+
+const ray = new RayHit();
+const writer = new ByteWriter(64);
+const fields: Fields = { zone: "", shard: "", projectile_id: 0, command_id: 0, did: 0, chunk: "", kind: "", impact_id: 0 };
+
+/** Where along the segment (fraction) the last capsuleHit found its target. */
+const capsuleOut = { t: 0 };
+
+/** The entity whose capsule the segment enters first, within fraction maxT; sets capsuleOut.t. */
+function capsuleHit(game: Game, p: Projectile, sx: number, sy: number, sz: number, maxT: number): Entity | null {
+  const slots = game.entities.slots;
+  const reach = Math.sqrt(sx * sx + sy * sy + sz * sz) + HIT.capsuleHeight + HIT.capsuleRadius;
+  const mx = p.px + sx * 0.5;
+  const my = p.py + sy * 0.5;
+  const mz = p.pz + sz * 0.5;
+  let best: Entity | null = null;
+  let bestT = maxT;
+  for (let s = 0; s < game.entities.highWater; s++) {
+    const e = slots[s];
+    if (e === null || e.id === p.ownerId) continue;
+    const dx = e.move.x - mx;
+    const dy = e.move.y - my;
+    const dz = e.move.z - mz;
+    if (dx * dx + dy * dy + dz * dz > reach * reach) continue;
+    const t = rayCapsule(p.px, p.py, p.pz, sx, sy, sz, bestT, e.move.x, e.move.y, e.move.z, HIT.capsuleRadius, HIT.capsuleHeight);
+    if (t >= 0 && t <= bestT) {
+      best = e;
+      bestT = t;
+    }
+  }
+  capsuleOut.t = bestT;
+  return best;
+}
+
+function damage(game: Game, p: Projectile, e: Entity, x: number, y: number, z: number): void {
+  const kind = e.kind === EntityKind.Npc ? "npc" : "player";
+  game.stats.recordHit(kind);
+  e.health = Math.max(0, e.health - HIT.damage);
+  const bytes = encodeHit(writer, {
+    commandId: p.commandId >= 0 ? p.commandId : null,
+    shooterId: p.ownerId,
+    targetId: e.id,
+    targetKind: e.kind === EntityKind.Npc ? HitTarget.Npc : HitTarget.Player,
+    projectileId: p.id,
+    x, y, z,
+    damage: HIT.damage,
+    health: e.health,
+  }).slice();
+  game.outbox.hits.push({ bytes, x, y, z, shooterId: p.ownerId, targetId: e.id });
+  if (e.health === 0) {
+    // Downed: back to full health at the spawn area (players) or home (NPCs).
+    e.health = MAX_HEALTH;
+    const [sx, , sz] = game.gen.spawn;
+    e.move.x = sx + (game.rng.next() - 0.5) * 16;
+    e.move.z = sz + (game.rng.next() - 0.5) * 16;
+    e.move.y = game.groundY(e.move.x, e.move.z);
+    e.move.vx = e.move.vy = e.move.vz = 0;
+  }
+}
+
+function testProjectile(game: Game, p: Projectile): void {
+  const sx = p.x - p.px;
+  const sy = p.y - p.py;
+  const sz = p.z - p.pz;
+  const len = Math.sqrt(sx * sx + sy * sy + sz * sz);
+  let voxelT = Infinity;
+  if (len > 0 && game.colliders.raycast(p.px, p.py, p.pz, sx, sy, sz, len, ray)) voxelT = ray.distance / len;
+  const target = capsuleHit(game, p, sx, sy, sz, Math.min(1, voxelT));
+  const t = capsuleOut.t;
+  if (target !== null && t <= voxelT) {
+    damage(game, p, target, p.px + sx * t, p.py + sy * t, p.pz + sz * t);
+    p.dead = true;
+    fields.kind = target.kind === EntityKind.Npc ? "npc" : "player";
+    return;
+  }
+  if (voxelT <= 1) {
+    const did = destructibleAt(game.gen.index, ray.x, ray.y, ray.z);
+    game.stats.recordHit(did !== 0 ? "destructible" : "terrain");
+    const im = game.addImpact();
+    im.impactId = game.impactIds.next();
+    im.projectileId = p.id;
+    im.shooterId = p.ownerId;
+    im.commandId = p.commandId;
+    im.sessionId = p.sessionId;
+    im.x = ray.px;
+    im.y = ray.py;
+    im.z = ray.pz;
+    im.vx = ray.x;
+    im.vy = ray.y;
+    im.vz = ray.z;
+    im.did = did;
+    im.traceparent = p.traceparent;
+    p.dead = true;
+    fields.kind = did !== 0 ? "destructible" : "terrain";
+    fields.did = did;
+    fields.impact_id = im.impactId;
+    fields.chunk = `${ray.x >> CHUNK_SHIFT},${ray.y >> CHUNK_SHIFT},${ray.z >> CHUNK_SHIFT}`;
+    return;
+  }
+  const w = game.world;
+  if (p.ticksLeft <= 0 || p.y < -4 || p.x < -64 || p.z < -64 || p.x > w.maxX + 64 || p.z > w.maxZ + 64 || p.y > w.maxY + 64) p.dead = true;
+}
+
+/** Tests every projectile's step against voxels and capsules. */
+export const raycastSystem: System = {
+  name: "raycast",
+  run(game, ctx) {
+    const list = game.projectiles.active;
+    fields.zone = ctx.zone;
+    fields.shard = ctx.shard;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      const span = p.traceparent === undefined ? null : tracing.startSpan(SPAN_NAMES.destructibleRaycast, fields, p.traceparent);
+      fields.kind = "";
+      fields.did = 0;
+      fields.chunk = "";
+      fields.impact_id = 0;
+      testProjectile(game, p);
+      if (p.dead) game.outbox.despawned.push(p.id);
+      if (span !== null) {
+        fields.projectile_id = p.id;
+        fields.command_id = p.commandId;
+        span.setAttributes(fields);
+        span.end();
+      }
+    }
+    game.projectiles.sweep();
+  },
+};

@@ -1,0 +1,24 @@
+// Server config: defaults, validation errors that name the setting, environment overrides.
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SERVER_CONFIG, resolveServerConfig, serverConfigFromEnv, ServerConfigError } from "../../src/server/config.ts";
+
+describe("server config", () => {
+  it("defaults to 30 Hz on 127.0.0.1:8080 with at least 20 NPCs", () => {
+    const c = resolveServerConfig();
+    expect([c.tickHz, c.host, c.port]).toEqual([30, "127.0.0.1", 8080]);
+    expect(c.npcCount).toBeGreaterThanOrEqual(20);
+    expect(c).toEqual(DEFAULT_SERVER_CONFIG);
+  });
+
+  it("rejects bad values with an error naming the setting", () => {
+    expect(() => resolveServerConfig({ tickHz: 0 })).toThrow(/tickHz/);
+    expect(() => resolveServerConfig({ port: 70000 })).toThrow(ServerConfigError);
+    expect(() => resolveServerConfig({ interestRadius: NaN })).toThrow(/interestRadius/);
+    expect(() => resolveServerConfig({ zone: "a b" })).toThrow(/zone/);
+  });
+
+  it("reads PORT, HOST, TICK_HZ and friends from the environment", () => {
+    expect(serverConfigFromEnv({ PORT: "0", HOST: "0.0.0.0", TICK_HZ: "60", ZONE: "z2" })).toEqual({ port: 0, host: "0.0.0.0", tickHz: 60, zone: "z2" });
+    expect(() => serverConfigFromEnv({ PORT: "eighty" })).toThrow(/PORT/);
+  });
+});

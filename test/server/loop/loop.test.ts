@@ -1,0 +1,52 @@
+// The scheduler runs systems in order, times them, survives a failing one; the tick loop keeps
+// its rate without drift; the system order is the documented one.
+import { describe, expect, it } from "vitest";
+import { Scheduler } from "../../../src/server/loop/scheduler.ts";
+import { TickLoop } from "../../../src/server/loop/tick-loop.ts";
+import { SYSTEM_ORDER } from "../../../src/server/systems/index.ts";
+import type { System } from "../../../src/server/systems/types.ts";
+import { harness } from "../support.ts";
+
+describe("scheduler", () => {
+  it("runs systems in order, records their time, and survives a panic", () => {
+    const h = harness({ npcCount: 0 });
+    const order: string[] = [];
+    const systems: System[] = [
+      { name: "intake", run: () => void order.push("intake") },
+      { name: "npc", run: () => { throw new Error("boom"); } },
+      { name: "net", run: () => void order.push("net") },
+    ];
+    const s = new Scheduler(h.game, systems, h.ctx);
+    s.tick();
+    s.tick();
+    expect(order).toEqual(["intake", "net", "intake", "net"]);
+    expect(h.game.tick).toBe(2);
+    expect(h.ctx.tick).toBe(2);
+    expect(h.game.timeMs).toBeCloseTo(2000 / 30, 9);
+    expect(h.game.stats.errors.system_panic).toBe(2);
+    expect(h.game.tickStats.ticks).toBe(2);
+    expect(h.game.tickStats.systemMs.intake).toBeGreaterThanOrEqual(0);
+  });
+
+  it("uses the documented system order", () => {
+    expect(SYSTEM_ORDER.map((s) => s.name)).toEqual(["intake", "npc", "projectile", "raycast", "carve", "mesh", "collider", "net"]);
+  });
+});
+
+describe("tick loop", () => {
+  it("ticks at its rate against an ideal timeline", async () => {
+    let ticks = 0;
+    const loop = new TickLoop(50, () => void ticks++);
+    const start = performance.now();
+    loop.start();
+    await new Promise((r) => setTimeout(r, 600));
+    loop.stop();
+    const elapsed = performance.now() - start;
+    const expected = Math.floor(elapsed / 20);
+    expect(ticks).toBeGreaterThanOrEqual(expected - 3);
+    expect(ticks).toBeLessThanOrEqual(expected + 1);
+    const after = ticks;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(ticks).toBe(after);
+  });
+});
