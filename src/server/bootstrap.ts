@@ -1,0 +1,169 @@
+// The server's start sequence, shared by the CLI (main.ts) and the tests that need the whole
+// server: every setting is validated before anything binds a port, then telemetry starts (so
+// the world build and the first tick are already logged, measured and traced), then the game
+// server, with the three client-telemetry routes on its port:
+//   GET /telemetry/v1/config, POST /telemetry/v1/breadcrumbs   ingest.ts
+//   POST /telemetry/sentry                                      sentry-tunnel.ts
+//   POST /v1/traces                                             otlp-relay.ts
+// Zone and shard come from the telemetry config alone, so the game's logs, metric labels and
+// spans name the same zone and shard.
+import { readFileSync } from "node:fs";
+import type { IngestOutcome } from "../shared/telemetry/breadcrumb.ts";
+import { startServer } from "./app.ts";
+import type { ServerHandle, StartServerOptions } from "./app.ts";
+import { resolveServerConfig, serverConfigFromEnv } from "./config.ts";
+import { createIngestHandler } from "./http/ingest.ts";
+import type { ClientConfigSource } from "./http/ingest.ts";
+import { createOtlpRelay } from "./http/otlp-relay.ts";
+import type { RelayOutcome } from "./http/otlp-relay.ts";
+import type { HttpRoute } from "./http/routes.ts";
+import { createSentryTunnel } from "./http/sentry-tunnel.ts";
+import type { TunnelOutcome } from "./http/sentry-tunnel.ts";
+import { initTelemetry, loadTelemetryConfig } from "./telemetry/index.ts";
+import type { TelemetryConfig, TelemetryHandle, TelemetryOptions } from "./telemetry/index.ts";
+
+/** What the caller fixes in code; everything else comes from the environment. */
+export interface StartGameOptions {
+  /** Command-line arguments (`--telemetry-config <file>`). */
+  readonly argv?: readonly string[];
+  /**
+   * Game settings that win over the environment (distDir; a test's port 0 and small world).
+   * `routes` are tried before the telemetry routes. Zone and shard are not settable here:
+   * they always come from the telemetry config (ZONE / SHARD).
+   */
+  readonly server?: Omit<StartServerOptions, "zone" | "shard">;
+  /** initTelemetry options (a log destination for tests, export bounds). */
+  readonly telemetry?: TelemetryOptions;
+  /** Build version told to clients and Sentry (default: the package.json version). */
+  readonly build?: string;
+  /** Deployment environment for crash reports (default: NODE_ENV when it is a plain token, else "production"). */
+  readonly environment?: string;
+}
+
+/** A running server: its telemetry, the game, and the one way to stop both. */
+export interface RunningGame {
+  readonly telemetry: TelemetryHandle;
+  readonly game: ServerHandle;
+  /** Stops accepting players, closes the game, then flushes and closes telemetry. Idempotent. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** Outcomes caused by what a client sent (counted as game_errors_total{class="ingest_rejected"}). */
+const REJECTED_INGEST: readonly IngestOutcome[] = ["malformed", "invalid", "oversized", "unsupported"];
+const REJECTED_TUNNEL: readonly TunnelOutcome[] = ["malformed", "oversized", "dsn_mismatch", "unsupported"];
+const REJECTED_RELAY: readonly RelayOutcome[] = ["malformed", "oversized", "unsupported"];
+
+/** What clients accept as a build version (breadcrumb token) and as an environment name. */
+const BUILD_TOKEN = /^[a-z0-9.-]{1,32}$/;
+const ENVIRONMENT_TOKEN = /^[a-z0-9._-]{1,32}$/;
+
+/**
+ * Validates the telemetry and game settings from `env` (a bad one rejects with an error that
+ * names it, before any port is bound), starts telemetry, then the game server.
+ */
+export async function startGame(
+  env: Readonly<Record<string, string | undefined>>,
+  opts: StartGameOptions = {},
+): Promise<RunningGame> {
+  const cfg = loadTelemetryConfig(env, opts.argv ?? []);
+  const { routes = [], autoTick, ...fixed } = opts.server ?? {};
+  const gameSettings = { ...serverConfigFromEnv(env), ...fixed, zone: cfg.zone, shard: cfg.shard };
+  const resolved = resolveServerConfig(gameSettings);
+
+  const build = opts.build ?? packageVersion();
+  const environment = opts.environment ?? (env.NODE_ENV !== undefined && ENVIRONMENT_TOKEN.test(env.NODE_ENV) ? env.NODE_ENV : "production");
+  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...opts.telemetry });
+  let game: ServerHandle;
+  try {
+    game = await startServer({
+      ...gameSettings,
+      autoTick,
+      routes: [...routes, ...telemetryRoutes(cfg, telemetry, { build, environment })],
+    });
+  } catch (err) {
+    await telemetry.shutdown();
+    throw listenError(err, resolved.host, resolved.port);
+  }
+
+  const log = telemetry.logger.forComponent("server");
+  let stopping: Promise<void> | undefined;
+  return {
+    telemetry,
+    game,
+    stop(reason = "stop") {
+      stopping ??= (async () => {
+        log.info({ reason }, "shutting down");
+        game.stopAccepting();
+        try {
+          await game.stop();
+        } finally {
+          await telemetry.shutdown();
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The client-telemetry routes; each answers 404 "ingest_off" while CLIENT_TELEMETRY is off. */
+function telemetryRoutes(cfg: TelemetryConfig, telemetry: TelemetryHandle, client: { build: string; environment: string }): HttpRoute[] {
+  const log = telemetry.logger.forComponent("ingest");
+  const enabled = (): boolean => cfg.clientTelemetry;
+  const rejected = (source: string, outcome: string): void => {
+    telemetry.metrics.error("ingest_rejected");
+    log.debug({ source, outcome }, "client telemetry rejected");
+  };
+  const clientConfig: ClientConfigSource = {
+    traceSampleRatio: cfg.traceSample,
+    sentryDsn: cfg.sentryDsn,
+    environment: client.environment,
+    build: client.build,
+  };
+  return [
+    createIngestHandler({
+      enabled,
+      metrics: telemetry.clientMetrics,
+      config: () => clientConfig,
+      onOutcome: (outcome) => {
+        if (REJECTED_INGEST.includes(outcome)) rejected("breadcrumbs", outcome);
+      },
+    }),
+    createSentryTunnel({
+      enabled,
+      dsn: () => cfg.sentryDsn,
+      inbox: telemetry.crashInbox,
+      onOutcome: (outcome) => {
+        if (REJECTED_TUNNEL.includes(outcome)) rejected("sentry", outcome);
+        else if (outcome === "upstream_error") log.warnLimited("sentry_tunnel_upstream", {}, "crash report not forwarded: the Sentry host failed");
+      },
+    }),
+    createOtlpRelay({
+      enabled,
+      endpoint: () => cfg.otlpEndpoint,
+      store: (spans) => telemetry.traceStore.addSpans(spans),
+      onOutcome: (outcome) => {
+        if (REJECTED_RELAY.includes(outcome)) rejected("traces", outcome);
+        else if (outcome === "upstream_error") log.warnLimited("otlp_relay_upstream", {}, "client spans not forwarded: the OTLP endpoint failed");
+      },
+    }),
+  ];
+}
+
+/** A failure to bind the game port, restated with the setting an operator changes (PORT or HOST). */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === "EADDRINUSE" || code === "EACCES") return new Error(`PORT: cannot listen on ${host}:${port}: ${code}`, { cause: err });
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") return new Error(`HOST: cannot listen on ${host}: ${code}`, { cause: err });
+  return err;
+}
+
+/** The package.json version as a build token ("unknown" when the file is not beside the sources). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    const v = typeof pkg.version === "string" ? pkg.version.toLowerCase() : "";
+    return BUILD_TOKEN.test(v) ? v : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
