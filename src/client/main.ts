@@ -1,22 +1,36 @@
 // Client entry: composes the world, renderer, mesher pool, player, input and UI, then runs
 // the frame loop. Each piece lives in its own module; this file only wires them together.
+// By default the game is networked (the server at /ws on this origin decides); `?offline=1`
+// plays single-player with the world generated and carved in this tab.
+import type { DirtyChunks } from "../shared/voxel/carve.ts";
 import { CHUNK_SIZE } from "../shared/voxel/constants.ts";
+import { worldChecksum } from "../shared/voxel/checksum.ts";
+import type { World } from "../shared/voxel/world.ts";
 import { DEFAULT_WORLD_GEN, SPAWN_YAW } from "../shared/voxel/worldgen.ts";
+import type { WorldGenConfig } from "../shared/voxel/worldgen.ts";
 import type { WorldAuthority } from "./game/authority.ts";
 import { ChunkStreamer } from "./game/chunk-streamer.ts";
+import type { TrackSample } from "./game/interpolation.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
 import { startLoop } from "./game/loop.ts";
+import { OnlineSession } from "./game/online-session.ts";
 import { parseParams } from "./game/params.ts";
 import { PlayerController } from "./game/player.ts";
+import type { PlayerOptions } from "./game/player.ts";
 import { PROJECTILE } from "./game/projectiles.ts";
 import type { GameStats } from "./game/stats.ts";
 import { installTestHook } from "./game/test-hook.ts";
 import { loadWorld } from "./game/world-loader.ts";
 import { Keyboard } from "./input/keyboard.ts";
 import { MouseLook } from "./input/mouse-look.ts";
+import { Connection, NetStatus } from "./net/connection.ts";
+import { netStatusText } from "./net/status-text.ts";
+import { gameSocketUrl, webSocketTransport } from "./net/transport.ts";
 import { GpuUnavailableError } from "./render/device.ts";
 import { viewDirection } from "./render/mat4.ts";
 import { Renderer } from "./render/renderer.ts";
+import { installClientTelemetry } from "./telemetry/index.ts";
+import type { RendererOptions } from "./render/renderer.ts";
 import { Hud } from "./ui/hud.ts";
 import { MessagePanel } from "./ui/message.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
@@ -27,34 +41,119 @@ import { MesherPool } from "./workers/pool.ts";
 const READY_RADIUS = 2;
 const PROJECTILE_COLOR = [1.0, 0.45, 0.08] as const;
 
+/** Where the world came from, and the pieces that differ between online and offline play. */
+interface Session {
+  readonly world: World;
+  readonly renderer: Renderer;
+  readonly spawn: readonly [number, number, number];
+  readonly spawnYaw: number;
+  /** Null offline. */
+  readonly online: OnlineSession | null;
+  readonly player: PlayerOptions;
+}
+
+/** Offline: generate the world for the URL's seed while the GPU pipelines compile. */
+async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOptions: RendererOptions, panel: MessagePanel): Promise<Session> {
+  panel.show("Loading", "Generating the world…");
+  const config: WorldGenConfig = { ...DEFAULT_WORLD_GEN, seed };
+  const [loaded, renderer] = await Promise.all([loadWorld(config), Renderer.create(canvas, config, rendererOptions)]);
+  return { world: loaded.world, renderer, spawn: loaded.spawn, spawnYaw: SPAWN_YAW, online: null, player: {} };
+}
+
+/**
+ * Online: connect, learn the world's seed and size from the welcome, then generate it (worker)
+ * and replay the server's edits while the GPU pipelines compile.
+ */
+async function startOnline(connection: Connection, canvas: HTMLCanvasElement, rendererOptions: RendererOptions, panel: MessagePanel, onStatus: (s: NetStatus) => void, resync: ResyncTarget): Promise<Session> {
+  const online = new OnlineSession(connection, (config) => loadWorld(config).then((l) => l.world), {
+    status: onStatus,
+    resync: (dirty) => resync.markDirty?.(dirty),
+    incompatible: () => {
+      // The server now runs a world of another size: this page's renderer cannot follow it.
+      panel.show("The game world changed", "Reloading…");
+      location.reload();
+    },
+    failed: (err) => {
+      connection.close();
+      fail(panel, err);
+    },
+  });
+  online.start();
+  const welcome = await online.welcomed;
+  const [world, renderer] = await Promise.all([online.sync.ready, Renderer.create(canvas, welcome, rendererOptions)]);
+  const s = online.self;
+  return {
+    world,
+    renderer,
+    spawn: [s.x, s.y, s.z],
+    spawnYaw: welcome.spawnYaw,
+    online,
+    // Steps of exactly the server's input dt, as float32 like the wire, so prediction replays match.
+    player: { stepDt: Math.fround(1 / welcome.tickHz), float32Inputs: true, onStep: online.sendStep, respawnOnFall: false },
+  };
+}
+
+/** Late binding: world re-syncs can only re-mesh once the chunk streamer exists. */
+interface ResyncTarget {
+  markDirty?: (dirty: DirtyChunks) => void;
+}
+
 async function main(panel: MessagePanel): Promise<void> {
   const params = parseParams(location.search);
   const canvas = document.getElementById("game") as HTMLCanvasElement;
   setGameState(GameState.Loading);
-  panel.show("Loading", "Generating the world…");
+  const rendererOptions: RendererOptions = {
+    viewDistance: (params.viewChunks - 0.5) * CHUNK_SIZE,
+    onFatal: (err) => fail(panel, err),
+  };
 
-  const config = { ...DEFAULT_WORLD_GEN, seed: params.seed };
-  const viewVoxels = (params.viewChunks - 0.5) * CHUNK_SIZE;
-  // World generation (worker) and GPU setup (pipeline compilation) overlap.
-  const [loaded, renderer] = await Promise.all([
-    loadWorld(config),
-    Renderer.create(canvas, config, {
-      viewDistance: viewVoxels,
-      onFatal: (err) => fail(panel, err),
-    }),
-  ]);
-  const { world, spawn } = loaded;
+  const connection = params.offline ? null : new Connection({ url: gameSocketUrl(location), transport: webSocketTransport });
+  // Closing on the way out lets the server end the session at once instead of timing it out.
+  if (connection !== null) addEventListener("pagehide", () => connection.close());
+  // Connection messages: before the game starts they replace the loading text while the
+  // connection is not up; afterwards any state but "playing" covers the view until it is.
+  let started = false;
+  const onStatus = (status: NetStatus): void => {
+    if (connection === null || gameState() === GameState.Error) return;
+    const text = netStatusText(status, connection.stats.joins > 0, connection.attempt, connection.retryAt - performance.now());
+    if (text === null) {
+      if (started) panel.hide();
+      else panel.show("Loading", "Preparing the world…");
+    } else if (text.error) {
+      setGameState(GameState.Error);
+      panel.showError(text.title, text.body);
+      connection.close();
+    } else {
+      panel.show(text.title, text.body);
+    }
+  };
+  const resync: ResyncTarget = {};
+  let session: Session;
+  try {
+    session = connection === null
+      ? await startOffline(canvas, params.seed, rendererOptions, panel)
+      : await startOnline(connection, canvas, rendererOptions, panel, onStatus, resync);
+  } catch (err) {
+    // A page that cannot play (no WebGPU, no world) must not keep a player connected.
+    connection?.close();
+    throw err;
+  }
+  const { world, renderer, spawn, online } = session;
+  if (gameState() === GameState.Error) return;
 
   const queue = new MeshJobQueue(world.size);
   const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces));
   const streamer = new ChunkStreamer(world, queue, pool, renderer, params.viewChunks);
-  const player = new PlayerController(world, spawn, SPAWN_YAW);
-  const authority: WorldAuthority = new LocalAuthority(world);
+  resync.markDirty = (dirty) => streamer.markDirty(dirty);
+  const player = new PlayerController(world, spawn, session.spawnYaw, session.player);
+  online?.attachPlayer(player);
+  const authority: WorldAuthority = online?.authority ?? new LocalAuthority(world);
   const stats: GameStats = {
     render: renderer.stats,
     mesh: pool.stats,
     world: { shotsFired: 0, carves: 0, voxelsCarved: 0, projectilesInFlight: 0 },
     loop: { cpuMs: 0, dtMs: 0 },
+    net: online?.connection.stats ?? null,
   };
   authority.onCarve((e) => {
     stats.world.carves++;
@@ -65,19 +164,22 @@ async function main(panel: MessagePanel): Promise<void> {
   const eye = [0, 0, 0];
   const dir = [0, 0, 0];
   let lastShot = -Infinity;
-  const fire = () => {
+  const fire = (): number => {
     const now = performance.now() / 1000;
-    if (gameState() !== GameState.Playing || now - lastShot < PROJECTILE.cooldown) return;
-    lastShot = now;
+    if (gameState() !== GameState.Playing || (online !== null && !online.playable) || now - lastShot < authority.cooldown) return -1;
     player.eye(eye);
     viewDirection(dir, player.yaw, player.pitch);
-    authority.fire(eye, dir);
+    const id = authority.fire(eye, dir);
+    if (id < 0) return -1;
+    lastShot = now;
     stats.world.shotsFired++;
+    return id;
   };
   const keyboard = new Keyboard();
   const mouse = new MouseLook(canvas, fire);
   const hud = new Hud();
 
+  const tracked: TrackSample = { x: 0, y: 0, z: 0, yaw: 0 };
   const afterFrame =
     params.autotest || import.meta.env.DEV
       ? installTestHook({
@@ -91,8 +193,26 @@ async function main(panel: MessagePanel): Promise<void> {
         },
         loseDevice: () => renderer.simulateDeviceLoss(),
         gpuDone: () => renderer.whenSubmittedWorkDone(),
+        checksum: () => worldChecksum(world),
+        net: () => online?.report() ?? null,
+        entity: (id) => (online?.entityPosition(id, tracked) ? [tracked.x, tracked.y, tracked.z] : null),
+        dropConnection: (ms) => online?.connection.simulateDrop(ms),
       })
       : null;
+
+  // Client telemetry: local figures for the dev overlay (F3) at once; nothing leaves the page
+  // until the player opts in from the settings panel (see telemetry/index.ts).
+  let gpuDevice: GPUDevice | null = null;
+  renderer.onDevice((device) => {
+    gpuDevice = device;
+  });
+  installClientTelemetry({
+    renderer: () => renderer.stats,
+    meshPool: () => pool.stats,
+    device: () => gpuDevice,
+    net: () => online?.connection.stats,
+    uiRoot: document.body,
+  });
 
   // Never wait for chunks beyond the view distance: they are not meshed at all.
   const readyRadius = Math.min(READY_RADIUS, params.viewChunks);
@@ -106,11 +226,16 @@ async function main(panel: MessagePanel): Promise<void> {
     stats.loop.dtMs = now - lastNow;
     lastNow = now;
     const playing = gameState() === GameState.Playing;
-    if (playing) {
-      player.look(mouse.takeYaw(), mouse.takePitch());
+    if (playing) player.look(mouse.takeYaw(), mouse.takePitch());
+    // Online the player only moves while joined to a world that matches the server's:
+    // inputs made while the connection is down would be lost and then corrected away.
+    if (playing && (online === null || online.playable)) {
       player.update(dt, keyboard.axis("KeyS", "KeyW", "ArrowDown", "ArrowUp"), keyboard.axis("KeyA", "KeyD", "ArrowLeft", "ArrowRight"), keyboard.isDown("Space"));
+    } else {
+      player.idle(dt);
     }
-    authority.update(dt);
+    if (online !== null) online.update(dt, now);
+    else authority.update(dt);
     player.eye(eye);
     streamer.update(eye[0], eye[1], eye[2]);
 
@@ -120,9 +245,10 @@ async function main(panel: MessagePanel): Promise<void> {
     cam.z = eye[2];
     cam.yaw = player.yaw;
     cam.pitch = player.pitch;
+    renderer.boxes.clear();
+    online?.drawEntities(renderer.boxes, eye);
     const shots = authority.projectiles;
     const h = PROJECTILE.halfSize;
-    renderer.boxes.clear();
     for (let i = 0; i < shots.count; i++) {
       const k = i * 3;
       renderer.boxes.push(shots.xyz[k], shots.xyz[k + 1], shots.xyz[k + 2], h, h, h, PROJECTILE_COLOR[0], PROJECTILE_COLOR[1], PROJECTILE_COLOR[2]);
@@ -137,11 +263,15 @@ async function main(panel: MessagePanel): Promise<void> {
       readyPending = true;
       void renderer.whenSubmittedWorkDone().then(() => {
         if (gameState() !== GameState.Loading) return;
-        panel.hide();
+        started = true;
         setGameState(GameState.Playing);
+        // A drop during loading leaves its message up; otherwise the panel goes.
+        if (online === null || online.connection.status === NetStatus.Playing) panel.hide();
+        else onStatus(online.connection.status);
       });
     }
-    const idle = pool.stats.queueLength === 0 && pool.stats.inFlight === 0 && renderer.stats.uploadsPending === 0 && shots.count === 0;
+    const netIdle = online === null || (online.authority.pendingCount === 0 && !online.sync.busy);
+    const idle = pool.stats.queueLength === 0 && pool.stats.inFlight === 0 && renderer.stats.uploadsPending === 0 && shots.count === 0 && netIdle;
     afterFrame?.(idle);
     stats.loop.cpuMs = performance.now() - t0;
   });

@@ -32,8 +32,14 @@ export type CarveListener = (event: CarveEvent) => void;
  * so rendering and re-meshing do not change.
  */
 export interface WorldAuthority {
-  /** Fires from `origin` along unit vector `dir` (arrays are read at once, not kept). */
-  fire(origin: ArrayLike<number>, dir: ArrayLike<number>): void;
+  /** Minimum time between shots, seconds (the server's weapon cooldown online). */
+  readonly cooldown: number;
+  /**
+   * Fires from `origin` along unit vector `dir` (arrays are read at once, not kept). Returns the
+   * shot's id (online: the command id the server echoes in its events), or -1 when no shot was
+   * made (not connected, too many in flight).
+   */
+  fire(origin: ArrayLike<number>, dir: ArrayLike<number>): number;
   /** Advances local simulation (projectile flight, interpolation) by dt seconds. */
   update(dt: number): void;
   readonly projectiles: ProjectileList;

@@ -7,6 +7,8 @@ import { PROJECTILE, Projectiles } from "./projectiles.ts";
 /** Single-player authority: projectiles fly and carve in this tab's World. */
 export class LocalAuthority implements WorldAuthority {
   readonly projectiles = new Projectiles();
+  readonly cooldown = PROJECTILE.cooldown;
+  private shots = 0;
   private readonly carve = new CarveResult();
   private readonly listeners: CarveListener[] = [];
   private readonly event = { x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: this.carve.dirty };
@@ -14,8 +16,11 @@ export class LocalAuthority implements WorldAuthority {
 
   constructor(private readonly world: World) {}
 
-  fire(origin: ArrayLike<number>, dir: ArrayLike<number>): void {
-    this.projectiles.spawn(origin[0], origin[1], origin[2], dir[0], dir[1], dir[2]);
+  fire(origin: ArrayLike<number>, dir: ArrayLike<number>): number {
+    const id = this.shots + 1;
+    if (!this.projectiles.spawn(origin[0], origin[1], origin[2], dir[0], dir[1], dir[2], id)) return -1;
+    this.shots = id;
+    return id;
   }
 
   update(dt: number): void {

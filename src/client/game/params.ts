@@ -4,10 +4,12 @@ import { DEFAULT_WORLD_GEN } from "../../shared/voxel/worldgen.ts";
 export interface GameParams {
   /** View distance in chunks (`?view=`), 1..32, default 8. */
   readonly viewChunks: number;
-  /** World seed (`?seed=`), default DEFAULT_WORLD_GEN.seed. */
+  /** World seed (`?seed=`) offline, default DEFAULT_WORLD_GEN.seed (online the server's seed is used). */
   readonly seed: number;
   /** `?autotest=1`: install the window.__game automation hook (see test-hook.ts). */
   readonly autotest: boolean;
+  /** `?offline=1`: single-player, with the world generated and carved in this tab (no server). */
+  readonly offline: boolean;
 }
 
 export const DEFAULT_VIEW_CHUNKS = 8;
@@ -21,5 +23,6 @@ export function parseParams(search: string): GameParams {
     viewChunks: Number.isFinite(view) ? Math.max(1, Math.min(32, view)) : DEFAULT_VIEW_CHUNKS,
     seed: Number.isFinite(seed) ? seed | 0 : DEFAULT_WORLD_GEN.seed,
     autotest: q.get("autotest") === "1",
+    offline: q.get("offline") === "1",
   };
 }

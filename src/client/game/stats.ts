@@ -1,3 +1,4 @@
+import type { NetStats } from "../net/connection.ts";
 import type { RenderStats } from "../render/stats.ts";
 import type { MeshPoolStats } from "../workers/pool.ts";
 
@@ -26,4 +27,6 @@ export interface GameStats {
   readonly mesh: MeshPoolStats;
   readonly world: WorldStats;
   readonly loop: LoopStats;
+  /** Connection figures online (bytes, RTT, server tick time); null offline. */
+  readonly net: NetStats | null;
 }

@@ -1,3 +1,4 @@
+import type { NetReport } from "./online-session.ts";
 import type { GameStats } from "./stats.ts";
 
 /**
@@ -6,23 +7,33 @@ import type { GameStats } from "./stats.ts";
  * through here. Deliberately tiny:
  *
  *   state      page state: "loading" | "playing" | "error"
- *   stats      live GameStats (render, mesh, world)
+ *   stats      live GameStats (render, mesh, world, net)
  *   aim(y, p)  sets yaw and pitch in radians (yaw 0 looks towards -Z, positive turns left;
  *              positive pitch looks up)
- *   fire()     shoots along the view, as a left click does (the weapon cooldown applies)
+ *   fire()     shoots along the view, as a left click does (the weapon cooldown applies);
+ *              returns the shot's id (online: the command id) or -1 when no shot was made
  *   eye()      camera position [x, y, z]
- *   settle()   resolves once no shot is in flight, no mesh job or upload is pending, and a
- *              frame drawn after that has completed on the GPU
+ *   settle()   resolves once no shot is in flight or awaiting the server's answer, no world
+ *              re-sync, mesh job or upload is pending, and a frame drawn after that has
+ *              completed on the GPU
  *   loseDevice()  destroys the GPU device, to exercise device-loss recovery
+ *   checksum() worldChecksum of the client's world (compare with the server's)
+ *   net()      network state (status, ids, counters, recent carves), null offline
+ *   entity(id) feet position of remote entity `id` as drawn this frame, or null
+ *   dropConnection(ms)  cuts the socket as a network failure would; reconnects no sooner than ms
  */
 export interface GameHook {
   readonly state: string;
   readonly stats: GameStats;
   aim(yaw: number, pitch: number): void;
-  fire(): void;
+  fire(): number;
   eye(): [number, number, number];
   settle(): Promise<void>;
   loseDevice(): void;
+  checksum(): number;
+  net(): NetReport | null;
+  entity(id: number): [number, number, number] | null;
+  dropConnection(outageMs: number): void;
 }
 
 /** What the hook drives; supplied by main.ts. */
@@ -30,11 +41,15 @@ export interface HookTarget {
   readonly stats: GameStats;
   state(): string;
   aim(yaw: number, pitch: number): void;
-  fire(): void;
+  fire(): number;
   eye(): [number, number, number];
   loseDevice(): void;
   /** Resolves when all submitted GPU work is done. */
   gpuDone(): Promise<void>;
+  checksum(): number;
+  net(): NetReport | null;
+  entity(id: number): [number, number, number] | null;
+  dropConnection(outageMs: number): void;
 }
 
 declare global {
@@ -57,6 +72,10 @@ export function installTestHook(target: HookTarget): (idle: boolean) => void {
     eye: () => target.eye(),
     settle: () => new Promise<void>((resolve) => waiters.push(resolve)),
     loseDevice: () => target.loseDevice(),
+    checksum: () => target.checksum(),
+    net: () => target.net(),
+    entity: (id) => target.entity(id),
+    dropConnection: (ms) => target.dropConnection(ms),
   };
   return (idle) => {
     if (!idle || draining || waiters.length === 0) return;

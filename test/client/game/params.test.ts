@@ -4,16 +4,16 @@ import { DEFAULT_WORLD_GEN } from "../../../src/shared/voxel/worldgen.ts";
 
 describe("parseParams", () => {
   it("defaults", () => {
-    expect(parseParams("")).toEqual({ viewChunks: DEFAULT_VIEW_CHUNKS, seed: DEFAULT_WORLD_GEN.seed, autotest: false });
+    expect(parseParams("")).toEqual({ viewChunks: DEFAULT_VIEW_CHUNKS, seed: DEFAULT_WORLD_GEN.seed, autotest: false, offline: false });
   });
 
-  it("reads view, seed and autotest", () => {
-    expect(parseParams("?view=3&seed=42&autotest=1")).toEqual({ viewChunks: 3, seed: 42, autotest: true });
+  it("reads view, seed, autotest and offline", () => {
+    expect(parseParams("?view=3&seed=42&autotest=1&offline=1")).toEqual({ viewChunks: 3, seed: 42, autotest: true, offline: true });
   });
 
   it("clamps the view distance and ignores garbage", () => {
     expect(parseParams("?view=0").viewChunks).toBe(1);
     expect(parseParams("?view=999").viewChunks).toBe(32);
-    expect(parseParams("?view=abc&seed=x&autotest=yes")).toEqual({ viewChunks: DEFAULT_VIEW_CHUNKS, seed: DEFAULT_WORLD_GEN.seed, autotest: false });
+    expect(parseParams("?view=abc&seed=x&autotest=yes&offline=true")).toEqual({ viewChunks: DEFAULT_VIEW_CHUNKS, seed: DEFAULT_WORLD_GEN.seed, autotest: false, offline: false });
   });
 });
