@@ -1,4 +1,33 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * The client build version that breadcrumbs and crash reports carry: VITE_BUILD_VERSION when
+ * the environment sets it (CI), else "<package.json version>-<short git sha>", or the build
+ * date (yyyymmdd) in place of the sha outside a git checkout. Reduced to the breadcrumb
+ * token alphabet [a-z0-9.-], at most 32 characters.
+ */
+function buildVersion(): string {
+  const fromEnv = process.env.VITE_BUILD_VERSION;
+  if (fromEnv) return token(fromEnv);
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+  let revision: string;
+  try {
+    revision = execFileSync("git", ["rev-parse", "--short=7", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim();
+  } catch {
+    revision = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+  }
+  return token(`${version}-${revision}`);
+}
+
+function token(raw: string): string {
+  return raw.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 32);
+}
 
 // The game server (npm start) serves dist/ and the WebSocket on one port.
 // `npm run dev` runs Vite with HMR and proxies the server routes to a game server on GAME_PORT.
@@ -6,6 +35,8 @@ const gamePort = Number(process.env.GAME_PORT ?? 8080);
 
 export default defineConfig({
   root: ".",
+  // Read by client telemetry (src/client/telemetry/index.ts) as the build of this bundle.
+  define: { "import.meta.env.VITE_BUILD_VERSION": JSON.stringify(buildVersion()) },
   publicDir: "public",
   build: { outDir: "dist", target: "es2022", sourcemap: true, emptyOutDir: true },
   worker: { format: "es" },

@@ -1,13 +1,19 @@
 // Shared helpers for the Chromium end-to-end tests: build the client when it is stale, start
-// the real game server on a free loopback port, launch Debian's Chromium with WebGPU on
-// SwiftShader, and collect page errors.
+// the real game server on a free loopback port (as a child process, or in-process through the
+// real bootstrap when a test reads the server's telemetry), launch Debian's Chromium with
+// WebGPU on SwiftShader, and collect page errors and requests.
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import type { DestinationStream } from "pino";
 import { chromium } from "playwright-core";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { startGame } from "../../src/server/bootstrap.ts";
+import type { RunningGame } from "../../src/server/bootstrap.ts";
+import { pathOf } from "../../src/server/http/routes.ts";
+import type { TelemetryOptions } from "../../src/server/telemetry/index.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const OUTPUT_DIR = join(ROOT, "test-output");
@@ -76,7 +82,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Gam
   const port = await freePort();
   const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["src/server/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", ...env },
+    // The metrics listener on a free port too: the default 9464 may be taken by another run.
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", METRICS_ADDR: "127.0.0.1:0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -143,4 +150,126 @@ export function saveArtifact(name: string, png: Uint8Array): string {
   const path = join(OUTPUT_DIR, name);
   writeFileSync(path, png);
   return path;
+}
+
+/** The game server running in this process through the real bootstrap (src/server/bootstrap.ts). */
+export interface InProcessGame {
+  /** http://127.0.0.1:PORT/ (serves dist/). */
+  readonly url: string;
+  /** Base URL of the metrics listener: /metrics, /debug/tracez, /debug/crashes. */
+  readonly metricsUrl: string;
+  readonly running: RunningGame;
+  /** "METHOD /path" of every request the game port received, in order (the server's own witness). */
+  readonly served: string[];
+  /** Server log lines (JSON), for failure messages. */
+  readonly logs: string[];
+  /** GET /metrics as text. */
+  scrape(): Promise<string>;
+  /** GET a JSON page of the metrics listener (e.g. "/debug/crashes"). */
+  debugJson<T>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the server with startGame() on free loopback ports, serving the built client. Only
+ * `env` is read as the environment (not process.env), so the test is hermetic; the metrics
+ * listener takes a free port unless `env` says otherwise.
+ */
+export async function startGameInProcess(env: Record<string, string> = {}, telemetry: TelemetryOptions = {}): Promise<InProcessGame> {
+  const served: string[] = [];
+  const logs: string[] = [];
+  const sink = { write: (line: string) => void logs.push(line) } as DestinationStream;
+  const running = await startGame(
+    { METRICS_ADDR: "127.0.0.1:0", ...env },
+    {
+      server: {
+        host: "127.0.0.1",
+        port: 0,
+        distDir: join(ROOT, "dist"),
+        routes: [
+          (req) => {
+            served.push(`${req.method ?? "?"} ${pathOf(req) ?? "?"}`);
+            return false;
+          },
+        ],
+      },
+      telemetry: { logDestination: sink, ...telemetry },
+    },
+  );
+  const metricsUrl = running.telemetry.metricsServer?.url;
+  if (metricsUrl === undefined) {
+    await running.stop();
+    throw new Error("the metrics listener is off (METRICS_ADDR=off)");
+  }
+  const get = async (path: string): Promise<Response> => {
+    const res = await fetch(metricsUrl + path);
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+    return res;
+  };
+  return {
+    url: `${running.game.url}/`,
+    metricsUrl,
+    running,
+    served,
+    logs,
+    scrape: async () => (await get("/metrics")).text(),
+    debugJson: async <T>(path: string) => (await (await get(path)).json()) as T,
+    stop: () => running.stop("e2e done"),
+  };
+}
+
+/** One request made by a page (or its workers). */
+export interface PageRequest {
+  readonly method: string;
+  readonly url: string;
+  /** Playwright's resource type: "fetch", "ping" (sendBeacon), "script", ... */
+  readonly type: string;
+}
+
+/** Records every request made in the page's browser context from now on. */
+export function recordRequests(context: BrowserContext): PageRequest[] {
+  const seen: PageRequest[] = [];
+  context.on("request", (r) => seen.push({ method: r.method(), url: r.url(), type: r.resourceType() }));
+  return seen;
+}
+
+/**
+ * Makes the page believe it was hidden and shown again (visibilitychange both ways), as
+ * switching tabs does: client telemetry flushes on hide. headless Chromium never hides a page.
+ */
+export async function hideAndShowPage(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    document.dispatchEvent(new Event("visibilitychange"));
+    // Removing the own property brings back Document.prototype's getter ("visible").
+    delete (document as { visibilityState?: unknown }).visibilityState;
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+}
+
+/** The value of the Prometheus sample `name{labels}` in a scrape (extra labels allowed), or undefined. */
+export function metricSample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = new Map([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]] as const));
+    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** Polls `probe` every `everyMs` until it returns a value; fails after `ms` with `what` and the last error. */
+export async function eventually<T>(what: string, ms: number, probe: () => Promise<T | undefined>, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`, { cause: last });
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

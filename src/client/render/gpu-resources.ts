@@ -1,5 +1,6 @@
 import { MATERIALS } from "../../shared/voxel/materials.ts";
 import type { WorldSize } from "../../shared/voxel/world.ts";
+import { gpuScope } from "../telemetry/facade.ts";
 import { BOX_FLOATS } from "./box-batch.ts";
 import { chunkCountOf, chunkOrigin } from "./chunk-grid.ts";
 import type { GpuHandles } from "./device.ts";
@@ -103,8 +104,13 @@ export class GpuResources {
 
   /** Compiles the shaders and builds every pipeline and buffer for `handles.device`. */
   static async create(handles: GpuHandles, worldSize: WorldSize, boxCapacity: number): Promise<GpuResources> {
-    const layouts = createLayouts(handles.device);
-    const pipelines = await createPipelines(handles.device, handles.viewFormat, layouts);
+    const device = handles.device;
+    // Error scopes catch shader and pipeline errors (counted by client telemetry). Nothing else
+    // uses this new device until create() returns, so the scopes hold only this work.
+    const [layouts, pipelines] = await gpuScope(device, "pipeline", async () => {
+      const layouts = createLayouts(device);
+      return [layouts, await createPipelines(device, handles.viewFormat, layouts)] as const;
+    });
     return new GpuResources(handles, layouts, pipelines, worldSize, boxCapacity);
   }
 

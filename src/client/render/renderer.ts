@@ -7,6 +7,7 @@ import { chunkCountOf, chunkOrigins } from "./chunk-grid.ts";
 import { ChunkMeshes } from "./chunk-meshes.ts";
 import { acquireGpu } from "./device.ts";
 import type { GpuHandles } from "./device.ts";
+import { runGpuScopeSync } from "./error-scopes.ts";
 import { FrameUniforms } from "./frame-uniforms.ts";
 import { frustumCreate, frustumFromMatrix } from "./frustum.ts";
 import { GpuResources } from "./gpu-resources.ts";
@@ -76,6 +77,10 @@ export class Renderer {
   private readonly encoderDescriptor: GPUCommandEncoderDescriptor = { label: "frame encoder" };
   private readonly commandBufferDescriptor: GPUCommandBufferDescriptor = { label: "frame commands" };
   private readonly submitList: GPUCommandBuffer[] = [];
+  /** Writes queued chunk meshes within the frame's budget (bound once, not a closure per frame). */
+  private readonly uploadMeshes = (): void => {
+    if (this.gpu) uploadChunkMeshes(this.meshes, this.gpu.pages, this.uploadBudget, this.stats);
+  };
 
   private constructor(
     canvas: HTMLCanvasElement,
@@ -190,7 +195,9 @@ export class Renderer {
     s.canvasWidth = width;
     s.canvasHeight = height;
 
-    uploadChunkMeshes(this.meshes, gpu.pages, this.uploadBudget, s);
+    // On frames with uploads, WebGPU error scopes catch (and client telemetry counts) their errors.
+    if (this.meshes.pendingUploads > 0) runGpuScopeSync(device, "upload", this.uploadMeshes);
+    else this.uploadMeshes();
 
     // Camera: far plane a little past the fog end so faded terrain is not clipped.
     const cam = this.camera;
