@@ -16,7 +16,7 @@ export type GpuErrorKind = (typeof GPU_ERROR_KINDS)[number];
 export const GPU_ERROR_COUNTERS = [...GPU_ERROR_KINDS, "device_lost", "upload_failure"] as const;
 export type GpuErrorCounter = (typeof GPU_ERROR_COUNTERS)[number];
 
-/** GPUDeviceLostInfo.reason values, plus "none" when the device was not lost in the window. */
+/** GPUDeviceLostInfo.reason values, plus "none" when the device was not lost during the aggregation window */
 export const DEVICE_LOST_REASONS = ["none", "unknown", "destroyed"] as const;
 export type DeviceLostReason = (typeof DEVICE_LOST_REASONS)[number];
 
