@@ -25,6 +25,8 @@ export class Scheduler {
   /** Index of each system's name in SYSTEMS (for TickStats.current). */
   private readonly statIndex: number[];
   private lastStart = 0;
+  /** Systems that have thrown at least once (their later failures are rate-limited). */
+  private readonly failed: boolean[];
 
   constructor(
     private readonly game: Game,
@@ -33,6 +35,7 @@ export class Scheduler {
   ) {
     this.budgetMs = 1000 / game.config.tickHz;
     this.statIndex = systems.map((sys) => SYSTEMS.indexOf(sys.name));
+    this.failed = systems.map(() => false);
     this.fields.zone = ctx.zone;
     this.fields.shard = ctx.shard;
   }
@@ -71,7 +74,12 @@ export class Scheduler {
         sys.run(game, this.ctx);
       } catch (err) {
         game.stats.recordError("system_panic");
-        log.error({ system: sys.name, tick: game.tick, error: err instanceof Error ? err.message : String(err) }, "system failed; tick continues");
+        // A broken system fails every tick: log the first failure as an error, then
+        // rate-limit, so a bug cannot flood the log at the tick rate (the counter has them all).
+        const fields = { system: sys.name, tick: game.tick, error: err instanceof Error ? err.message : String(err) };
+        if (this.failed[i]) log.warnLimited(`system_failed:${sys.name}`, fields, "system failed again; tick continues");
+        else log.error(fields, "system failed; tick continues");
+        this.failed[i] = true;
       }
       const ms = performance.now() - t0;
       stats[sys.name] += ms;

@@ -2,6 +2,8 @@
 // its rate without drift; the system order is the documented one.
 import { describe, expect, it } from "vitest";
 import { Scheduler } from "../../../src/server/loop/scheduler.ts";
+import { installBackends } from "../../../src/server/telemetry/facade.ts";
+import type { Log, Metrics, SpanHandle, Tracing } from "../../../src/server/telemetry/facade.ts";
 import { TickLoop } from "../../../src/server/loop/tick-loop.ts";
 import { SYSTEM_ORDER } from "../../../src/server/systems/index.ts";
 import type { System } from "../../../src/server/systems/types.ts";
@@ -26,6 +28,32 @@ describe("scheduler", () => {
     expect(h.game.stats.errors.system_panic).toBe(2);
     expect(h.game.tickStats.ticks).toBe(2);
     expect(h.game.tickStats.systemMs.intake).toBeGreaterThanOrEqual(0);
+  });
+
+  it("logs a system that fails every tick once as an error, then only rate-limited", () => {
+    const calls: string[] = [];
+    const log: Log = {
+      debug: () => {},
+      info: () => {},
+      warn: () => void calls.push("warn"),
+      error: () => void calls.push("error"),
+      warnLimited: (site) => void calls.push(`limited:${site}`),
+      child: () => log,
+    };
+    // Only the logger is observed; metrics and spans are inert doubles.
+    const metrics = new Proxy({}, { get: () => () => {} }) as Metrics;
+    const span: SpanHandle = { setAttributes: () => {}, recordError: () => {}, traceparent: () => undefined, end: () => {} };
+    const tracing: Tracing = { withSpan: (_n, _f, fn) => fn(span), startSpan: () => span };
+    const uninstall = installBackends({ logger: () => log, metrics, tracing });
+    try {
+      const h = harness({ npcCount: 0 });
+      const s = new Scheduler(h.game, [{ name: "npc", run: () => { throw new Error("boom"); } }], h.ctx);
+      for (let i = 0; i < 5; i++) s.tick();
+      expect(h.game.stats.errors.system_panic).toBe(5);
+      expect(calls).toEqual(["error", "limited:system_failed:npc", "limited:system_failed:npc", "limited:system_failed:npc", "limited:system_failed:npc"]);
+    } finally {
+      uninstall();
+    }
   });
 
   it("uses the documented system order", () => {
