@@ -37,6 +37,9 @@ export interface NetPort {
   detachedCount(): number;
 }
 
+/** WebSocket close code of a clean, intentional close by the peer. */
+const NORMAL_CLOSURE = 1000;
+
 /** A dropped player kept for resumeGraceMs. */
 interface Detached {
   entity: Entity;
@@ -144,7 +147,9 @@ export class SessionManager implements TransportHandlers, NetPort {
     if (wasPlaying) this.playing = this.playing.filter((p) => p !== s);
     const e = s.entity;
     if (e !== null) {
-      if (s.evicted || !this.accepting || this.game.config.resumeGraceMs === 0) {
+      // 1000 is a deliberate goodbye (the page closed): nobody will resume, so the player
+      // leaves the world now instead of standing there for the grace period.
+      if (s.evicted || code === NORMAL_CLOSURE || !this.accepting || this.game.config.resumeGraceMs === 0) {
         this.game.entities.remove(e);
       } else {
         e.control!.connected = false;

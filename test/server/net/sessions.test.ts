@@ -82,6 +82,17 @@ describe("sessions", () => {
     expect(game.entities.count).toBe(0);
   });
 
+  it("removes the player at once when the page says goodbye (close 1000)", () => {
+    const { game, transport, sessions } = setup({ resumeGraceMs: 5000 });
+    const c = transport.connect();
+    c.send(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken: null }).slice());
+    welcomeOf(c);
+    expect(game.entities.count).toBe(1);
+    c.close(1000);
+    expect(sessions.detachedCount()).toBe(0);
+    expect(game.entities.count).toBe(0);
+  });
+
   it("closes a connection that never says hello", () => {
     const { transport, sessions, advance } = setup({ helloTimeoutMs: 2000 });
     const c = transport.connect();
