@@ -29,7 +29,7 @@ import { gameSocketUrl, webSocketTransport } from "./net/transport.ts";
 import { GpuUnavailableError } from "./render/device.ts";
 import { viewDirection } from "./render/mat4.ts";
 import { Renderer } from "./render/renderer.ts";
-import { installClientTelemetry } from "./telemetry/index.ts";
+import { installClientTelemetry, reportError } from "./telemetry/index.ts";
 import type { RendererOptions } from "./render/renderer.ts";
 import { Hud } from "./ui/hud.ts";
 import { MessagePanel } from "./ui/message.ts";
@@ -98,6 +98,9 @@ interface ResyncTarget {
   markDirty?: (dirty: DirtyChunks) => void;
 }
 
+/** The parts client telemetry reads, filled in as startup creates them. */
+const telemetryParts: { renderer?: Renderer; pool?: MesherPool; device?: GPUDevice } = {};
+
 async function main(panel: MessagePanel): Promise<void> {
   const params = parseParams(location.search);
   const canvas = document.getElementById("game") as HTMLCanvasElement;
@@ -108,6 +111,16 @@ async function main(panel: MessagePanel): Promise<void> {
   };
 
   const connection = params.offline ? null : new Connection({ url: gameSocketUrl(location), transport: webSocketTransport });
+  // Client telemetry goes in first, with its sources bound as the parts come up, so GPU errors
+  // while the renderer builds its pipelines and startup failures are seen too. The dev overlay
+  // (F3) works at once; nothing leaves the page until the player opts in (telemetry/index.ts).
+  installClientTelemetry({
+    renderer: () => telemetryParts.renderer?.stats,
+    meshPool: () => telemetryParts.pool?.stats,
+    device: () => telemetryParts.device,
+    net: () => connection?.stats,
+    uiRoot: document.body,
+  });
   // Closing on the way out lets the server end the session at once instead of timing it out.
   if (connection !== null) addEventListener("pagehide", () => connection.close());
   // Connection messages: before the game starts they replace the loading text while the
@@ -200,18 +213,10 @@ async function main(panel: MessagePanel): Promise<void> {
       })
       : null;
 
-  // Client telemetry: local figures for the dev overlay (F3) at once; nothing leaves the page
-  // until the player opts in from the settings panel (see telemetry/index.ts).
-  let gpuDevice: GPUDevice | null = null;
+  telemetryParts.renderer = renderer;
+  telemetryParts.pool = pool;
   renderer.onDevice((device) => {
-    gpuDevice = device;
-  });
-  installClientTelemetry({
-    renderer: () => renderer.stats,
-    meshPool: () => pool.stats,
-    device: () => gpuDevice,
-    net: () => online?.connection.stats,
-    uiRoot: document.body,
+    telemetryParts.device = device;
   });
 
   // Never wait for chunks beyond the view distance: they are not meshed at all.
@@ -283,6 +288,8 @@ function fail(panel: MessagePanel, err: unknown): void {
     panel.showError("WebGPU is not available", err.message);
   } else {
     console.error("the game could not start", err);
+    // Sent only with crash consent (a no-op otherwise).
+    reportError(err);
     panel.showError("The game could not start", err instanceof Error ? err.message : String(err));
   }
 }
