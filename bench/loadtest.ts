@@ -1,8 +1,21 @@
-// Load benchmark: `npm run loadtest -- --bots N --seconds S [--url ws://...] [--json] [--tick-hz 30]`.
+// Load benchmark: `npm run loadtest -- --bots N --seconds S [--url ws://...] [--json] [--tick-hz 30]
+// [--telemetry off|on|both] [--trace-sample R] [--rounds N]`.
 // Starts the game server in-process on a free loopback port (unless --url), runs N bots that
 // move and shoot in a child process, and prints tick ms percentiles, ticks over budget, bytes
 // per client per second, carves per second and entities in view. A benchmark, not a test:
 // it prints figures and never fails on them.
+//
+// Telemetry (in-process server only):
+//   off   (default) startServer alone: telemetry never initialised, the facade stays a no-op.
+//   on    the real start sequence (startGame): JSON logs at info, really serialised by pino and
+//         written to the null device; /metrics on a loopback port, scraped every 5 s (the
+//         deploy/prometheus interval); traces sampled at --trace-sample (default 1) and exported
+//         over OTLP/HTTP to a receiver on loopback (bench/otlp-sink.ts, a child process that
+//         reads and discards every body).
+//   both  off, on at ratio 1 and on at the default ratio (DEFAULT_TELEMETRY_CONFIG.traceSample)
+//         in one invocation, each with a fresh server and fresh bots, repeated --rounds times
+//         in that order; prints tick p50/p99 (and mean, server CPU) ratios on/off, pooled over
+//         the rounds. The issue's goal: under 2% overhead at the default ratio.
 //
 // Why a child process for the bots: on a 2-core machine the server's main thread, its mesh
 // worker and 200 bots all compete for CPU. In a separate process the bots' decoding, GC pauses
@@ -10,11 +23,17 @@
 // the OS scheduler (as real clients on other machines never would), not by blocking its event
 // loop or adding to its GC; the tick durations measured inside the server stay its own work.
 import { fork } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { devNull } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startServer } from "../src/server/app.ts";
-import type { ServerHandle } from "../src/server/app.ts";
-import type { SwarmConfig, SwarmResult } from "./bots/swarm.ts";
+import type { ServerHandle, StartServerOptions } from "../src/server/app.ts";
+import { startGame } from "../src/server/bootstrap.ts";
+import type { RunningGame } from "../src/server/bootstrap.ts";
 import { SYSTEMS } from "../src/server/telemetry/facade.ts";
+import { DEFAULT_TELEMETRY_CONFIG } from "../src/server/telemetry/index.ts";
+import type { SwarmConfig, SwarmResult } from "./bots/swarm.ts";
+import type { SinkStats } from "./otlp-sink.ts";
 
 interface Args {
   bots: number;
@@ -27,12 +46,29 @@ interface Args {
   interest: number;
   meshWorkers: number;
   warmup: number;
+  telemetry: TelemetryMode;
+  /** Trace ratio of `--telemetry on` (both: ratio 1, then the default ratio). */
+  traceSample: number;
+  /** Repetitions of the off/on/default phases of `--telemetry both`. */
+  rounds: number;
 }
+
+const TELEMETRY_MODES = ["off", "on", "both"] as const;
+type TelemetryMode = (typeof TELEMETRY_MODES)[number];
+
+/** One measured run: a fresh server (with or without telemetry) and a fresh bot swarm. */
+type Phase = { readonly telemetry: "off" } | { readonly telemetry: "on"; readonly traceSample: number };
+
+/** How often the loadtest scrapes /metrics with telemetry on (deploy/prometheus scrape_interval). */
+const SCRAPE_EVERY_MS = 5000;
 
 const LIMITS = { bots: 1000, seconds: 600 } as const;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { bots: 50, seconds: 10, url: null, json: false, tickHz: 30, fireEvery: 4, roam: 150, interest: 64, meshWorkers: 1, warmup: 3 };
+  const a: Args = {
+    bots: 50, seconds: 10, url: null, json: false, tickHz: 30, fireEvery: 4, roam: 150, interest: 64, meshWorkers: 1, warmup: 3,
+    telemetry: "off", traceSample: 1, rounds: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => {
@@ -56,9 +92,19 @@ function parseArgs(argv: string[]): Args {
       case "--interest": a.interest = num(8, 1024); break;
       case "--mesh-workers": a.meshWorkers = Math.round(num(0, 8)); break;
       case "--warmup": a.warmup = num(0, 120); break;
+      case "--telemetry": {
+        const m = v();
+        if (!(TELEMETRY_MODES as readonly string[]).includes(m)) throw new Error(`--telemetry must be one of ${TELEMETRY_MODES.join(", ")}`);
+        a.telemetry = m as TelemetryMode;
+        break;
+      }
+      case "--compare": a.telemetry = "both"; break;
+      case "--trace-sample": a.traceSample = num(0, 1); break;
+      case "--rounds": a.rounds = Math.round(num(1, 20)); break;
       default: throw new Error(`unknown option ${k}`);
     }
   }
+  if (a.url !== null && a.telemetry !== "off") throw new Error("--telemetry applies to the in-process server only (not with --url)");
   if (a.url !== null) {
     const host = new URL(a.url).hostname;
     if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) throw new Error("--url must point at a loopback address");
@@ -74,18 +120,114 @@ function percentile(sorted: number[], p: number): number {
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+/** What a phase with telemetry on adds to its report. */
+interface TelemetryFigures {
+  trace_sample: number;
+  log_lines: number;
+  log_bytes: number;
+  log_lines_phase: number;
+  scrapes: number;
+  spans_exported: number;
+  spans_dropped: number;
+  otlp_requests: number;
+  otlp_bytes: number;
+}
+
+/** The OTLP receiver child (started once per invocation when a phase needs it). */
+interface Sink {
+  readonly url: string;
+  stats(): Promise<SinkStats>;
+  stop(): void;
+}
+
+async function startSink(): Promise<Sink> {
+  const child = fork(fileURLToPath(new URL("./otlp-sink.ts", import.meta.url)), [], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("message", (m: { type: string; port?: number }) => (m.type === "listening" && m.port ? resolve(m.port) : reject(new Error("otlp sink did not start"))));
+    child.once("exit", (code) => reject(new Error(`otlp sink exited early (${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats: () =>
+      new Promise<SinkStats>((resolve) => {
+        const on = (m: { type: string }): void => {
+          if (m.type !== "stats") return;
+          child.off("message", on);
+          resolve(m as SinkStats);
+        };
+        child.on("message", on);
+        child.send({ type: "stats" });
+      }),
+    stop: () => {
+      if (child.connected) child.send({ type: "stop" });
+    },
+  };
+}
+
+/** Sum of every sample of one metric in a registry's JSON dump. */
+function metricTotal(dump: { name: string; values: { value: number }[] }[], name: string): number {
+  return dump.find((m) => m.name === name)?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+}
+
+/** A log destination that pino really serialises every line into, written to the null device. */
+function nullLogDestination(): { write(s: string): boolean; lines: number; bytes: number; close(): void } {
+  const out = createWriteStream(devNull);
+  const d = {
+    lines: 0,
+    bytes: 0,
+    write(line: string): boolean {
+      d.lines++;
+      d.bytes += line.length;
+      return out.write(line);
+    },
+    close: () => out.end(),
+  };
+  return d;
+}
+
+interface PhaseResult {
+  report: Record<string, unknown> & { tick_p50_ms: number; tick_p99_ms: number; tick_mean_ms: number; server_cpu_percent: number | null };
+  lines: string[];
+  /** Tick ms of the measurement window (pooled across rounds for the ratios). */
+  ticks: number[];
+  cpuMs: number;
+  wallMs: number;
+}
+
+const phaseName = (p: Phase): string => (p.telemetry === "off" ? "off" : `on, traces ${p.traceSample}`);
+
+async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<PhaseResult> {
   let server: ServerHandle | null = null;
+  let game: RunningGame | null = null;
   let url = args.url;
+  const logs = nullLogDestination();
   if (url === null) {
     // Players spawn spread over the roaming disc, so the run measures a dispersed crowd from the start.
-    server = await startServer({
+    const options: StartServerOptions = {
       host: "127.0.0.1", port: 0, tickHz: args.tickHz, interestRadius: args.interest, meshWorkers: args.meshWorkers,
       maxPlayers: Math.max(256, args.bots + 8), spawnSpread: args.roam,
-    });
+    };
+    if (phase.telemetry === "off") {
+      server = await startServer(options);
+    } else {
+      if (sink === null) throw new Error("telemetry on needs the OTLP sink");
+      // The env startGame reads is built here, not taken from process.env, so the phase is what it says.
+      game = await startGame(
+        { LOG_LEVEL: "info", JSON_LOGS: "true", METRICS_ADDR: "127.0.0.1:0", OTLP_ENDPOINT: sink.url, TRACE_SAMPLE: String(phase.traceSample), CLIENT_TELEMETRY: "on" },
+        { server: options, telemetry: { logDestination: logs } },
+      );
+      server = game.game;
+    }
     url = server.wsUrl;
   }
+  const metricsUrl = game?.telemetry.metricsServer?.url;
+  let scrapes = 0;
+  const scraper = metricsUrl === undefined
+    ? undefined
+    : setInterval(() => {
+      fetch(`${metricsUrl}/metrics`).then((r) => r.text()).then(() => scrapes++, () => {});
+    }, SCRAPE_EVERY_MS);
+  const sinkBefore = sink !== null && game !== null ? await sink.stats() : null;
   const child = fork(fileURLToPath(new URL("./bots/swarm.ts", import.meta.url)), [], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const config: SwarmConfig = { url, bots: args.bots, seconds: args.seconds, fireEvery: args.fireEvery, roam: args.roam, inputHz: args.tickHz, trackers: 2, warmup: args.warmup };
   const ready = await new Promise<{ connected: number; joinMs: number }>((resolve, reject) => {
@@ -104,7 +246,11 @@ async function main(): Promise<void> {
   let sysBefore = server ? { ...server.tickStats.systemMs } : null;
   let cpuBefore = process.cpuUsage();
   let t0 = performance.now();
+  let logsBefore = { lines: 0, bytes: 0 };
+  let scrapesBefore = 0;
   const openWindow = (): void => {
+    logsBefore = { lines: logs.lines, bytes: logs.bytes };
+    scrapesBefore = scrapes;
     windowStats = server?.stats();
     ticksBefore = server?.game.tick ?? 0;
     sysBefore = server ? { ...server.tickStats.systemMs } : null;
@@ -138,6 +284,25 @@ async function main(): Promise<void> {
   }
   const after = server?.stats();
   const serverChecksum = server?.checksum();
+  if (scraper !== undefined) clearInterval(scraper);
+  let telemetry: TelemetryFigures | null = null;
+  if (game !== null && phase.telemetry === "on") {
+    // Spans still queued at the end are exported (and counted) before the totals are read.
+    await game.telemetry.forceFlush();
+    const dump = await game.telemetry.registry.getMetricsAsJSON();
+    const sinkAfter = sink !== null ? await sink.stats() : null;
+    telemetry = {
+      trace_sample: phase.traceSample,
+      log_lines: logs.lines - logsBefore.lines,
+      log_bytes: logs.bytes - logsBefore.bytes,
+      log_lines_phase: logs.lines,
+      scrapes: scrapes - scrapesBefore,
+      spans_exported: metricTotal(dump, "game_trace_spans_exported_total"),
+      spans_dropped: metricTotal(dump, "game_trace_spans_dropped_total"),
+      otlp_requests: sinkAfter && sinkBefore ? sinkAfter.requests - sinkBefore.requests : 0,
+      otlp_bytes: sinkAfter && sinkBefore ? sinkAfter.bytes - sinkBefore.bytes : 0,
+    };
+  }
 
   const sorted = ticks.length > 0 ? [...ticks].sort((x, y) => x - y) : [...result.tickMaxSamples].sort((x, y) => x - y);
   const flushSorted = [...flushes].sort((x, y) => x - y);
@@ -153,6 +318,8 @@ async function main(): Promise<void> {
   if (server && sysBefore) for (const [k, v] of Object.entries(server.tickStats.systemMs)) systems[k] = r2((v - sysBefore[k as keyof typeof sysBefore]) / Math.max(1, tickCount));
   const checksumsAgree = result.checksums.every((c) => c === result.checksums[0]) && (serverChecksum === undefined || result.checksums[0] === serverChecksum);
   const report = {
+    telemetry: phase.telemetry,
+    trace_sample: phase.telemetry === "on" ? phase.traceSample : null,
     bots: args.bots,
     connected: result.connected,
     closed_during_run: result.closed,
@@ -164,6 +331,7 @@ async function main(): Promise<void> {
     tick_p50_ms: r2(percentile(sorted, 50)),
     tick_p95_ms: r2(percentile(sorted, 95)),
     tick_p99_ms: r2(percentile(sorted, 99)),
+    tick_mean_ms: r2(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
     tick_max_ms: r2(sorted[sorted.length - 1] ?? NaN),
     tick_budget_ms: r2(budget),
     ticks_over_budget: sorted.filter((x) => x > budget).length,
@@ -206,28 +374,110 @@ async function main(): Promise<void> {
     decode_errors: result.decodeErrors,
     mirror_inconsistencies: result.inconsistencies,
     checksums_agree: checksumsAgree,
+    telemetry_figures: telemetry,
   };
 
-  if (args.json) {
-    console.log(JSON.stringify(report));
-  } else {
-    const lines = [
-      `loadtest: ${report.connected}/${report.bots} bots, ${report.seconds} s measured after ${args.warmup} s warm-up, ${args.tickHz} Hz, ${server ? "in-process server" : url}, bots in a child process (joined in ${report.join_s} s)`,
-      `tick ms        p50 ${report.tick_p50_ms}  p95 ${report.tick_p95_ms}  p99 ${report.tick_p99_ms}  max ${report.tick_max_ms}  (${report.ticks} ${report.tick_source === "server" ? "ticks" : "samples"}, budget ${report.tick_budget_ms} ms, over budget ${report.ticks_over_budget}) [${report.tick_source}]`,
-      server ? `systems ms/tick ${Object.entries(systems).map(([k, v]) => `${k} ${v}`).join("  ")}` : "",
-      server ? `slowest ticks  ${report.slowest_ticks.map((t) => JSON.stringify(t)).join("  ")}` : "",
-      server ? `socket flush   p50 ${report.socket_flush_p50_ms}  p99 ${report.socket_flush_p99_ms} ms after each tick (${report.socket_flush_ms_per_s} ms/s; writes queued by the net system)` : "",
-      `bytes/client/s ${report.bytes_per_client_per_s} payload, ${report.wire_bytes_per_client_per_s} with WebSocket framing (${report.frames_per_client_per_s} frames/s)`,
-      `carves/s       ${report.carves_per_s}   shots/s ${report.shots_per_s ?? "n/a"}   npc+player hits/s ${report.hits_per_s ?? "n/a"}`,
-      server ? `chunks/s       dirtied ${report.chunks_dirtied_per_s}  meshed ${report.chunks_meshed_per_s}  (mesh queue ${report.mesh_queue_length_end} at the end)` : "",
-      `entities in view  mean ${report.entities_in_view_mean}  p50 ${report.entities_in_view_p50}  max ${report.entities_in_view_max}`,
-      `cpu            server ${report.server_cpu_percent === null ? "n/a" : `${report.server_cpu_percent}% of one core (main thread + mesh worker)`}, bot process ${report.bots_cpu_percent}%`,
-      `errors         server ${JSON.stringify(report.server_errors)}  decode ${report.decode_errors}  mirror ${report.mirror_inconsistencies}  closed ${report.closed_during_run}`,
-      `world checksum ${checksumsAgree ? (serverChecksum === undefined ? "tracking bots agree" : "bots and server agree") : "MISMATCH"} (${result.checksums.join(", ")}${serverChecksum !== undefined ? ` vs server ${serverChecksum}` : ""})`,
-    ].filter((l) => l !== "");
-    console.log(lines.join("\n"));
+  const lines = [
+    `loadtest [telemetry ${phaseName(phase)}]: ${report.connected}/${report.bots} bots, ${report.seconds} s measured after ${args.warmup} s warm-up, ${args.tickHz} Hz, ${server ? "in-process server" : url}, bots in a child process (joined in ${report.join_s} s)`,
+    `tick ms        p50 ${report.tick_p50_ms}  p95 ${report.tick_p95_ms}  p99 ${report.tick_p99_ms}  max ${report.tick_max_ms}  (${report.ticks} ${report.tick_source === "server" ? "ticks" : "samples"}, budget ${report.tick_budget_ms} ms, over budget ${report.ticks_over_budget}) [${report.tick_source}]`,
+    server ? `systems ms/tick ${Object.entries(systems).map(([k, v]) => `${k} ${v}`).join("  ")}` : "",
+    server ? `slowest ticks  ${report.slowest_ticks.map((t) => JSON.stringify(t)).join("  ")}` : "",
+    server ? `socket flush   p50 ${report.socket_flush_p50_ms}  p99 ${report.socket_flush_p99_ms} ms after each tick (${report.socket_flush_ms_per_s} ms/s; writes queued by the net system)` : "",
+    `bytes/client/s ${report.bytes_per_client_per_s} payload, ${report.wire_bytes_per_client_per_s} with WebSocket framing (${report.frames_per_client_per_s} frames/s)`,
+    `carves/s       ${report.carves_per_s}   shots/s ${report.shots_per_s ?? "n/a"}   npc+player hits/s ${report.hits_per_s ?? "n/a"}`,
+    server ? `chunks/s       dirtied ${report.chunks_dirtied_per_s}  meshed ${report.chunks_meshed_per_s}  (mesh queue ${report.mesh_queue_length_end} at the end)` : "",
+    `entities in view  mean ${report.entities_in_view_mean}  p50 ${report.entities_in_view_p50}  max ${report.entities_in_view_max}`,
+    `cpu            server ${report.server_cpu_percent === null ? "n/a" : `${report.server_cpu_percent}% of one core (main thread + mesh worker)`}, bot process ${report.bots_cpu_percent}%`,
+    `errors         server ${JSON.stringify(report.server_errors)}  decode ${report.decode_errors}  mirror ${report.mirror_inconsistencies}  closed ${report.closed_during_run}`,
+    telemetry
+      ? `telemetry      ${telemetry.log_lines} log lines in the window (${telemetry.log_lines_phase} in the phase, serialised to ${devNull}), ${telemetry.scrapes} scrapes, spans exported ${telemetry.spans_exported} dropped ${telemetry.spans_dropped} and OTLP ${telemetry.otlp_requests} requests ${Math.round(telemetry.otlp_bytes / 1024)} KiB (whole phase, warm-up included)`
+      : `telemetry      off (not initialised: the facade is a no-op)`,
+    `world checksum ${checksumsAgree ? (serverChecksum === undefined ? "tracking bots agree" : "bots and server agree") : "MISMATCH"} (${result.checksums.join(", ")}${serverChecksum !== undefined ? ` vs server ${serverChecksum}` : ""})`,
+  ].filter((l) => l !== "");
+  if (game !== null) await game.stop("loadtest phase done");
+  else await server?.stop();
+  logs.close();
+  return { report, lines, ticks: [...ticks], cpuMs: (cpu.user + cpu.system) / 1000, wallMs: wallS * 1000 };
+}
+
+/** Tick figures of several rounds of one phase, pooled. */
+function pooled(results: readonly PhaseResult[]): { p50: number; p99: number; mean: number; cpuPercent: number; ticks: number } {
+  const all = results.flatMap((r) => r.ticks).sort((a, b) => a - b);
+  const cpu = results.reduce((a, r) => a + r.cpuMs, 0);
+  const wall = results.reduce((a, r) => a + r.wallMs, 0);
+  return {
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    mean: all.reduce((a, b) => a + b, 0) / Math.max(1, all.length),
+    cpuPercent: (cpu / Math.max(1, wall)) * 100,
+    ticks: all.length,
+  };
+}
+
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const defaultRatio = DEFAULT_TELEMETRY_CONFIG.traceSample;
+  const phases: Phase[] = args.telemetry === "off"
+    ? [{ telemetry: "off" }]
+    : args.telemetry === "on"
+      ? [{ telemetry: "on", traceSample: args.traceSample }]
+      : Array.from({ length: args.rounds }, (): Phase[] => [
+        { telemetry: "off" }, { telemetry: "on", traceSample: 1 }, { telemetry: "on", traceSample: defaultRatio },
+      ]).flat();
+  const sink = phases.some((p) => p.telemetry === "on") ? await startSink() : null;
+  const results: { phase: Phase; result: PhaseResult }[] = [];
+  try {
+    for (const phase of phases) {
+      const result = await runPhase(args, phase, sink);
+      results.push({ phase, result });
+      if (!args.json) console.log(`${result.lines.join("\n")}\n`);
+    }
+  } finally {
+    sink?.stop();
   }
-  await server?.stop();
+
+  if (args.telemetry !== "both") {
+    if (args.json) console.log(JSON.stringify(results[0].result.report));
+    process.exit(0);
+  }
+
+  const of = (pred: (p: Phase) => boolean): ReturnType<typeof pooled> => pooled(results.filter((r) => pred(r.phase)).map((r) => r.result));
+  const off = of((p) => p.telemetry === "off");
+  const full = of((p) => p.telemetry === "on" && p.traceSample === 1);
+  const dflt = of((p) => p.telemetry === "on" && p.traceSample === defaultRatio);
+  const ratio = (on: typeof off, trace: number) => ({
+    trace_sample: trace,
+    tick_p50: r3(on.p50 / off.p50),
+    tick_p99: r3(on.p99 / off.p99),
+    tick_mean: r3(on.mean / off.mean),
+    server_cpu: r3(on.cpuPercent / off.cpuPercent),
+  });
+  const ratios = { on_vs_off: ratio(full, 1), default_ratio_vs_off: ratio(dflt, defaultRatio) };
+  const figures = (x: typeof off) => ({ ticks: x.ticks, tick_p50_ms: r2(x.p50), tick_p99_ms: r2(x.p99), tick_mean_ms: r3(x.mean), server_cpu_percent: r2(x.cpuPercent) });
+  if (args.json) {
+    console.log(JSON.stringify({
+      telemetry: "both",
+      rounds: args.rounds,
+      pooled: { off: figures(off), on: figures(full), on_default_ratio: figures(dflt) },
+      ratios,
+      phases: results.map((r) => r.result.report),
+    }));
+  } else {
+    const row = (name: string, x: typeof off): string =>
+      `  ${name.padEnd(22)} p50 ${r2(x.p50).toFixed(2)}  p99 ${r2(x.p99).toFixed(2)}  mean ${r3(x.mean).toFixed(3)} ms  server cpu ${r2(x.cpuPercent)}%  (${x.ticks} ticks)`;
+    const rat = (r: ReturnType<typeof ratio>): string =>
+      `p50 x${r.tick_p50.toFixed(3)}  p99 x${r.tick_p99.toFixed(3)}  mean x${r.tick_mean.toFixed(3)}  cpu x${r.server_cpu.toFixed(3)}`;
+    console.log([
+      `telemetry overhead, ${args.rounds} round(s) of off / on (traces 1) / on (traces ${defaultRatio}), ${args.bots} bots, ${args.seconds} s measured per phase, tick ms pooled over rounds:`,
+      row("off", off),
+      row("on, traces 1", full),
+      row(`on, traces ${defaultRatio}`, dflt),
+      `  ratio on/off, traces 1      ${rat(ratios.on_vs_off)}`,
+      `  ratio on/off, traces ${defaultRatio}   ${rat(ratios.default_ratio_vs_off)}   (goal: under 1.02)`,
+    ].join("\n"));
+  }
   process.exit(0);
 }
 
