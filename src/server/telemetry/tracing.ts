@@ -17,7 +17,7 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  TraceIdRatioBasedSampler,
+  AlwaysOnSampler,
 } from "@opentelemetry/sdk-trace-base";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
@@ -214,6 +214,20 @@ class OtelSpanHandle implements SpanHandle {
   }
 }
 
+/** Handle for a span the sampler would drop: records nothing, propagates its parent as is. */
+class UnsampledHandle implements SpanHandle {
+  constructor(private readonly parent: string | undefined) {}
+  setAttributes(): void {}
+  recordError(): void {}
+  traceparent(): string | undefined {
+    return this.parent;
+  }
+  end(): void {}
+}
+
+/** The unsampled root: nothing to propagate, so later work opens no spans for it. */
+const UNSAMPLED_ROOT = new UnsampledHandle(undefined);
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
@@ -262,7 +276,11 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
 
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: SERVICE_NAME, zone: cfg.zone, shard: cfg.shard }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.traceSample) }),
+    // Head sampling is ParentBased(ratio): children follow their parent, and a root is kept
+    // with probability traceSample. The root's ratio draw happens in skip() below, which every
+    // span passes before the SDK sees it, so the SDK's own root sampler must keep what
+    // reaches it (a second ratio draw here would sample roots at traceSample squared).
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: processors,
   });
   const tracer = provider.getTracer(SERVICE_NAME);
@@ -296,8 +314,29 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
     return [span, ctx];
   };
 
+  /**
+   * Decides, before any SDK work, the spans ParentBased(TraceIdRatio) would never record: a
+   * root span that loses the ratio draw, or a child of a valid parent whose sampled flag is
+   * off. Those get an inert handle that passes the parent's traceparent on unchanged (W3C
+   * propagation of an unsampled trace), so the hot paths that open spans every tick cost a
+   * draw or a parse instead of a span, a context and an id. Returns null when a real span
+   * must be started (the sampler then decides as configured).
+   */
+  const skip = (parent: string | undefined): SpanHandle | null => {
+    if (parent === undefined || parent === "") {
+      // A root only when no span is active (children of a live span follow their parent).
+      if (trace.getSpan(context.active()) !== undefined) return null;
+      return Math.random() < cfg.traceSample ? null : UNSAMPLED_ROOT;
+    }
+    const sc = parent.length <= MAX_TRACEPARENT ? parseTraceParent(parent) : null;
+    if (sc === null || (sc.traceFlags & TraceFlags.SAMPLED) !== 0) return null;
+    return new UnsampledHandle(parent);
+  };
+
   const tracing: Tracing = {
     withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: string): T {
+      const unsampled = skip(parent);
+      if (unsampled !== null) return fn(unsampled);
       const [span, ctx] = start(name, fields, parent);
       const handle = new OtelSpanHandle(span);
       return context.with(trace.setSpan(ctx, span), () => {
@@ -327,7 +366,7 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
       });
     },
     startSpan(name, fields, parent, startTimeMs) {
-      return new OtelSpanHandle(start(name, fields, parent, startTimeMs)[0]);
+      return skip(parent) ?? new OtelSpanHandle(start(name, fields, parent, startTimeMs)[0]);
     },
   };
 

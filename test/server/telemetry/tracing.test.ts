@@ -191,3 +191,52 @@ describe("trace store", () => {
     expect(t?.spans.find((s) => s.name === "player.command")?.parent_span_id).toBe(clientSpan);
   });
 });
+
+describe("sampling fast paths", () => {
+  it("a root span that loses the ratio draw records nothing and propagates nothing", async () => {
+    const h = await start({ traceSample: 0 });
+    let inner: string | undefined = "unset";
+    tracing.withSpan("player.command", { command_id: 1 }, (span) => {
+      inner = span.traceparent();
+      // A child opened inside an unsampled root is itself a root: also dropped at ratio 0.
+      tracing.withSpan("voxel.carve", {}, () => {});
+    });
+    expect(inner).toBeUndefined();
+    expect(tracing.startSpan("projectile.integrate", {}).traceparent()).toBeUndefined();
+    expect((await tracez(h)).traces).toHaveLength(0);
+  });
+
+  it("a child of an unsampled remote parent passes the parent on unchanged and records nothing", async () => {
+    const h = await start({ traceSample: 1 });
+    const parent = `00-${REMOTE_TRACE}-${REMOTE_SPAN}-00`;
+    const span = tracing.startSpan("projectile.integrate", { impact_id: 3 }, parent);
+    expect(span.traceparent()).toBe(parent);
+    span.end();
+    tracing.withSpan("voxel.carve", {}, (s) => expect(s.traceparent()).toBe(parent), parent);
+    expect((await tracez(h)).traces).toHaveLength(0);
+  });
+
+  it("a child of a sampled remote parent is recorded in the parent's trace even at ratio 0", async () => {
+    const h = await start({ traceSample: 0 });
+    tracing.withSpan("player.command", { command_id: 2 }, () => {}, `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`);
+    const { traces } = await tracez(h);
+    expect(traces).toHaveLength(1);
+    expect(traces[0].trace_id).toBe(REMOTE_TRACE);
+    expect(traces[0].spans[0].parent_span_id).toBe(REMOTE_SPAN);
+  });
+
+  it("keeps roots at the configured ratio (once, not squared)", async () => {
+    const h = await start({ traceSample: 0.5 }, { maxTraces: 1000, maxSpans: 5000 });
+    for (let i = 0; i < 400; i++) tracing.withSpan("player.command", { command_id: i }, () => {});
+    // Binomial(400, 0.5): mean 200, sd 10. A second ratio draw would give about 100.
+    const kept = (await tracez(h, "?limit=1000")).traces.length;
+    expect(kept).toBeGreaterThan(150);
+    expect(kept).toBeLessThan(250);
+  });
+
+  it("at ratio 1 every root is recorded", async () => {
+    const h = await start({ traceSample: 1 });
+    for (let i = 0; i < 20; i++) tracing.withSpan("player.command", { command_id: i }, () => {});
+    expect((await tracez(h)).traces).toHaveLength(20);
+  });
+});
