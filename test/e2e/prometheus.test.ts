@@ -14,7 +14,7 @@ import { Wanderer } from "../../src/server/bots/wander.ts";
 import { alertRules, ALERTS_FILE, DEPLOY, readYaml } from "../deploy/deploy-files.ts";
 import { LIVE_SHARD, LIVE_ZONE, startLiveServer } from "../deploy/live-server.ts";
 import type { LiveServer } from "../deploy/live-server.ts";
-import { freePort } from "./harness.ts";
+import { eventually as pollUntil, freePort } from "./harness.ts";
 
 const PROMETHEUS = process.env.PROMETHEUS_PATH ?? "/usr/bin/prometheus";
 const BOTS = 4;
@@ -44,21 +44,13 @@ async function query(expr: string): Promise<Sample[]> {
   return data.result;
 }
 
-/** Polls `probe` until it returns a value, or fails after `ms` with Prometheus' output. */
+/** The harness's poll, with Prometheus' own output added to a timeout (its log says why). */
 async function eventually<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}: ${String(last ?? "no result")}\nprometheus output:\n${promOutput.slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
+  try {
+    return await pollUntil(what, ms, probe);
+  } catch (err) {
+    const cause = err instanceof Error && err.cause !== undefined ? `: ${String(err.cause)}` : "";
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${cause}\nprometheus output:\n${promOutput.slice(-4000)}`, { cause: err });
   }
 }
 

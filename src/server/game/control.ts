@@ -2,6 +2,8 @@
 // the intake system (which drains them once per tick). Fixed-size rings of preallocated
 // records: a flood can fill them but never grow them.
 
+import type { FireMsg } from "../../shared/protocol/messages.ts";
+
 /** One queued movement input (copied out of the decoded message). */
 export interface QueuedInput {
   seq: number;
@@ -13,17 +15,8 @@ export interface QueuedInput {
   buttons: number;
 }
 
-/** One queued fire command. */
-export interface QueuedFire {
-  commandId: number;
-  ox: number;
-  oy: number;
-  oz: number;
-  dx: number;
-  dy: number;
-  dz: number;
-  traceparent: string | null;
-}
+/** One queued fire command: the decoded message's fields, kept in a reusable record. */
+export type QueuedFire = Omit<FireMsg, "type">;
 
 /** A bounded FIFO of reusable records. */
 export class Ring<T> {
