@@ -3,12 +3,25 @@
  * One quad is two 32-bit words (8 bytes):
  *
  *   word0: x:6 | y:6 << 6 | z:6 << 12 | (w-1):5 << 18 | (h-1):5 << 23 | face:3 << 28
- *   word1: material:8 | ao:8 << 8     (ao = four 2-bit corner values, corner i at bits 2i)
+ *   word1: material:8 | data:24 << 8, where data depends on the MeshMode:
+ *     VertexAo  ao:8 (four 2-bit corner values, corner i at bits 2i; bits 16..31 zero)
+ *     ShaderAo  the quad's front ring (below): its bits inline in bits 8..30 when they fit
+ *               (RING_INLINE_BITS), else bit 31 (RING_SPILL) set and bits 8..30 the offset in
+ *               words from this quad's word0 to the ring's first word, after all the quads
+ *     Plain     zero
  *
  * (x, y, z) is the local voxel of the quad's minimum corner (0..31). The quad lies on the
  * face of that voxel given by `face`; it spans `w` voxels along the face's U axis and `h`
  * along its V axis (see FACE_AXES). AO value 0 = fully occluded, 3 = open.
  * Corner order: 0 = (u0,v0), 1 = (u1,v0), 2 = (u1,v1), 3 = (u0,v1).
+ *
+ * The front ring is the occupancy the fragment shader needs for per-pixel AO: the solid bit
+ * of every cell of the plane in front of the quad (normal + 1) that borders its w x h
+ * footprint, (w + 2) * (h + 2) - w * h = 2 (w + h) + 4 cells. The footprint's own front cells
+ * are air (every face of the quad is exposed), so with the ring the shader knows the whole
+ * 3x3 front neighbourhood of every face of the quad. Bit order (ringIndex): the row below
+ * (v = -1, u = -1..w), the row above (v = h, u = -1..w), the column left (u = -1,
+ * v = 0..h-1), the column right (u = w, v = 0..h-1); u, v relative to the quad's minimum face.
  */
 export const Face = {
   PosX: 0,
@@ -29,6 +42,38 @@ export const FACE_AXES: readonly (readonly [number, number, number, 1 | -1])[] =
   [2, 0, 1, 1], // +Z: u = x, v = y
   [2, 0, 1, -1], // -Z
 ];
+
+/** What the mesher merges by, and so what quad word 1 carries besides the material (see above). */
+export const MeshMode = {
+  /** Merge where material and all four corner AO values agree; AO baked per quad (the `?ao=vertex` renderer). */
+  VertexAo: 0,
+  /** Merge by material alone; each quad carries its front ring for the fragment shader's AO (`?ao=shader`). */
+  ShaderAo: 1,
+  /** Merge by material alone, no AO data (the server, which only counts quads). */
+  Plain: 2,
+} as const;
+export type MeshModeId = (typeof MeshMode)[keyof typeof MeshMode];
+
+/** Ring bits that fit inline in word 1 (bits 8..30). */
+export const RING_INLINE_BITS = 23;
+/** Word 1 flag: the ring is stored after the quads, at the offset in bits 8..30. */
+export const RING_SPILL = 0x80000000;
+
+/** Cells in the front ring of a w x h quad. */
+export function ringLength(w: number, h: number): number {
+  return 2 * (w + h) + 4;
+}
+
+/**
+ * Bit index in the front ring of cell (u, v) relative to the quad's minimum face, for u in
+ * -1..w and v in -1..h outside the footprint (inside it the cells are air and have no bit).
+ */
+export function ringIndex(u: number, v: number, w: number, h: number): number {
+  if (v < 0) return u + 1;
+  if (v >= h) return w + 3 + u;
+  if (u < 0) return 2 * (w + 2) + v;
+  return 2 * (w + 2) + h + v;
+}
 
 /** Bytes per packed quad. */
 export const QUAD_BYTES = 8;
