@@ -1,9 +1,12 @@
 // The corner tables in frame.wgsl, checked against the quad contract (quad.ts FACE_AXES):
 // every face's two triangles cover its quad exactly, face outwards (counter-clockwise seen
 // from the front, matching the pipelines' cullMode "back"), and the AO flip changes the diagonal.
+// The fragment shader's AO interpolation (shader-ao.ts, its CPU port) must equal what these
+// triangles give the vertex-AO renderer.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FACE_AXES } from "../../../src/shared/mesh/quad.ts";
+import { interpolateAo } from "../../../src/shared/mesh/shader-ao.ts";
 
 const wgsl = readFileSync(new URL("../../../src/client/render/shaders/frame.wgsl", import.meta.url), "utf8");
 
@@ -61,4 +64,35 @@ describe("face corner tables (frame.wgsl)", () => {
       });
     }
   }
+});
+
+/** Barycentric interpolation of corner values over the triangle of (face, flip) that contains (s, t). */
+function triangleAo(face: number, flip: number, ao: number, s: number, t: number): number {
+  for (let tri = 0; tri < 2; tri++) {
+    const c = [0, 1, 2].map((k) => triCorner(face, flip, tri * 3 + k));
+    const uv = c.map((k) => [k === 1 || k === 2 ? 1 : 0, k >= 2 ? 1 : 0]);
+    const [[x0, y0], [x1, y1], [x2, y2]] = uv;
+    const det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
+    const l0 = ((y1 - y2) * (s - x2) + (x2 - x1) * (t - y2)) / det;
+    const l1 = ((y2 - y0) * (s - x2) + (x0 - x2) * (t - y2)) / det;
+    const l2 = 1 - l0 - l1;
+    if (Math.min(l0, l1, l2) < -1e-9) continue;
+    const a = c.map((k) => (ao >> (2 * k)) & 3);
+    return l0 * a[0] + l1 * a[1] + l2 * a[2];
+  }
+  throw new Error(`(${s}, ${t}) is in neither triangle`);
+}
+
+describe("per-pixel AO interpolation (shader-ao.ts) against the vertex renderer's triangles", () => {
+  it("equals barycentric interpolation over the flipped or unflipped triangles, for every AO byte and face", () => {
+    const samples = [0, 0.1, 0.25, 0.5, 0.7, 0.93, 1];
+    for (let face = 0; face < 6; face++) {
+      for (let ao = 0; ao < 256; ao++) {
+        // The flip rule of terrain.wgsl's vertex shader.
+        const a = [0, 1, 2, 3].map((k) => (ao >> (2 * k)) & 3);
+        const flip = a[0] + a[2] < a[1] + a[3] ? 1 : 0;
+        for (const s of samples) for (const t of samples) expect(interpolateAo(ao, s, t)).toBeCloseTo(triangleAo(face, flip, ao, s, t), 9);
+      }
+    }
+  });
 });
