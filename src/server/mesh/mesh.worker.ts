@@ -1,9 +1,11 @@
 // Mesh worker thread: runs the shared greedy mesher on a padded chunk copy and measures it,
 // then summarises the chunk's collision data (solid count, column tops) from the same bytes.
+// The server draws nothing, so it meshes in the cheapest mode (SERVER_MESH_MODE: no AO).
 // Buffers come from the main thread's pool and are transferred back for reuse.
 import { parentPort } from "node:worker_threads";
 import { createMeshOutput, meshChunk } from "../../shared/mesh/greedy.ts";
 import { summarisePadded } from "../game/collider.ts";
+import { SERVER_MESH_MODE } from "./protocol.ts";
 import type { WorkerJob, WorkerResult } from "./protocol.ts";
 
 const out = createMeshOutput();
@@ -11,7 +13,7 @@ const port = parentPort;
 
 port?.on("message", (job: WorkerJob) => {
   const start = performance.now();
-  const mesh = meshChunk(job.padded, out);
+  const mesh = meshChunk(job.padded, out, SERVER_MESH_MODE);
   const end = performance.now();
   const solid = summarisePadded(job.padded, job.tops);
   const result: WorkerResult = {

@@ -10,6 +10,7 @@ import type { SpanHandle } from "../telemetry/facade.ts";
 import { logger } from "../telemetry/facade.ts";
 import { CHUNK_COLUMNS, summarisePadded } from "../game/collider.ts";
 import type { MeshedChunk } from "../game/state.ts";
+import { SERVER_MESH_MODE } from "./protocol.ts";
 import type { WorkerJob, WorkerResult } from "./protocol.ts";
 
 const log = logger("mesh");
@@ -167,7 +168,7 @@ export class MeshPool implements MeshPort {
 
   private runInline(meta: MeshJobMeta, b: MeshBuffers): void {
     const start = performance.now();
-    const mesh = meshChunk(b.padded, this.inlineOut);
+    const mesh = meshChunk(b.padded, this.inlineOut, SERVER_MESH_MODE);
     const meshMs = performance.now() - start;
     const solid = summarisePadded(b.padded, b.tops);
     meta.span.setAttributes({ quads: mesh.quadCount, mesh_ms: meshMs, inline: true });

@@ -1,4 +1,11 @@
 // Messages between the mesh pool and its worker threads: typed arrays only (data, not objects).
+import { MeshMode } from "../../shared/mesh/quad.ts";
+
+/**
+ * How the server meshes, in the workers and inline alike: merged by material alone with no
+ * AO data, the cheapest mode. The server only counts quads and times the mesher; it draws nothing.
+ */
+export const SERVER_MESH_MODE = MeshMode.Plain;
 
 /** A chunk to mesh: a padded 34^3 copy and a 32x32 buffer for the column tops. */
 export interface WorkerJob {

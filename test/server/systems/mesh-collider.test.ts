@@ -9,6 +9,9 @@ import { ChunkFill, CHUNK_COLUMNS, summariseChunk } from "../../../src/server/ga
 import type { MeshedChunk } from "../../../src/server/game/state.ts";
 import { RayHit, raycastVoxels } from "../../../src/shared/physics/raycast.ts";
 import { Rng } from "../../../src/shared/voxel/rng.ts";
+import { PADDED_VOLUME } from "../../../src/shared/voxel/constants.ts";
+import { createMeshOutput, meshChunk } from "../../../src/shared/mesh/greedy.ts";
+import { MeshMode } from "../../../src/shared/mesh/quad.ts";
 import { harness } from "../support.ts";
 import type { SystemHarness } from "../support.ts";
 
@@ -76,6 +79,28 @@ describe("chunk mesh and collider rebuild", () => {
     const key = (m: MeshedChunk) => [m.chunkId, m.version, m.quads, m.solid];
     expect(b.map(key).sort()).toEqual(a.map(key).sort());
     expect(b.every((m) => m.meshMs > 0)).toBe(true);
+  });
+
+  it("meshes in the cheap material-only mode: no AO, fewer quads than with vertex AO", async () => {
+    const h = harness({ npcCount: 0 }, 1);
+    open.push(h);
+    carveWall(h);
+    const results: MeshedChunk[] = [];
+    await meshUntilIdle(h, results);
+    expect(results.length).toBeGreaterThan(0);
+    const pad = new Uint8Array(PADDED_VOLUME);
+    const out = createMeshOutput();
+    const c: [number, number, number] = [0, 0, 0];
+    let plain = 0;
+    let vertex = 0;
+    for (const r of results) {
+      h.game.world.chunkCoordOf(r.chunkId, c);
+      h.game.world.fillPadded(c[0], c[1], c[2], pad);
+      expect(r.quads).toBe(meshChunk(pad, out, MeshMode.Plain).quadCount);
+      plain += r.quads;
+      vertex += meshChunk(pad, out, MeshMode.VertexAo).quadCount;
+    }
+    expect(plain).toBeLessThan(vertex);
   });
 
   it("coalesces a chunk dirtied twice and keeps the queue bounded", () => {
