@@ -9,12 +9,13 @@ import type { World } from "../shared/voxel/world.ts";
 import { DEFAULT_WORLD_GEN, SPAWN_YAW } from "../shared/voxel/worldgen.ts";
 import type { WorldGenConfig } from "../shared/voxel/worldgen.ts";
 import type { WorldAuthority } from "./game/authority.ts";
+import { CarveLatency } from "./game/carve-latency.ts";
 import { ChunkStreamer } from "./game/chunk-streamer.ts";
 import type { TrackSample } from "./game/interpolation.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
 import { startLoop } from "./game/loop.ts";
 import { OnlineSession } from "./game/online-session.ts";
-import { parseParams } from "./game/params.ts";
+import { parseAoMode, parseParams } from "./game/params.ts";
 import { PlayerController } from "./game/player.ts";
 import type { PlayerOptions } from "./game/player.ts";
 import { PROJECTILE } from "./game/projectiles.ts";
@@ -28,6 +29,7 @@ import { netStatusText } from "./net/status-text.ts";
 import { gameSocketUrl, webSocketTransport } from "./net/transport.ts";
 import { GpuUnavailableError } from "./render/device.ts";
 import { viewDirection } from "./render/mat4.ts";
+import { meshModeFor } from "./render/ao-mode.ts";
 import { Renderer } from "./render/renderer.ts";
 import { installClientTelemetry, reportError } from "./telemetry/index.ts";
 import type { RendererOptions } from "./render/renderer.ts";
@@ -35,7 +37,7 @@ import { Hud } from "./ui/hud.ts";
 import { MessagePanel } from "./ui/message.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
 import { MeshJobQueue } from "./workers/job-queue.ts";
-import { MesherPool } from "./workers/pool.ts";
+import { defaultPoolSize, MesherPool } from "./workers/pool.ts";
 
 /** Chunks (horizontal radius) around the spawn that must be drawn before the state becomes "playing". */
 const READY_RADIUS = 2;
@@ -108,6 +110,7 @@ async function main(panel: MessagePanel): Promise<void> {
   const rendererOptions: RendererOptions = {
     viewDistance: (params.viewChunks - 0.5) * CHUNK_SIZE,
     onFatal: (err) => fail(panel, err),
+    ao: parseAoMode(location.search),
   };
 
   const connection = params.offline ? null : new Connection({ url: gameSocketUrl(location), transport: webSocketTransport });
@@ -155,8 +158,9 @@ async function main(panel: MessagePanel): Promise<void> {
   if (gameState() === GameState.Error) return;
 
   const queue = new MeshJobQueue(world.size);
-  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces));
+  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces), defaultPoolSize(navigator.hardwareConcurrency), meshModeFor(renderer.ao));
   const streamer = new ChunkStreamer(world, queue, pool, renderer, params.viewChunks);
+  const carveLatency = new CarveLatency((id) => streamer.isDrawn(id), () => renderer.whenSubmittedWorkDone());
   resync.markDirty = (dirty) => streamer.markDirty(dirty);
   const player = new PlayerController(world, spawn, session.spawnYaw, session.player);
   online?.attachPlayer(player);
@@ -167,11 +171,13 @@ async function main(panel: MessagePanel): Promise<void> {
     world: { shotsFired: 0, carves: 0, voxelsCarved: 0, projectilesInFlight: 0 },
     loop: { cpuMs: 0, dtMs: 0 },
     net: online?.connection.stats ?? null,
+    carveLatency: carveLatency.stats,
   };
   authority.onCarve((e) => {
     stats.world.carves++;
     stats.world.voxelsCarved += e.voxels;
     streamer.markDirty(e.dirty);
+    carveLatency.carved(e.dirty, performance.now());
   });
 
   const eye = [0, 0, 0];
@@ -260,6 +266,7 @@ async function main(panel: MessagePanel): Promise<void> {
     }
     stats.world.projectilesInFlight = shots.count;
     renderer.frame();
+    carveLatency.afterFrame();
     hud.update(playing, mouse.locked);
 
     // "playing" once the chunks around the spawn are meshed, uploaded, and this frame, which

@@ -88,3 +88,19 @@ export function changedFraction(a: Image, b: Image, rect: Rect, threshold = 40):
   }
   return changed / (rect.w * rect.h);
 }
+
+/**
+ * Fraction of pixels in `rect` (default: all) whose largest channel difference between `a`
+ * and `b` is at most `tolerance` (sRGB units, 0..255).
+ */
+export function matchingFraction(a: Image, b: Image, tolerance: number, rect: Rect = { x: 0, y: 0, w: a.width, h: a.height }): number {
+  let same = 0;
+  for (let y = rect.y; y < rect.y + rect.h; y++) {
+    for (let x = rect.x; x < rect.x + rect.w; x++) {
+      const i = (y * a.width + x) * 4;
+      const d = Math.max(Math.abs(a.rgba[i] - b.rgba[i]), Math.abs(a.rgba[i + 1] - b.rgba[i + 1]), Math.abs(a.rgba[i + 2] - b.rgba[i + 2]));
+      if (d <= tolerance) same++;
+    }
+  }
+  return same / (rect.w * rect.h);
+}

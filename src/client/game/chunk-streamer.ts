@@ -61,6 +61,11 @@ export class ChunkStreamer {
     }
   }
 
+  /** True when the chunk is out of range (never drawn), or its latest mesh is uploaded (drawn from the next frame on). */
+  isDrawn(chunkId: number): boolean {
+    return !this.active[chunkId] || (this.queue.isCurrent(chunkId) && this.sink.isChunkUploaded(chunkId));
+  }
+
   /**
    * True when every chunk column within `radius` chunks of world point (x, z) has its latest
    * mesh uploaded (no job pending or in flight for it).

@@ -1,4 +1,6 @@
 import { DEFAULT_WORLD_GEN } from "../../shared/voxel/worldgen.ts";
+import { AoMode, DEFAULT_AO_MODE } from "../render/ao-mode.ts";
+import type { AoModeId } from "../render/ao-mode.ts";
 
 /** Settings read from the page URL. */
 export interface GameParams {
@@ -25,4 +27,10 @@ export function parseParams(search: string): GameParams {
     autotest: q.get("autotest") === "1",
     offline: q.get("offline") === "1",
   };
+}
+
+/** Reads `?ao=vertex|shader` (where terrain AO is computed, see ao-mode.ts); anything else gives the default. */
+export function parseAoMode(search: string): AoModeId {
+  const v = new URLSearchParams(search).get("ao");
+  return v === AoMode.Vertex || v === AoMode.Shader ? v : DEFAULT_AO_MODE;
 }

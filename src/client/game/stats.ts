@@ -1,6 +1,7 @@
 import type { NetStats } from "../net/connection.ts";
 import type { RenderStats } from "../render/stats.ts";
 import type { MeshPoolStats } from "../workers/pool.ts";
+import type { CarveLatencyStats } from "./carve-latency.ts";
 
 /** World-edit figures of this session. */
 export interface WorldStats {
@@ -29,4 +30,6 @@ export interface GameStats {
   readonly loop: LoopStats;
   /** Connection figures online (bytes, RTT, server tick time); null offline. */
   readonly net: NetStats | null;
+  /** Time from each carve to its re-meshed chunks drawn. */
+  readonly carveLatency: CarveLatencyStats;
 }

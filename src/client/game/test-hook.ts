@@ -7,7 +7,7 @@ import type { GameStats } from "./stats.ts";
  * through here. Deliberately tiny:
  *
  *   state      page state: "loading" | "playing" | "error"
- *   stats      live GameStats (render, mesh, world, net)
+ *   stats      live GameStats (render, mesh, world, net, carveLatency: carve-to-drawn ms)
  *   aim(y, p)  sets yaw and pitch in radians (yaw 0 looks towards -Z, positive turns left;
  *              positive pitch looks up)
  *   fire()     shoots along the view, as a left click does (the weapon cooldown applies);

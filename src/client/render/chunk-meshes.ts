@@ -1,16 +1,21 @@
+import { QUAD_WORDS } from "../../shared/mesh/quad.ts";
+
 /**
  * CPU side of the chunk meshes: the latest quads of each chunk (kept so a lost device can
  * be refilled without re-meshing), where each lives on the GPU, which chunks wait for
  * upload and which are drawable. Indexed by World.chunkId; no GPU calls here.
  */
 export class ChunkMeshes {
+  /** Each chunk's mesh words: quadCount quads, then any spilled front rings (MeshMode.ShaderAo). */
   readonly quads: (Uint32Array | null)[];
   readonly quadCount: Uint32Array;
+  /** Words of each chunk's mesh (quads and spilled rings), all uploaded together. */
+  readonly wordCount: Uint32Array;
   /** Quads per face direction, 6 per chunk (the mesher groups quads by face). */
   readonly faceCounts: Uint32Array;
   /** GPU address (QuadPages) of the chunk's quads, or -1. */
   readonly address: Float64Array;
-  /** Quads reserved at `address` (>= quadCount, so a slightly bigger re-mesh fits in place). */
+  /** Quad-sized units reserved at `address` (>= the mesh's words / 2, so a slightly bigger re-mesh fits in place). */
   readonly capacity: Uint32Array;
   /** Chunks whose current mesh is on the GPU and non-empty, in no particular order. */
   readonly resident: number[] = [];
@@ -25,6 +30,7 @@ export class ChunkMeshes {
   constructor(readonly chunkCount: number) {
     this.quads = new Array<Uint32Array | null>(chunkCount).fill(null);
     this.quadCount = new Uint32Array(chunkCount);
+    this.wordCount = new Uint32Array(chunkCount);
     this.faceCounts = new Uint32Array(chunkCount * 6);
     this.address = new Float64Array(chunkCount).fill(-1);
     this.capacity = new Uint32Array(chunkCount);
@@ -33,10 +39,16 @@ export class ChunkMeshes {
     this.uploaded = new Uint8Array(chunkCount);
   }
 
-  /** Stores a new mesh for the chunk and queues its upload. */
+  /**
+   * Stores a new mesh for the chunk and queues its upload. `quads` holds exactly the mesh's
+   * words (greedy.ts meshWords): `quadCount` quads, then any spilled rings. Throws a
+   * RangeError when it is shorter than the quads.
+   */
   set(chunkId: number, quads: Uint32Array, quadCount: number, faceCounts: ArrayLike<number>): void {
+    if (quads.length < quadCount * QUAD_WORDS) throw new RangeError(`chunk ${chunkId}: ${quads.length} words for ${quadCount} quads`);
     this.quads[chunkId] = quadCount > 0 ? quads : null;
     this.quadCount[chunkId] = quadCount;
+    this.wordCount[chunkId] = quadCount > 0 ? quads.length : 0;
     for (let f = 0; f < 6; f++) this.faceCounts[chunkId * 6 + f] = faceCounts[f];
     this.uploaded[chunkId] = 0;
     if (!this.queued[chunkId]) {
@@ -95,6 +107,7 @@ export class ChunkMeshes {
     const address = this.address[chunkId];
     this.quads[chunkId] = null;
     this.quadCount[chunkId] = 0;
+    this.wordCount[chunkId] = 0;
     this.address[chunkId] = -1;
     this.capacity[chunkId] = 0;
     this.queued[chunkId] = 0;

@@ -1,4 +1,6 @@
 import { MATERIALS } from "../../shared/voxel/materials.ts";
+import { AoMode } from "./ao-mode.ts";
+import type { AoModeId } from "./ao-mode.ts";
 import type { WorldSize } from "../../shared/voxel/world.ts";
 import { gpuScope } from "../telemetry/facade.ts";
 import { BOX_FLOATS } from "./box-batch.ts";
@@ -102,14 +104,14 @@ export class GpuResources {
     this.fixedBufferBytes = this.frameBuffer.size + this.paletteBuffer.size + this.chunkOrigins.size + this.boxBuffer.size;
   }
 
-  /** Compiles the shaders and builds every pipeline and buffer for `handles.device`. */
-  static async create(handles: GpuHandles, worldSize: WorldSize, boxCapacity: number): Promise<GpuResources> {
+  /** Compiles the shaders and builds every pipeline and buffer for `handles.device`; `ao` picks the terrain shader's AO mode. */
+  static async create(handles: GpuHandles, worldSize: WorldSize, boxCapacity: number, ao: AoModeId): Promise<GpuResources> {
     const device = handles.device;
     // Error scopes catch shader and pipeline errors (counted by client telemetry). Nothing else
     // uses this new device until create() returns, so the scopes hold only this work.
     const [layouts, pipelines] = await gpuScope(device, "pipeline", async () => {
       const layouts = createLayouts(device);
-      return [layouts, await createPipelines(device, handles.viewFormat, layouts)] as const;
+      return [layouts, await createPipelines(device, handles.viewFormat, layouts, ao)] as const;
     });
     return new GpuResources(handles, layouts, pipelines, worldSize, boxCapacity);
   }
@@ -161,7 +163,8 @@ function createLayouts(device: GPUDevice): Layouts {
   const chunk = device.createBindGroupLayout({
     label: "terrain page layout",
     entries: [
-      { binding: 0, visibility: GPUShaderStage.VERTEX, buffer: { type: "read-only-storage" } },
+      // Fragments read spilled front rings from the page (shader AO).
+      { binding: 0, visibility: VF, buffer: { type: "read-only-storage" } },
       { binding: 1, visibility: GPUShaderStage.VERTEX, buffer: { type: "read-only-storage" } },
     ],
   });
@@ -183,19 +186,22 @@ async function createPipelines(
   device: GPUDevice,
   format: GPUTextureFormat,
   layouts: Layouts,
+  ao: AoModeId,
 ): Promise<[GPURenderPipeline, GPURenderPipeline, GPURenderPipeline]> {
   const opaqueDepth: GPUDepthStencilState = { format: DEPTH_FORMAT, depthWriteEnabled: true, depthCompare: "less" };
   const module = (label: string, body: string) => device.createShaderModule({ label, code: frameSource + "\n" + body });
   const terrain = module("terrain shader", terrainSource);
   const box = module("box shader", boxSource);
   const sky = module("sky shader", skySource);
+  // terrain.wgsl's AO mode: per pixel from the quads' front rings, or baked per vertex.
+  const terrainConstants = { AO_IN_SHADER: ao === AoMode.Shader ? 1 : 0 };
   // Async creation compiles off the main thread where the browser can.
   return Promise.all([
     device.createRenderPipelineAsync({
-      label: "terrain pipeline",
+      label: `terrain pipeline (${ao} AO)`,
       layout: layouts.terrain,
-      vertex: { module: terrain, entryPoint: "vs" },
-      fragment: { module: terrain, entryPoint: "fs", targets: [{ format }] },
+      vertex: { module: terrain, entryPoint: "vs", constants: terrainConstants },
+      fragment: { module: terrain, entryPoint: "fs", targets: [{ format }], constants: terrainConstants },
       primitive: { topology: "triangle-list", cullMode: "back", frontFace: "ccw" },
       depthStencil: opaqueDepth,
     }),

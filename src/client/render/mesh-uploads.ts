@@ -1,16 +1,18 @@
-import { QUAD_BYTES } from "../../shared/mesh/quad.ts";
+import { QUAD_WORDS } from "../../shared/mesh/quad.ts";
 import type { ChunkMeshes } from "./chunk-meshes.ts";
 import type { QuadPages } from "./quad-pages.ts";
 import type { RenderStats } from "./stats.ts";
 
-/** Allocation rounding for chunk meshes (quads), so a re-mesh a little bigger still fits in place. */
+/** Allocation rounding for chunk meshes (quad-sized units), so a re-mesh a little bigger still fits in place. */
 export const ALLOC_GRANULE = 64;
 
 /**
  * Writes queued chunk meshes into the quad pages with queue.writeBuffer, oldest first, until
  * `budgetBytes` is reached (at least one chunk per call, so a huge mesh cannot stall the
- * queue). A mesh that fits its chunk's current range is written in place; otherwise the
- * range is freed and a new one allocated. Records bytes, chunks and CPU ms in `stats`.
+ * queue). A mesh is its quads and any spilled front rings after them (the fragment shader
+ * finds those relative to the quad, so they travel together). A mesh that fits its chunk's
+ * current range is written in place; otherwise the range is freed and a new one allocated.
+ * Records bytes, chunks and CPU ms in `stats`.
  */
 export function uploadChunkMeshes(meshes: ChunkMeshes, pages: QuadPages, budgetBytes: number, stats: RenderStats): void {
   const m = meshes;
@@ -21,8 +23,10 @@ export function uploadChunkMeshes(meshes: ChunkMeshes, pages: QuadPages, budgetB
     const id = m.nextUpload();
     if (id < 0) break;
     const count = m.quadCount[id];
+    const words = m.wordCount[id];
+    const units = Math.ceil(words / QUAD_WORDS);
     let address = m.address[id];
-    if (address >= 0 && (count === 0 || count > m.capacity[id])) {
+    if (address >= 0 && (count === 0 || units > m.capacity[id])) {
       pages.free(address);
       address = -1;
       m.address[id] = -1;
@@ -30,18 +34,18 @@ export function uploadChunkMeshes(meshes: ChunkMeshes, pages: QuadPages, budgetB
     }
     if (count > 0) {
       if (address < 0) {
-        const capacity = Math.ceil(count / ALLOC_GRANULE) * ALLOC_GRANULE;
+        const capacity = Math.ceil(units / ALLOC_GRANULE) * ALLOC_GRANULE;
         address = pages.alloc(capacity);
         if (address < 0) {
-          console.warn(`chunk ${id}: quad pages full, mesh of ${count} quads not uploaded`);
+          console.warn(`chunk ${id}: quad pages full, mesh of ${count} quads (${words} words) not uploaded`);
           m.markUploaded(id);
           continue;
         }
         m.address[id] = address;
         m.capacity[id] = capacity;
       }
-      pages.write(address, m.quads[id] as Uint32Array, count);
-      bytes += count * QUAD_BYTES;
+      pages.write(address, m.quads[id] as Uint32Array, words);
+      bytes += words * 4;
       chunks++;
     }
     m.markUploaded(id);

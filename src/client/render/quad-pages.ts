@@ -1,7 +1,7 @@
 import { QUAD_BYTES } from "../../shared/mesh/quad.ts";
 import { FreeListAllocator } from "./allocator.ts";
 
-/** One large storage buffer of packed quads, shared by many chunks. */
+/** One large storage buffer of packed quads (and spilled front rings), shared by many chunks. */
 export interface QuadPage {
   readonly buffer: GPUBuffer;
   /** Group 1 of the terrain pipeline: this page's quads + the chunk origins. */
@@ -55,12 +55,12 @@ export class QuadPages {
     return n;
   }
 
-  /** Uploads `count` quads of `quads` to `address` through the queue's staging (no mapping). */
-  write(address: number, quads: Uint32Array, count: number): void {
+  /** Uploads the first `words` words of `data` (a chunk's quads and spilled rings) to `address` through the queue's staging (no mapping). */
+  write(address: number, data: Uint32Array, words: number): void {
     const page = this.pages[this.pageOf(address)];
     const byteOffset = (address % this.pageQuads) * QUAD_BYTES;
-    // dataOffset/size are in elements for typed arrays: 2 words per quad.
-    this.device.queue.writeBuffer(page.buffer, byteOffset, quads, 0, count * 2);
+    // dataOffset and size count elements (words) for typed arrays.
+    this.device.queue.writeBuffer(page.buffer, byteOffset, data, 0, words);
   }
 
   destroy(): void {

@@ -1,6 +1,8 @@
 import { QUAD_BYTES } from "../../shared/mesh/quad.ts";
 import { CHUNK_SIZE } from "../../shared/voxel/constants.ts";
 import type { WorldSize } from "../../shared/voxel/world.ts";
+import { DEFAULT_AO_MODE } from "./ao-mode.ts";
+import type { AoModeId } from "./ao-mode.ts";
 import { BOX_FLOATS, BoxBatch } from "./box-batch.ts";
 import { CanvasSize } from "./canvas-size.ts";
 import { chunkCountOf, chunkOrigins } from "./chunk-grid.ts";
@@ -30,6 +32,8 @@ export interface RendererOptions {
   uploadBudgetBytes?: number;
   /** Called when the GPU is gone for good (a device loss that could not be recovered). */
   onFatal?: (err: unknown) => void;
+  /** Where terrain AO is computed (`?ao=`); meshes must come from meshModeFor(ao). Default DEFAULT_AO_MODE. */
+  ao?: AoModeId;
 }
 
 /** Called with every device the renderer starts using (the first one and each after a loss). */
@@ -64,6 +68,8 @@ export class Renderer {
   private readonly fovY: number;
   private readonly uploadBudget: number;
   private readonly onFatal: (err: unknown) => void;
+  /** Terrain AO mode: fixed for the renderer's life (a device loss rebuilds the same pipelines). */
+  readonly ao: AoModeId;
 
   // Per-frame scratch, allocated once.
   private readonly proj = mat4Create();
@@ -97,6 +103,7 @@ export class Renderer {
     this.fovY = options.fovY ?? (70 * Math.PI) / 180;
     this.uploadBudget = options.uploadBudgetBytes ?? 8 << 20;
     this.onFatal = options.onFatal ?? ((err) => console.error("renderer stopped", err));
+    this.ao = options.ao ?? DEFAULT_AO_MODE;
     this.boxes = new BoxBatch(options.boxCapacity ?? 512);
     this.size = new CanvasSize(canvas, options.maxDpr ?? 2, handles.device.limits.maxTextureDimension2D);
     const chunkCount = chunkCountOf(worldSize);
@@ -131,7 +138,7 @@ export class Renderer {
     const handles = await acquireGpu();
     const context = canvas.getContext("webgpu");
     if (!context) throw new Error("canvas.getContext('webgpu') returned null");
-    const gpu = await GpuResources.create(handles, worldSize, options.boxCapacity ?? 512);
+    const gpu = await GpuResources.create(handles, worldSize, options.boxCapacity ?? 512, options.ao ?? DEFAULT_AO_MODE);
     return new Renderer(canvas, context, handles, gpu, worldSize, options);
   }
 
@@ -155,7 +162,7 @@ export class Renderer {
     this.viewDistance = voxels;
   }
 
-  /** Hands a new mesh for the chunk to the renderer (uploaded in a later frame). Takes ownership of `quads`. */
+  /** Hands a new mesh for the chunk to the renderer (uploaded in a later frame): `quads` holds exactly its words (quads, then spilled rings) and is owned by the renderer from then on. */
   setChunkMesh(chunkId: number, quads: Uint32Array, quadCount: number, faceCounts: ArrayLike<number>): void {
     this.meshes.set(chunkId, quads, quadCount, faceCounts);
   }
@@ -282,7 +289,7 @@ export class Renderer {
     this.meshes.requeueAll();
     try {
       const handles = await acquireGpu();
-      const gpu = await GpuResources.create(handles, this.worldSize, this.boxes.capacity);
+      const gpu = await GpuResources.create(handles, this.worldSize, this.boxes.capacity, this.ao);
       if (this.disposed) {
         gpu.destroy();
         handles.device.destroy();

@@ -1,3 +1,5 @@
+import type { MeshModeId } from "../../shared/mesh/quad.ts";
+
 /** One mesh job sent to a worker: the chunk's padded voxels (transferred, not copied). */
 export interface MeshJob {
   readonly chunkId: number;
@@ -5,13 +7,15 @@ export interface MeshJob {
   readonly version: number;
   /** 34^3 material ids (World.fillPadded layout). Transferred in, and back out for reuse. */
   readonly padded: Uint8Array;
+  /** What the quads merge by and carry (quad.ts MeshMode): the renderer's AO mode decides. */
+  readonly mode: MeshModeId;
 }
 
 /** A worker's answer: packed quads (quad.ts format) and the time meshChunk took in the worker. */
 export interface MeshJobResult {
   readonly chunkId: number;
   readonly version: number;
-  /** Exactly quadCount * 2 words; transferred. */
+  /** Exactly the mesh's words (greedy.ts meshWords): quadCount * 2, then any spilled front rings; transferred. */
   readonly quads: Uint32Array;
   readonly quadCount: number;
   /** Quads per face direction, in Face order (the mesher groups quads by face). */

@@ -4,13 +4,13 @@ import { copyQuads, createMeshOutput, meshChunk } from "../../shared/mesh/greedy
 import type { MeshJob, MeshJobResult, MesherApi } from "./mesher-protocol.ts";
 
 // One reusable output per worker: meshChunk writes into it, and only the exact-size copy
-// of the quads leaves the worker (the copy is transferred, the scratch stays here).
+// of the mesh words leaves the worker (the copy is transferred, the scratch stays here).
 const output = createMeshOutput();
 
 const api: MesherApi = {
   mesh(job: MeshJob): MeshJobResult {
     const t0 = performance.now();
-    const result = meshChunk(job.padded, output);
+    const result = meshChunk(job.padded, output, job.mode);
     const meshMs = performance.now() - t0;
     const quads = copyQuads(result);
     return Comlink.transfer(

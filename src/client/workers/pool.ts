@@ -1,10 +1,12 @@
 import * as Comlink from "comlink";
+import { MeshMode } from "../../shared/mesh/quad.ts";
+import type { MeshModeId } from "../../shared/mesh/quad.ts";
 import { PADDED_VOLUME } from "../../shared/voxel/constants.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { MeshJobQueue } from "./job-queue.ts";
 import type { MeshJobResult, MesherApi } from "./mesher-protocol.ts";
 
-/** Receives every accepted (non-stale) mesh. `quads` is owned by the receiver from then on. */
+/** Receives every accepted (non-stale) mesh: `quads` holds its words (quads, then spilled rings) and is owned by the receiver from then on. */
 export type MeshSink = (chunkId: number, quads: Uint32Array, quadCount: number, faceCounts: Uint32Array) => void;
 
 /** Live pool figures (mutated in place; the stats overlay and telemetry read them). */
@@ -60,6 +62,8 @@ export class MesherPool {
     private readonly queue: MeshJobQueue,
     private readonly sink: MeshSink,
     size = defaultPoolSize(navigator.hardwareConcurrency),
+    /** What the meshes merge by and carry (the renderer's AO mode decides). */
+    private readonly mode: MeshModeId = MeshMode.ShaderAo,
   ) {
     for (let i = 0; i < size; i++) {
       // The literal `new URL(..., import.meta.url)` inside `new Worker` is what Vite detects
@@ -103,7 +107,7 @@ export class MesherPool {
       w.inFlight++;
       this.stats.inFlight++;
       w.api
-        .mesh(Comlink.transfer({ chunkId, version, padded }, [padded.buffer]))
+        .mesh(Comlink.transfer({ chunkId, version, padded, mode: this.mode }, [padded.buffer]))
         .then((r) => this.onResult(w, r), (err: unknown) => this.onFailure(w, chunkId, err));
     }
     this.stats.queueLength = this.queue.length;

@@ -65,4 +65,16 @@ describe("ChunkMeshes", () => {
     expect([...m.address]).toEqual([-1, -1, -1, -1, -1, -1]);
     expect(drain(m).sort()).toEqual([0, 4]);
   });
+
+  it("keeps a mesh's spilled rings with its quads and rejects an array shorter than the quads", () => {
+    const m = new ChunkMeshes(4);
+    m.set(1, new Uint32Array(8 + 3), 4, faces); // 4 quads, then 3 words of spilled rings
+    expect(m.quadCount[1]).toBe(4);
+    expect(m.wordCount[1]).toBe(11);
+    m.set(2, new Uint32Array(0), 0, [0, 0, 0, 0, 0, 0]);
+    expect(m.wordCount[2]).toBe(0);
+    expect(() => m.set(3, new Uint32Array(7), 4, faces)).toThrow(RangeError);
+    m.remove(1);
+    expect(m.wordCount[1]).toBe(0);
+  });
 });

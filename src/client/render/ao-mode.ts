@@ -1,0 +1,21 @@
+import { MeshMode } from "../../shared/mesh/quad.ts";
+import type { MeshModeId } from "../../shared/mesh/quad.ts";
+
+/**
+ * Where terrain ambient occlusion is computed (`?ao=`): baked per quad corner by the mesher
+ * and interpolated across the quad (the reference), or per pixel in the fragment shader from
+ * each quad's front ring, which lets the mesher merge by material alone (about half the quads).
+ */
+export const AoMode = {
+  Vertex: "vertex",
+  Shader: "shader",
+} as const;
+export type AoModeId = (typeof AoMode)[keyof typeof AoMode];
+
+/** Per-pixel AO: the two modes render the same picture (test/e2e/ao-modes.test.ts), this one from fewer quads. */
+export const DEFAULT_AO_MODE: AoModeId = AoMode.Shader;
+
+/** The mesher mode whose quads the terrain shader expects in `ao` mode. */
+export function meshModeFor(ao: AoModeId): MeshModeId {
+  return ao === AoMode.Vertex ? MeshMode.VertexAo : MeshMode.ShaderAo;
+}
