@@ -1,27 +1,48 @@
 // Mesher benchmark: figures, not assertions. `npm run bench` prints a table; `npm run bench --
-// --json` prints one JSON object per case and line. Options: --runs N (timed runs per case).
+// --json` prints one JSON object per case, mode and line. Options: --runs N (timed runs per case).
+//
+// Modes (quad.ts MeshMode), each case is run in all three:
+//   vertex  merge where material and corner AO agree, AO baked per quad (`?ao=vertex`)
+//   shader  merge by material alone, front rings for the fragment shader's AO (`?ao=shader`)
+//   plain   merge by material alone, no AO data (the server's mode; never uploaded)
 //
 // Cases:
 //   terrain       the median surface chunk (by exposed faces) of the default generated world
 //   terrain_all   every non-empty chunk of that world: time per chunk, quads summed
+//   world64       the 4 x 4 chunk columns around the spawn, all heights (64 chunks, empty ones
+//                 too): ms per pass over all 64 (the set the C++ comparison uses)
 //   carved_solid  a solid chunk (grass/dirt/stone, air above) with spherical craters carved out
 //   noise50       every voxel solid with probability 1/2
-import { CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
+//
+// gpu_bytes_per_chunk: mesh bytes uploaded per chunk of the case (quads, plus spilled rings in
+// shader mode), empty chunks counted as 0; gpu_alloc_bytes_per_chunk rounds each mesh up as
+// the renderer allocates it (mesh-uploads.ts ALLOC_GRANULE).
+import { ALLOC_GRANULE } from "../src/client/render/mesh-uploads.ts";
+import { CHUNK_SHIFT, CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
 import { Material } from "../src/shared/voxel/materials.ts";
 import { Rng } from "../src/shared/voxel/rng.ts";
 import { DEFAULT_WORLD_GEN, generateWorld } from "../src/shared/voxel/worldgen.ts";
 import type { World } from "../src/shared/voxel/world.ts";
-import { createMeshOutput, meshChunk } from "../src/shared/mesh/greedy.ts";
+import { createMeshOutput, meshChunk, meshWords } from "../src/shared/mesh/greedy.ts";
 import { culledQuadCount, naiveQuadCount } from "../src/shared/mesh/culled.ts";
+import { MeshMode, QUAD_BYTES, QUAD_WORDS } from "../src/shared/mesh/quad.ts";
+import type { MeshModeId } from "../src/shared/mesh/quad.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const runsArg = args.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 1) : 1000;
 const WARMUP = 300;
+/** Bytes of the dense alternative the issue first proposed: the padded 34^3 solid bits per non-empty chunk, whole words. */
+const DENSE_FIELD_BYTES = Math.ceil(PADDED_VOLUME / 32) * 4;
+
+const MODES: [string, MeshModeId][] = [["vertex", MeshMode.VertexAo], ["shader", MeshMode.ShaderAo], ["plain", MeshMode.Plain]];
 
 interface CaseResult {
   case: string;
+  mode: string;
+  /** What p50_ms/p95_ms time: one chunk, or one pass over all the case's chunks. */
+  per: "chunk" | "pass";
   p50_ms: number;
   p95_ms: number;
   quads: number;
@@ -29,6 +50,11 @@ interface CaseResult {
   culled_quads: number;
   naive_per_quad: number;
   culled_per_quad: number;
+  /** Uploaded mesh bytes per chunk (null in plain mode: the server uploads nothing). */
+  gpu_bytes_per_chunk: number | null;
+  gpu_alloc_bytes_per_chunk: number | null;
+  /** shader mode: what the dense 34^3 occupancy field would cost instead of the rings (quads + field), per chunk. */
+  dense_field_bytes_per_chunk: number | null;
   runs: number;
   chunks: number;
   note: string;
@@ -40,38 +66,75 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/** Times meshChunk over the given chunks, round-robin, after a warm-up. */
-function measure(name: string, chunks: Uint8Array[], runs: number, note: string): CaseResult {
-  for (let i = 0; i < WARMUP; i++) meshChunk(chunks[i % chunks.length], out);
+/** Counts and bytes of one mode over the chunks (untimed). */
+function sizes(chunks: Uint8Array[], mode: MeshModeId): Pick<CaseResult, "quads" | "naive_quads" | "culled_quads" | "gpu_bytes_per_chunk" | "gpu_alloc_bytes_per_chunk" | "dense_field_bytes_per_chunk"> {
+  let quads = 0;
+  let naive = 0;
+  let culled = 0;
+  let bytes = 0;
+  let alloc = 0;
+  let dense = 0;
+  for (const chunk of chunks) {
+    const r = meshChunk(chunk, out, mode);
+    quads += r.quadCount;
+    naive += naiveQuadCount(chunk);
+    culled += culledQuadCount(chunk);
+    const words = meshWords(r);
+    bytes += words * 4;
+    alloc += Math.ceil(words / QUAD_WORDS / ALLOC_GRANULE) * ALLOC_GRANULE * QUAD_BYTES;
+    if (r.quadCount > 0) dense += r.quadCount * QUAD_BYTES + DENSE_FIELD_BYTES;
+  }
+  const uploaded = mode !== MeshMode.Plain;
+  return {
+    quads,
+    naive_quads: naive,
+    culled_quads: culled,
+    gpu_bytes_per_chunk: uploaded ? round(bytes / chunks.length, 0) : null,
+    gpu_alloc_bytes_per_chunk: uploaded ? round(alloc / chunks.length, 0) : null,
+    dense_field_bytes_per_chunk: mode === MeshMode.ShaderAo ? round(dense / chunks.length, 0) : null,
+  };
+}
+
+function result(name: string, mode: string, per: CaseResult["per"], samples: Float64Array, s: ReturnType<typeof sizes>, chunks: number, note: string): CaseResult {
+  samples.sort();
+  return {
+    case: name,
+    mode,
+    per,
+    p50_ms: round(percentile(samples, 0.5), 4),
+    p95_ms: round(percentile(samples, 0.95), 4),
+    ...s,
+    naive_per_quad: round(s.naive_quads / Math.max(s.quads, 1), 2),
+    culled_per_quad: round(s.culled_quads / Math.max(s.quads, 1), 2),
+    runs: samples.length,
+    chunks,
+    note,
+  };
+}
+
+/** Times meshChunk per chunk over the given chunks, round-robin, after a warm-up. */
+function measure(name: string, chunks: Uint8Array[], runs: number, note: string, [label, mode]: [string, MeshModeId]): CaseResult {
+  for (let i = 0; i < WARMUP; i++) meshChunk(chunks[i % chunks.length], out, mode);
   const samples = new Float64Array(runs);
   for (let i = 0; i < runs; i++) {
     const chunk = chunks[i % chunks.length];
     const t0 = performance.now();
-    meshChunk(chunk, out);
+    meshChunk(chunk, out, mode);
     samples[i] = performance.now() - t0;
   }
-  samples.sort();
-  let quads = 0;
-  let naive = 0;
-  let culled = 0;
-  for (const chunk of chunks) {
-    quads += meshChunk(chunk, out).quadCount;
-    naive += naiveQuadCount(chunk);
-    culled += culledQuadCount(chunk);
+  return result(name, label, "chunk", samples, sizes(chunks, mode), chunks.length, note);
+}
+
+/** Times whole passes over all the chunks (total ms per pass), after a warm-up. */
+function measurePasses(name: string, chunks: Uint8Array[], passes: number, note: string, [label, mode]: [string, MeshModeId]): CaseResult {
+  for (let i = 0; i < Math.ceil(WARMUP / 10); i++) for (const c of chunks) meshChunk(c, out, mode);
+  const samples = new Float64Array(passes);
+  for (let i = 0; i < passes; i++) {
+    const t0 = performance.now();
+    for (const c of chunks) meshChunk(c, out, mode);
+    samples[i] = performance.now() - t0;
   }
-  return {
-    case: name,
-    p50_ms: round(percentile(samples, 0.5), 4),
-    p95_ms: round(percentile(samples, 0.95), 4),
-    quads,
-    naive_quads: naive,
-    culled_quads: culled,
-    naive_per_quad: round(naive / Math.max(quads, 1), 2),
-    culled_per_quad: round(culled / Math.max(quads, 1), 2),
-    runs,
-    chunks: chunks.length,
-    note,
-  };
+  return result(name, label, "pass", samples, sizes(chunks, mode), chunks.length, note);
 }
 
 function round(v: number, digits: number): number {
@@ -104,9 +167,22 @@ function nonEmptyChunks(world: World): { padded: Uint8Array; key: string; surfac
   return list;
 }
 
+/** The 4 x 4 chunk columns around the spawn, every height: 64 chunks of the default world. */
+function world64(world: World, spawn: readonly number[]): Uint8Array[] {
+  const scx = Math.floor(spawn[0]) >> CHUNK_SHIFT;
+  const scz = Math.floor(spawn[2]) >> CHUNK_SHIFT;
+  const list: Uint8Array[] = [];
+  for (let cy = 0; cy < world.size.chunksY; cy++) {
+    for (let cz = scz - 2; cz < scz + 2; cz++) {
+      for (let cx = scx - 2; cx < scx + 2; cx++) list.push(world.fillPadded(cx, cy, cz, new Uint8Array(PADDED_VOLUME)));
+    }
+  }
+  return list;
+}
+
 function terrainCases(): CaseResult[] {
   const t0 = performance.now();
-  const { world, surface } = generateWorld(DEFAULT_WORLD_GEN);
+  const { world, surface, spawn } = generateWorld(DEFAULT_WORLD_GEN);
   const genMs = performance.now() - t0;
   const chunks = nonEmptyChunks(world);
   // A surface chunk holds the terrain top of at least one of its columns (not only caves).
@@ -124,10 +200,16 @@ function terrainCases(): CaseResult[] {
   const surfaceChunks = chunks.filter((c) => c.surface).sort((a, b) => a.culled - b.culled);
   const median = surfaceChunks[surfaceChunks.length >> 1];
   const size = `${DEFAULT_WORLD_GEN.chunksX}x${DEFAULT_WORLD_GEN.chunksY}x${DEFAULT_WORLD_GEN.chunksZ}`;
-  return [
-    measure("terrain", [median.padded], RUNS, `chunk ${median.key} of seed ${DEFAULT_WORLD_GEN.seed}, median of ${surfaceChunks.length} surface chunks`),
-    measure("terrain_all", chunks.map((c) => c.padded), Math.max(RUNS, chunks.length * 4), `${chunks.length} non-empty chunks of ${size}, generated in ${genMs.toFixed(0)} ms`),
-  ];
+  const around = world64(world, spawn);
+  const results: CaseResult[] = [];
+  for (const mode of MODES) {
+    results.push(
+      measure("terrain", [median.padded], RUNS, `chunk ${median.key} of seed ${DEFAULT_WORLD_GEN.seed}, median of ${surfaceChunks.length} surface chunks`, mode),
+      measure("terrain_all", chunks.map((c) => c.padded), Math.max(RUNS, chunks.length * 4), `${chunks.length} non-empty chunks of ${size}, generated in ${genMs.toFixed(0)} ms`, mode),
+      measurePasses("world64", around, Math.max(50, Math.round(RUNS / 5)), `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64`, mode),
+    );
+  }
+  return results;
 }
 
 function carvedSolid(): Uint8Array {
@@ -150,21 +232,40 @@ function noise50(): Uint8Array {
 
 const results = [
   ...terrainCases(),
-  measure("carved_solid", [carvedSolid()], RUNS, "8 craters, radius 3..9, air above the chunk"),
-  measure("noise50", [noise50()], RUNS, "single material"),
+  ...MODES.map((mode) => measure("carved_solid", [carvedSolid()], RUNS, "8 craters, radius 3..9, air above the chunk", mode)),
+  ...MODES.map((mode) => measure("noise50", [noise50()], RUNS, "single material", mode)),
 ];
 
 if (json) {
   for (const r of results) console.log(JSON.stringify(r));
 } else {
+  printTable(results);
+}
+
+function printTable(rows: CaseResult[]): void {
   const cols: [keyof CaseResult, string][] = [
-    ["case", "case"], ["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["quads", "quads"], ["naive_quads", "naive"],
-    ["culled_quads", "culled"], ["naive_per_quad", "naive/quads"], ["culled_per_quad", "culled/quads"],
+    ["case", "case"], ["mode", "mode"], ["per", "per"], ["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["quads", "quads"],
+    ["naive_quads", "naive"], ["culled_quads", "culled"], ["naive_per_quad", "naive/quads"], ["culled_per_quad", "culled/quads"],
+    ["gpu_bytes_per_chunk", "GPU B/chunk"], ["gpu_alloc_bytes_per_chunk", "alloc B/chunk"],
   ];
-  const rows = [cols.map(([, h]) => h), ...results.map((r) => cols.map(([k]) => String(r[k])))];
-  const widths = cols.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
+  const cells = [cols.map(([, h]) => h), ...rows.map((r) => cols.map(([k]) => String(r[k] ?? "-")))];
+  const widths = cols.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  for (const row of cells) console.log(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
   console.log("");
-  for (const r of results) console.log(`${r.case}: ${r.note}; ${r.runs} timed runs`);
-  console.log(`node ${process.version}; goals on terrain: p50 <= 0.25 ms, naive/quads >= 40, culled/quads >= 2.5`);
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (seen.has(r.case)) continue;
+    seen.add(r.case);
+    console.log(`${r.case}: ${r.note}; ${r.runs} timed ${r.per === "pass" ? "passes" : "runs"}`);
+  }
+  const w = (mode: string): CaseResult => rows.find((r) => r.case === "world64" && r.mode === mode) as CaseResult;
+  const [vertex, shader, plain] = [w("vertex"), w("shader"), w("plain")];
+  const lower = (a: number, b: number): string => `${(100 * (1 - a / b)).toFixed(0)}% lower`;
+  console.log(
+    `world64: shader mode ${shader.culled_per_quad}x fewer quads than culled (goal >= 2.7x); GPU bytes per chunk ` +
+      `${shader.gpu_bytes_per_chunk} vs ${vertex.gpu_bytes_per_chunk} in vertex mode, ${lower(shader.gpu_bytes_per_chunk ?? 0, vertex.gpu_bytes_per_chunk ?? 1)} ` +
+      `(goal >= 35%; allocated ${lower(shader.gpu_alloc_bytes_per_chunk ?? 0, vertex.gpu_alloc_bytes_per_chunk ?? 1)}); a dense 34^3 occupancy field instead of ` +
+      `the rings would be ${shader.dense_field_bytes_per_chunk} B/chunk; p50 ms per pass: vertex ${vertex.p50_ms}, shader ${shader.p50_ms}, plain ${plain.p50_ms}`,
+  );
+  console.log(`node ${process.version}; goals on terrain (vertex): p50 <= 0.25 ms, naive/quads >= 40, culled/quads >= 2.5`);
 }
