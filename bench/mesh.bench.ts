@@ -18,7 +18,7 @@
 // shader mode), empty chunks counted as 0; gpu_alloc_bytes_per_chunk rounds each mesh up as
 // the renderer allocates it (mesh-uploads.ts ALLOC_GRANULE).
 import { ALLOC_GRANULE } from "../src/client/render/mesh-uploads.ts";
-import { CHUNK_SHIFT, CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
+import { CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
 import { Material } from "../src/shared/voxel/materials.ts";
 import { Rng } from "../src/shared/voxel/rng.ts";
 import { DEFAULT_WORLD_GEN, generateWorld } from "../src/shared/voxel/worldgen.ts";
@@ -27,6 +27,7 @@ import { createMeshOutput, meshChunk, meshWords } from "../src/shared/mesh/greed
 import { culledQuadCount, naiveQuadCount } from "../src/shared/mesh/culled.ts";
 import { MeshMode, QUAD_BYTES, QUAD_WORDS } from "../src/shared/mesh/quad.ts";
 import type { MeshModeId } from "../src/shared/mesh/quad.ts";
+import { chunksAroundSpawn } from "../test/shared/mesh/reference.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -167,19 +168,6 @@ function nonEmptyChunks(world: World): { padded: Uint8Array; key: string; surfac
   return list;
 }
 
-/** The 4 x 4 chunk columns around the spawn, every height: 64 chunks of the default world. */
-function world64(world: World, spawn: readonly number[]): Uint8Array[] {
-  const scx = Math.floor(spawn[0]) >> CHUNK_SHIFT;
-  const scz = Math.floor(spawn[2]) >> CHUNK_SHIFT;
-  const list: Uint8Array[] = [];
-  for (let cy = 0; cy < world.size.chunksY; cy++) {
-    for (let cz = scz - 2; cz < scz + 2; cz++) {
-      for (let cx = scx - 2; cx < scx + 2; cx++) list.push(world.fillPadded(cx, cy, cz, new Uint8Array(PADDED_VOLUME)));
-    }
-  }
-  return list;
-}
-
 function terrainCases(): CaseResult[] {
   const t0 = performance.now();
   const { world, surface, spawn } = generateWorld(DEFAULT_WORLD_GEN);
@@ -200,7 +188,7 @@ function terrainCases(): CaseResult[] {
   const surfaceChunks = chunks.filter((c) => c.surface).sort((a, b) => a.culled - b.culled);
   const median = surfaceChunks[surfaceChunks.length >> 1];
   const size = `${DEFAULT_WORLD_GEN.chunksX}x${DEFAULT_WORLD_GEN.chunksY}x${DEFAULT_WORLD_GEN.chunksZ}`;
-  const around = world64(world, spawn);
+  const around = chunksAroundSpawn(world, spawn);
   const results: CaseResult[] = [];
   for (const mode of MODES) {
     results.push(

@@ -4,6 +4,7 @@ import { CHUNK_SHIFT, CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../../../sr
 import { Material } from "../../../src/shared/voxel/materials.ts";
 import { Rng } from "../../../src/shared/voxel/rng.ts";
 import { DEFAULT_WORLD_GEN, generateWorld } from "../../../src/shared/voxel/worldgen.ts";
+import type { World } from "../../../src/shared/voxel/world.ts";
 import { FACE_AXES, unpackQuad } from "../../../src/shared/mesh/quad.ts";
 import type { Quad } from "../../../src/shared/mesh/quad.ts";
 import type { MeshResult } from "../../../src/shared/mesh/greedy.ts";
@@ -208,6 +209,11 @@ export function structuredChunks(): [string, Uint8Array][] {
 /** Padded copies of the 4 x 4 columns of chunks around the default world's spawn (all heights): the bench's world64 set. */
 export function world64(): Uint8Array[] {
   const { world, spawn } = generateWorld(DEFAULT_WORLD_GEN);
+  return chunksAroundSpawn(world, spawn);
+}
+
+/** Padded copies of the 4 x 4 chunk columns around `spawn`, every height (64 chunks in the default world). */
+export function chunksAroundSpawn(world: World, spawn: readonly number[]): Uint8Array[] {
   const scx = Math.floor(spawn[0]) >> CHUNK_SHIFT;
   const scz = Math.floor(spawn[2]) >> CHUNK_SHIFT;
   const list: Uint8Array[] = [];
