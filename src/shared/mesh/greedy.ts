@@ -1,11 +1,12 @@
 // Binary greedy mesher: padded chunk bytes in, packed quads (quad.ts format) out.
 //
-// 1. One pass over the padded bytes builds a 32-bit solid mask per (y, z) row along x,
-//    reading 8 voxels per pair of DataView loads, with fast paths for all-air and all-solid
-//    spans (most of a terrain chunk).
-// 2. Face culling is bitwise: +Y/-Y and +Z/-Z compare whole rows (row & ~rowAbove), +X/-X
-//    shift inside a row, with the padding bytes at x = -1 and x = 32 as the carried-in bit.
-//    So chunk borders see their neighbours: no holes and no hidden faces between chunks.
+// 1. One pass over the padded bytes builds a 32-bit solid mask per (y, z) row along x, 32
+//    voxels per straight-line step of 8 DataView loads, with fast paths for all-air and
+//    all-solid rows (most of a terrain chunk).
+// 2. Face culling is bitwise, all six directions in one pass over the rows: +Y/-Y and +Z/-Z
+//    compare whole rows (row & ~rowAbove), +X/-X shift inside a row, with the padding bytes
+//    at x = -1 and x = 32 as the carried-in bit. So chunk borders see their neighbours: no
+//    holes and no hidden faces between chunks. Only slices with faces are meshed.
 // 3. For each face direction and slice, a 32x32 bit plane (rows along V, bits along U) gets,
 //    per row, a mask of the faces that may merge with their left neighbour ("sameLeft"):
 //    - MeshMode.VertexAo: equal keys, key = material | AO << 8 (exactly quad word 1). AO
@@ -55,13 +56,13 @@ const QW = QUAD_WORDS;
 const INLINE_BITS = RING_INLINE_BITS;
 const SPILL = RING_SPILL;
 const VERTEX_AO = MeshMode.VertexAo;
+const SHADER_AO = MeshMode.ShaderAo;
 // Offsets of the face directions' planes in `planes` (Face order).
 const OFF_NX = Face.NegX * S * S;
 const OFF_PY = Face.PosY * S * S;
 const OFF_NY = Face.NegY * S * S;
 const OFF_PZ = Face.PosZ * S * S;
 const OFF_NZ = Face.NegZ * S * S;
-const SHADER_AO = MeshMode.ShaderAo;
 
 // Bit positions of x, y, z in quad word 0 (see quad.ts).
 const SHIFT_X = 0;
@@ -131,10 +132,10 @@ let planeSV = 0;
 let planeFront = 0;
 /** Material modes: plane rows [rowFirst, rowEnd) hold every face (the same* passes set them for the merge). */
 let rowFirst = 0;
+let rowEnd = 0;
 /** +-Y/+-Z planes: rows[] index of the front row of plane row 0, and the step to the next (-1 for +-X planes). */
 let frontRow0 = -1;
 let frontRowStep = 0;
-let rowEnd = 0;
 /** ShaderAo: rings too long for word 1, word-aligned per quad; copied after the quads at the end. */
 let side = new Uint32Array(1024);
 let sideWords = 0;
@@ -572,7 +573,8 @@ function mergeMaterial(pl: Int32Array, off: number, word0: number, shU: number, 
 /**
  * Word 1 bits above the material for a quad's front ring (quad.ts): the ring inline, or
  * RING_SPILL and the ring's start in `side` (completed to an offset by appendSide). `f` is
- * the padded index of the cell in front of the quad's minimum face.
+ * the padded index of the cell in front of the quad's minimum face, (u0, v0) that face in
+ * the plane, and `quad` the quad's index.
  */
 function ringWord(p: Uint8Array, f: number, u0: number, v0: number, w: number, h: number, quad: number): number {
   const len = 2 * (w + h) + 4;
