@@ -15,8 +15,8 @@
 //   noise50       every voxel solid with probability 1/2
 //
 // gpu_bytes_per_chunk: mesh bytes uploaded per chunk of the case (quads, plus spilled rings in
-// shader mode), empty chunks counted as 0; gpu_alloc_bytes_per_chunk rounds each mesh up as
-// the renderer allocates it (mesh-uploads.ts ALLOC_GRANULE).
+// shader mode: ring_bytes_per_chunk), empty chunks counted as 0; gpu_alloc_bytes_per_chunk
+// rounds each mesh up as the renderer allocates it (mesh-uploads.ts ALLOC_GRANULE).
 import { ALLOC_GRANULE } from "../src/client/render/mesh-uploads.ts";
 import { CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
 import { Material } from "../src/shared/voxel/materials.ts";
@@ -53,6 +53,8 @@ interface CaseResult {
   culled_per_quad: number;
   /** Uploaded mesh bytes per chunk (null in plain mode: the server uploads nothing). */
   gpu_bytes_per_chunk: number | null;
+  /** Of those, the occupancy the shader's AO reads beyond the quads: spilled front rings (inline rings cost nothing). */
+  ring_bytes_per_chunk: number | null;
   gpu_alloc_bytes_per_chunk: number | null;
   /** shader mode: what the dense 34^3 occupancy field would cost instead of the rings (quads + field), per chunk. */
   dense_field_bytes_per_chunk: number | null;
@@ -68,8 +70,11 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 /** Counts and bytes of one mode over the chunks (untimed). */
-function sizes(chunks: Uint8Array[], mode: MeshModeId): Pick<CaseResult, "quads" | "naive_quads" | "culled_quads" | "gpu_bytes_per_chunk" | "gpu_alloc_bytes_per_chunk" | "dense_field_bytes_per_chunk"> {
+type Sizes = Pick<CaseResult, "quads" | "naive_quads" | "culled_quads" | "gpu_bytes_per_chunk" | "ring_bytes_per_chunk" | "gpu_alloc_bytes_per_chunk" | "dense_field_bytes_per_chunk">;
+
+function sizes(chunks: Uint8Array[], mode: MeshModeId): Sizes {
   let quads = 0;
+  let rings = 0;
   let naive = 0;
   let culled = 0;
   let bytes = 0;
@@ -82,6 +87,7 @@ function sizes(chunks: Uint8Array[], mode: MeshModeId): Pick<CaseResult, "quads"
     culled += culledQuadCount(chunk);
     const words = meshWords(r);
     bytes += words * 4;
+    rings += r.sideWords * 4;
     alloc += Math.ceil(words / QUAD_WORDS / ALLOC_GRANULE) * ALLOC_GRANULE * QUAD_BYTES;
     if (r.quadCount > 0) dense += r.quadCount * QUAD_BYTES + DENSE_FIELD_BYTES;
   }
@@ -91,12 +97,13 @@ function sizes(chunks: Uint8Array[], mode: MeshModeId): Pick<CaseResult, "quads"
     naive_quads: naive,
     culled_quads: culled,
     gpu_bytes_per_chunk: uploaded ? round(bytes / chunks.length, 0) : null,
+    ring_bytes_per_chunk: uploaded ? round(rings / chunks.length, 0) : null,
     gpu_alloc_bytes_per_chunk: uploaded ? round(alloc / chunks.length, 0) : null,
     dense_field_bytes_per_chunk: mode === MeshMode.ShaderAo ? round(dense / chunks.length, 0) : null,
   };
 }
 
-function result(name: string, mode: string, per: CaseResult["per"], samples: Float64Array, s: ReturnType<typeof sizes>, chunks: number, note: string): CaseResult {
+function result(name: string, mode: string, per: CaseResult["per"], samples: Float64Array, s: Sizes, chunks: number, note: string): CaseResult {
   samples.sort();
   return {
     case: name,
@@ -234,7 +241,7 @@ function printTable(rows: CaseResult[]): void {
   const cols: [keyof CaseResult, string][] = [
     ["case", "case"], ["mode", "mode"], ["per", "per"], ["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["quads", "quads"],
     ["naive_quads", "naive"], ["culled_quads", "culled"], ["naive_per_quad", "naive/quads"], ["culled_per_quad", "culled/quads"],
-    ["gpu_bytes_per_chunk", "GPU B/chunk"], ["gpu_alloc_bytes_per_chunk", "alloc B/chunk"],
+    ["gpu_bytes_per_chunk", "GPU B/chunk"], ["ring_bytes_per_chunk", "of which rings"], ["gpu_alloc_bytes_per_chunk", "alloc B/chunk"],
   ];
   const cells = [cols.map(([, h]) => h), ...rows.map((r) => cols.map(([k]) => String(r[k] ?? "-")))];
   const widths = cols.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
