@@ -30,6 +30,9 @@ export function ringSolid(words: Uint32Array, quad: number, u: number, v: number
  * in MeshMode.VertexAo, here rebuilt from the front ring.
  */
 export function shaderFaceAo(words: Uint32Array, quad: number, i: number, j: number): number {
+  const w0 = words[quad * QUAD_WORDS];
+  // A face inside the quad's border sees only the quad's own (air) front cells: all open.
+  if (i > 0 && j > 0 && i < ((w0 >>> 18) & 31) && j < ((w0 >>> 23) & 31)) return 0xff;
   let ao = 0;
   for (let k = 0; k < 4; k++) {
     // Corner k: 0 = (-1, -1), 1 = (1, -1), 2 = (1, 1), 3 = (-1, 1).
