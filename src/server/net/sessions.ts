@@ -59,6 +59,7 @@ const ERROR_REASON: Record<ErrorClass, number> = {
   mesh_worker: 0,
   system_panic: 0,
   ingest_rejected: 0,
+  bad_path: 0,
 };
 
 /** The counted class of a decode rejection. */

@@ -29,6 +29,7 @@ export const ERROR_CLASSES = [
   "mesh_worker",
   "system_panic",
   "ingest_rejected",
+  "bad_path",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
