@@ -1,6 +1,6 @@
 /**
  * In-game overlay: a crosshair in the middle of the view and a hint that appears while the
- * mouse is not captured. Plain DOM over the canvas, styled in index.html.
+ * mouse is not captured. Plain DOM over the canvas, styled in style.css.
  */
 export class Hud {
   private readonly crosshair: HTMLDivElement;
