@@ -48,7 +48,11 @@ export default defineConfig({
   // Read by client telemetry (src/client/telemetry/index.ts) as the build of this bundle.
   define: { "import.meta.env.VITE_BUILD_VERSION": JSON.stringify(buildVersion()) },
   publicDir: "public",
-  build: { outDir: "dist", assetsDir: "assets", target: "es2022", sourcemap: true, emptyOutDir: true },
+  build: {
+    outDir: "dist", assetsDir: "assets", target: "es2022", sourcemap: true, emptyOutDir: true,
+    // The compression plugin's time counts against vite's own hook; its timing warning is noise.
+    rolldownOptions: { checks: { pluginTimings: false } },
+  },
   worker: { format: "es" },
   plugins: [
     compression({
