@@ -47,12 +47,20 @@ export interface StartedServer {
   stop(): Promise<number | null>;
 }
 
-/** Runs `node scripts/start.mjs` in `dir` on free loopback ports and waits for /healthz 200. */
-export async function startProject(dir: string, env: Record<string, string> = {}, timeoutMs = 180_000): Promise<StartedServer> {
+/** startProject options. */
+export interface StartOptions {
+  /** Node arguments of the command (default: scripts/start.mjs, which is `npm start`). */
+  readonly argv?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/** Runs `node scripts/start.mjs` (or `argv`) in `dir` on free loopback ports and waits for /healthz 200. */
+export async function startProject(dir: string, env: Record<string, string> = {}, opts: StartOptions = {}): Promise<StartedServer> {
+  const { argv = ["scripts/start.mjs"], timeoutMs = 180_000 } = opts;
   const port = await freePort();
   const metricsPort = await freePort();
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ["scripts/start.mjs"], {
+  const child: ChildProcess = spawn(process.execPath, argv, {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, PORT: String(port), HOST: "127.0.0.1", METRICS_ADDR: `127.0.0.1:${metricsPort}`, ...env },
     stdio: ["ignore", "pipe", "pipe"],

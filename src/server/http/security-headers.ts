@@ -29,15 +29,16 @@ export const CONTENT_SECURITY_POLICY = [
 /**
  * Permissions-Policy: fullscreen for this origin (the web app manifest asks for fullscreen),
  * everything else the game does not use is denied to the page and any frame. Only features
- * Chromium knows are named: an unknown one is a console error on every load.
+ * Chromium knows are named: an unknown one is a console warning on every load (Debian's
+ * Chromium knows neither `bluetooth` nor `web-share`).
  */
 export const PERMISSIONS_POLICY = [
   "fullscreen=(self)",
   ...[
-    "accelerometer", "autoplay", "bluetooth", "camera", "display-capture", "encrypted-media",
-    "gamepad", "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer",
-    "microphone", "midi", "payment", "picture-in-picture", "publickey-credentials-get",
-    "screen-wake-lock", "serial", "sync-xhr", "usb", "web-share", "xr-spatial-tracking",
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "gamepad",
+    "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi",
+    "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial",
+    "sync-xhr", "usb", "xr-spatial-tracking",
   ].map((feature) => `${feature}=()`),
 ].join(", ");
 
