@@ -80,10 +80,10 @@ async function loadGame(w: Watched, url: string): Promise<void> {
   console.log(`e2e: "playing" after ${Date.now() - t0} ms`);
 }
 
-/** Everything that points at a blocked load or a policy violation, from every source. */
+/** Everything that points at a blocked load, a policy violation or a policy Chromium cannot parse, from every source. */
 async function violations(w: Watched): Promise<string[]> {
   const fromPage = await w.page.evaluate(() => window.__cspViolations ?? []);
-  const fromConsole = w.console.filter((line) => /Content Security Policy|Refused to|Cross-Origin-Embedder-Policy|blocked/i.test(line));
+  const fromConsole = w.console.filter((line) => /Content Security Policy|Refused to|Cross-Origin-Embedder-Policy|Permissions-Policy|blocked/i.test(line));
   const fromIssues = w.issues.filter((line) => /ContentSecurityPolicy|CrossOrigin|Blocked|CorsIssue/i.test(line));
   return [...fromPage, ...fromConsole, ...fromIssues];
 }
