@@ -5,7 +5,7 @@ import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import { createLogger, sanitizeFields } from "../../../src/server/telemetry/logger.ts";
 import { createMetrics } from "../../../src/server/telemetry/metrics.ts";
-import { captureLines, sample, testConfig } from "./helpers.ts";
+import { captureLines, sample, testConfig, traceparentOf } from "./helpers.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -50,7 +50,7 @@ describe("logger", () => {
     const log = logger("destruct");
     let traceparent: string | undefined;
     await tracing.withSpan("voxel.carve", { impact_id: "imp-1" }, async (span) => {
-      traceparent = span.traceparent();
+      traceparent = traceparentOf(span);
       log.info({ impact_id: "imp-1" }, "carve queued");
       await new Promise((r) => setTimeout(r, 5));
       tracing.withSpan("chunk.mesh", {}, () => log.info({}, "nested"));
