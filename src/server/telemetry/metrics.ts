@@ -26,8 +26,6 @@ import {
 } from "../../shared/telemetry/names.ts";
 import type {
   ClientRejectReason,
-  ClientResult,
-  ClientRoute,
   Component,
   MetricSpec,
   SpanDropReason,

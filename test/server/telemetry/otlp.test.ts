@@ -4,7 +4,7 @@ import { tracing } from "../../../src/server/telemetry/facade.ts";
 import type { Tracing } from "../../../src/server/telemetry/facade.ts";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
-import { captureLines, sample, startBlackHole, startReceiver, testConfig, traceparentOf } from "./helpers.ts";
+import { captureLines, sample, startBlackHole, startReceiver, testConfig } from "./helpers.ts";
 import type { Receiver } from "./helpers.ts";
 
 interface OtlpAttr {
