@@ -190,6 +190,15 @@ const STATUS = ["unset", "ok", "error"] as const;
  * (`session.id`, the random per-page-load id). Never throws.
  */
 export function checkOtlpTraces(input: unknown, w: SpanWindow, nowMs: number): CheckedTraces {
+  try {
+    return checkUnguarded(input, w, nowMs);
+  } catch {
+    // A rule that throws on some input is a bug, but it must not take the request down with it.
+    return { ok: false, outcome: "invalid", detail: "unreadable" };
+  }
+}
+
+function checkUnguarded(input: unknown, w: SpanWindow, nowMs: number): CheckedTraces {
   const envelope = otlpTracesRequestSchema.safeParse(input);
   if (!envelope.success) return { ok: false, outcome: "invalid", detail: describeIssue(envelope.error) };
   const resources = envelope.data.resourceSpans;

@@ -184,7 +184,8 @@ function scrubValue(v: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (PERSONAL_KEYS.has(k) || k === "__proto__") continue;
-    out[k] = k === "url" && typeof x === "string" ? stripUrl(x) : scrubValue(x, depth + 1);
+    // Keys are client text too (a tag or context named after an e-mail address).
+    out[scrubString(k)] = k === "url" && typeof x === "string" ? stripUrl(x) : scrubValue(x, depth + 1);
   }
   return out;
 }

@@ -40,10 +40,15 @@ const hexId = (chars: number, what: string) =>
 const traceId = hexId(32, "traceId");
 const spanId = hexId(16, "spanId");
 
-/** fixed64 nanoseconds since the epoch: a decimal string (the JSON mapping) or an integral number. */
+const DIGITS = /^\d{1,20}$/;
+
+/**
+ * fixed64 nanoseconds since the epoch: a decimal string (the JSON mapping) or an integral number.
+ * (zod 4 runs every check even after one failed, so each check stands on its own.)
+ */
 const unixNano = z
   .union([
-    z.string().regex(/^\d{1,20}$/, "decimal digits").refine((s) => BigInt(s) <= MAX_UINT64, "beyond uint64"),
+    z.string().refine((s) => DIGITS.test(s) && BigInt(s) <= MAX_UINT64, "decimal digits within uint64"),
     z.number().int().nonnegative(),
   ])
   .transform((v) => (typeof v === "string" ? Number(BigInt(v) / 1000n) / 1000 : v / 1e6));

@@ -2,7 +2,7 @@
 // W3C rules, property-based checks (fast-check) that parsing never throws and round-trips, and
 // that the ratio decision is exactly OpenTelemetry's TraceIdRatioBasedSampler (the browser's
 // sampler), so client and server decide the same for every trace id.
-import { ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -98,7 +98,7 @@ describe("sampledByRatio: OpenTelemetry's TraceIdRatioBased, shared by client an
   it("decides exactly as the SDK's TraceIdRatioBasedSampler for any trace id and ratio", () => {
     fc.assert(
       fc.property(traceId, fc.double({ min: 0, max: 1, noNaN: true }), (t, ratio) => {
-        const sdk = new TraceIdRatioBasedSampler(ratio).shouldSample(ROOT_CONTEXT, t, "x", SpanKind.INTERNAL, {}, []).decision;
+        const sdk = new TraceIdRatioBasedSampler(ratio).shouldSample(ROOT_CONTEXT, t).decision;
         expect(sampledByRatio(t, ratioUpperBound(ratio))).toBe(sdk === SamplingDecision.RECORD_AND_SAMPLED);
       }),
       { numRuns: 3000 },
