@@ -171,6 +171,9 @@ export function createLogger(cfg: TelemetryConfig, opts: LoggerOptions = {}): Te
       formatters: { level: (label) => ({ level: label }) },
       mixin: traceMixin,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
+      // sanitizeFields already turned Errors into masked {type, message, stack}; pino's own err
+      // serializer would re-read that record (and call it an Object).
+      serializers: { err: (v: unknown) => v },
     },
     destination,
   );

@@ -109,6 +109,33 @@ describe("logger", () => {
     expect(b).toMatchObject({ session_id: "sess-8", email: "[redacted]", blob: "[object]" });
   });
 
+  it("masks Error objects like every other field: message and stack (the issue's case)", () => {
+    const out = captureLines();
+    const log = createLogger(testConfig(), { destination: out });
+    const err = new Error("login failed for bob@example.org with Bearer abc.def");
+    log.forComponent("http").error({ err } as unknown as Record<string, string>, "request failed");
+    const line = out.lines[0];
+    expect(line).not.toContain("bob@example.org");
+    expect(line).not.toContain("abc.def");
+    const [json] = out.json();
+    expect(json.err).toMatchObject({ type: "Error", message: "login failed for [redacted] with [redacted]" });
+    expect(String((json.err as { stack: string }).stack)).toMatch(/^Error: login failed for \[redacted\]/);
+  });
+
+  it("masks before truncating, so a cut never leaves part of a secret", () => {
+    const out = captureLines();
+    const log = createLogger(testConfig(), { destination: out });
+    // The address straddles the 512-character cut.
+    const text = `${"x".repeat(500)} carol.longname@example.org and more`;
+    log.forComponent("http").warn({ detail: text }, text);
+    const [json] = out.json();
+    for (const v of [json.detail, json.msg] as string[]) {
+      expect(v).not.toContain("carol.longna");
+      expect(v).toContain("[redacted]");
+      expect(v).toMatch(/…\[truncated \d+\]$/);
+    }
+  });
+
   it("sanitizeFields returns the same object when nothing needs changing", () => {
     const f = { session_id: "s", n: 1, ok: true, where: "at /app/node_modules/@opentelemetry/core/x.js:1" };
     expect(sanitizeFields(f)).toBe(f);
