@@ -120,10 +120,16 @@ describe("startGame", () => {
     expect(sample(text, "game_errors_total", { class: "ingest_rejected" })).toBe(1);
 
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const startNs = BigInt(Date.now() - 100) * 1_000_000n;
     const otlp = {
       resourceSpans: [{
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "voxel-shooter-client" } }] },
-        scopeSpans: [{ spans: [{ traceId, spanId: "00f067aa0ba902b7", name: "client.command", startTimeUnixNano: "1700000000000000000", endTimeUnixNano: "1700000000042500000" }] }],
+        resource: {
+          attributes: [
+            { key: "service.name", value: { stringValue: "voxel-shooter-client" } },
+            { key: "session.id", value: { stringValue: "wiringsession00000000000" } },
+          ],
+        },
+        scopeSpans: [{ spans: [{ traceId, spanId: "00f067aa0ba902b7", name: "client.command", startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 42_500_000n) }] }],
       }],
     };
     expect((await post(`${base}/v1/traces`, JSON.stringify(otlp), "application/json")).status).toBe(200);

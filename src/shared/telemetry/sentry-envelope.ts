@@ -20,8 +20,8 @@ export const envelopeHeaderSchema = z.object({
   // The dynamic sampling context: ids and tokens only (no transaction name, no user segment).
   trace: z
     .object({
-      trace_id: z.string().regex(/^[0-9a-f]{32}$/),
-      public_key: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+      trace_id: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+      public_key: z.string().regex(TOKEN).optional(),
       release: z.string().max(200).optional(),
       environment: z.string().regex(TOKEN).optional(),
       sample_rate: z.string().max(32).optional(),
