@@ -1,6 +1,6 @@
 // Encoders and the decoder for client-to-server messages. The decoder validates every field
 // and returns a typed rejection instead of throwing.
-import { ClientMsg, TRACEPARENT_WIRE_MAX } from "./messages.ts";
+import { ClientMsg, TRACEPARENT_MAX } from "./messages.ts";
 import type { ClientMessage, FireMsg, HelloMsg, InputMsg, PingMsg } from "./messages.ts";
 import { ByteReader, DecodeErrorCode } from "./reader.ts";
 import type { DecodeError } from "./reader.ts";
@@ -57,7 +57,7 @@ export function encodeInput(w: ByteWriter, m: Omit<InputMsg, "type">): Uint8Arra
   return w.view();
 }
 
-/** Encodes a fire command (a traceparent longer than 255 chars is dropped). Returns a view into `w`. */
+/** Encodes a fire command (traceparent longer than 55 chars is dropped). Returns a view into `w`. */
 export function encodeFire(w: ByteWriter, m: Omit<FireMsg, "type">): Uint8Array<ArrayBuffer> {
   w.reset();
   w.u8(ClientMsg.Fire);
@@ -68,7 +68,7 @@ export function encodeFire(w: ByteWriter, m: Omit<FireMsg, "type">): Uint8Array<
   w.f32(m.dx);
   w.f32(m.dy);
   w.f32(m.dz);
-  const tp = m.traceparent !== null && m.traceparent.length <= TRACEPARENT_WIRE_MAX ? m.traceparent : null;
+  const tp = m.traceparent !== null && m.traceparent.length <= TRACEPARENT_MAX ? m.traceparent : null;
   if (tp !== null) {
     w.u8(1);
     w.ascii(tp);
@@ -132,8 +132,7 @@ export function decodeClientMessage(bytes: Uint8Array, r: ByteReader = sharedRea
       if (r.ok && !(len2 > 1e-12 && Number.isFinite(len2))) r.fail(DecodeErrorCode.OutOfRange, "fire.aim: zero or overflowing vector");
       const flags = r.u8("fire.flags");
       if (flags > 1) r.fail(DecodeErrorCode.OutOfRange, "fire.flags");
-      // Any bytes up to the u8 length: the server's trace-context parser judges (and counts) the value.
-      const traceparent = flags === 1 ? r.latin1(TRACEPARENT_WIRE_MAX, "fire.traceparent") : null;
+      const traceparent = flags === 1 ? r.ascii(TRACEPARENT_MAX, "fire.traceparent") : null;
       msg = { type: ClientMsg.Fire, commandId, ox, oy, oz, dx, dy, dz, traceparent };
       break;
     }

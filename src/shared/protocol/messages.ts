@@ -13,10 +13,8 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 /** Entity positions in deltas are integers in 1/POS_SCALE voxel. */
 export const POS_SCALE = 16;
 
-/** W3C traceparent version 00 is exactly 55 characters: 00-<32 hex>-<16 hex>-<2 hex>. */
+/** W3C traceparent is exactly 55 characters: 00-<32 hex>-<16 hex>-<2 hex>. */
 export const TRACEPARENT_MAX = 55;
-/** The fire envelope carries up to 255 bytes (later W3C versions may be longer); the server's parser judges them. */
-export const TRACEPARENT_WIRE_MAX = 255;
 
 /** Zone and shard names are short ASCII identifiers. */
 export const NAME_MAX = 32;

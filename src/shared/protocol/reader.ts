@@ -180,23 +180,6 @@ export class ByteReader {
     return s;
   }
 
-  /**
-   * A u8-length string of any bytes (one char per byte), for a field whose content the caller
-   * validates itself and counts by its own reasons: a bad value must not fail the whole frame.
-   */
-  latin1(maxLen: number, what = "string"): string {
-    const n = this.u8(what);
-    if (n > maxLen) {
-      this.fail(DecodeErrorCode.OutOfRange, `${what}: length ${n} > ${maxLen}`);
-      return "";
-    }
-    const at = this.take(n, what);
-    if (at < 0) return "";
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(this.bytes[at + i]);
-    return s;
-  }
-
   /** Fails unless the whole frame was consumed. */
   end(): void {
     if (this.error === null && this.pos !== this.bytes.length) {
