@@ -24,23 +24,14 @@ import type { ClientRejectReason, ClientResult } from "../../shared/telemetry/na
 import type { ClientMetrics } from "../telemetry/facade.ts";
 import { KeyedTokenBuckets } from "../telemetry/rate-limit.ts";
 import { ClientRateLimiter } from "./rate-limit.ts";
+import type { ClientRateLimits } from "./rate-limit.ts";
 
 /** The handler shape every route factory returns: true when it answered the request. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-/** Bounds of the ingest; all have safe defaults. */
-export interface IngestLimits {
+/** Bounds of the ingest (the request rate limits, then its own); all have safe defaults. */
+export interface IngestLimits extends ClientRateLimits {
   maxBodyBytes: number;
-  /** Per session id: bucket size and one token per refill interval. */
-  sessionBurst: number;
-  sessionRefillMs: number;
-  /** Per TCP connection (keyed by the socket object, never by address). */
-  connectionBurst: number;
-  connectionRefillMs: number;
-  /** All clients together, requests per second (and burst). */
-  globalPerSecond: number;
-  /** Session buckets kept (least recently used evicted). */
-  maxSessions: number;
   /** Idempotency keys remembered. */
   dedupeSize: number;
   /** Histogram observations replayed per batch; beyond it counts are scaled down proportionally. */
