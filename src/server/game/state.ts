@@ -6,6 +6,7 @@ import type { GeneratedWorld } from "../../shared/voxel/worldgen.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import { EntityKind, IdList, ProjectileFrame } from "../../shared/protocol/messages.ts";
 import { Rng } from "../../shared/voxel/rng.ts";
+import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 import type { ServerConfig } from "../config.ts";
 import { TickStats } from "../loop/tick-stats.ts";
 import { ChunkColliders } from "./collider.ts";
@@ -35,7 +36,8 @@ export interface PendingImpact {
   vy: number;
   vz: number;
   did: number;
-  traceparent: string | undefined;
+  /** Trace context of the command span (or its unsampled stand-in) the impact continues. */
+  parent: TraceContext | undefined;
 }
 
 /** A hit event to deliver near its position and to the shooter and target. */
@@ -59,7 +61,7 @@ export interface MeshedChunk {
   tops: Int8Array;
   padded: Uint8Array;
   /** Trace context of the chunk.mesh span, for the collider span. */
-  traceparent: string | undefined;
+  parent: TraceContext | undefined;
   impactId: number;
   did: number;
 }
@@ -118,7 +120,7 @@ export class Game {
   addImpact(): PendingImpact {
     if (this.impactCount === this.impacts.length) {
       this.impacts.push({
-        impactId: 0, projectileId: 0, shooterId: 0, commandId: -1, sessionId: "", x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, did: 0, traceparent: undefined,
+        impactId: 0, projectileId: 0, shooterId: 0, commandId: -1, sessionId: "", x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, did: 0, parent: undefined,
       });
     }
     return this.impacts[this.impactCount++];

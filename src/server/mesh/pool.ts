@@ -142,7 +142,7 @@ export class MeshPool implements MeshPort {
   private toResult(meta: MeshJobMeta, quads: number, meshMs: number, solid: number, padded: Uint8Array, tops: Int8Array): MeshedChunk {
     return {
       chunkId: meta.chunkId, version: meta.version, quads, meshMs, solid, tops, padded,
-      traceparent: meta.span.traceparent(), impactId: meta.impactId, did: meta.did,
+      parent: meta.span.context(), impactId: meta.impactId, did: meta.did,
     };
   }
 

@@ -10,7 +10,7 @@ import type { ClientMessage, DecodeError } from "../../shared/protocol/index.ts"
 import { ClientMsg, CloseCode, PROTOCOL_VERSION, RejectReason } from "../../shared/protocol/messages.ts";
 import { encodeError, encodePong } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
-import { logger, metrics } from "../telemetry/facade.ts";
+import { logger, metrics, tracing } from "../telemetry/facade.ts";
 import type { ErrorClass } from "../telemetry/facade.ts";
 import type { Entity } from "../game/entities.ts";
 import { randomHex16 } from "../game/ids.ts";
@@ -207,7 +207,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     slot.dx = msg.dx;
     slot.dy = msg.dy;
     slot.dz = msg.dz;
-    slot.traceparent = msg.traceparent;
+    slot.parent = tracing.extract(msg.traceparent);
   }
 
   private hello(s: Session, version: number, resumeToken: string | null): void {

@@ -29,7 +29,6 @@ export const INTAKE = {
   maxOriginError: 1.5,
 } as const;
 
-const W3C_TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const moveInput: MoveInput = { forward: 0, right: 0, jump: false, yaw: 0 };
 const commandFields: Fields = { zone: "", shard: "", session_id: "", command_id: 0, projectile_id: 0 };
 
@@ -116,14 +115,14 @@ function fire(game: Game, e: Entity, f: QueuedFire, ctx: TickContext): void {
   p.vz = (f.dz / len) * speed;
   p.ticksLeft = Math.max(1, Math.ceil(cfg.projectileLifetimeMs / (ctx.dt * 1000)));
 
-  const parent = f.traceparent !== null && W3C_TRACEPARENT.test(f.traceparent) ? f.traceparent : undefined;
   commandFields.zone = ctx.zone;
   commandFields.shard = ctx.shard;
   commandFields.session_id = c.sessionId;
   commandFields.command_id = f.commandId;
   commandFields.projectile_id = p.id;
-  const span = tracing.startSpan(SPAN_NAMES.command, commandFields, parent);
-  p.traceparent = span.traceparent() ?? parent;
+  // A client's parent is sampled by the server's policy (ratio, or its flag within the session's budget).
+  const span = tracing.startSpan(SPAN_NAMES.command, commandFields, f.parent);
+  p.parent = span.context();
   span.end();
 
   const s = game.outbox.spawned;

@@ -117,7 +117,7 @@ function testProjectile(game: Game, p: Projectile): void {
     im.vy = ray.y;
     im.vz = ray.z;
     im.did = did;
-    im.traceparent = p.traceparent;
+    im.parent = p.parent;
     p.dead = true;
     fields.kind = did !== 0 ? "destructible" : "terrain";
     fields.did = did;
@@ -138,7 +138,7 @@ export const raycastSystem: System = {
     fields.shard = ctx.shard;
     for (let i = 0; i < list.length; i++) {
       const p = list[i];
-      const span = p.traceparent === undefined ? null : tracing.startSpan(SPAN_NAMES.destructibleRaycast, fields, p.traceparent);
+      const span = p.parent === undefined ? null : tracing.startSpan(SPAN_NAMES.destructibleRaycast, fields, p.parent);
       fields.kind = "";
       fields.did = 0;
       fields.chunk = "";
