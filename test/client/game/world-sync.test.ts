@@ -49,7 +49,7 @@ function welcome(config: WorldGenConfig = CONFIG): WelcomeMsg {
     type: ServerMsg.Welcome, version: PROTOCOL_VERSION, sessionId: "0".repeat(32), resumeToken: "1".repeat(32), resumed: false, entityId: 1,
     tickHz: 30, tick: 1, seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ,
     spawnX: 32, spawnY: 31, spawnZ: 32, spawnYaw: 0, interestRadius: 64, weaponCooldownMs: 250, projectileSpeed: 80,
-    projectileLifetimeMs: 1500, zone: "z0", shard: "s0",
+    projectileLifetimeMs: 1500, zone: "z0", shard: "s0", callsign: "Calm Heron 12", team: 1, maxHealth: 100, respawnMs: 3000,
   };
 }
 
