@@ -9,11 +9,11 @@ import {
   EntityFrame,
   IdList,
   ProjectileFrame,
-  RejectReason,
   ServerMsg,
   CloseCode,
 } from "../../shared/protocol/messages.ts";
-import type { DeltaMsg } from "../../shared/protocol/messages.ts";
+import type { DeltaMsg ,
+  RejectReason} from "../../shared/protocol/messages.ts";
 import { appendToBatch, beginBatch, encodeDelta, encodeError } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { logger, metrics } from "../telemetry/facade.ts";
