@@ -12,8 +12,7 @@ import {
   ServerMsg,
   CloseCode,
 } from "../../shared/protocol/messages.ts";
-import type { DeltaMsg ,
-  RejectReason} from "../../shared/protocol/messages.ts";
+import type { DeltaMsg, RejectReason } from "../../shared/protocol/messages.ts";
 import { appendToBatch, beginBatch, encodeDelta, encodeError } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { logger, metrics } from "../telemetry/facade.ts";
