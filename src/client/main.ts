@@ -113,8 +113,10 @@ async function main(panel: MessagePanel): Promise<void> {
   window.addEventListener("storage", (e) => {
     if (e.key === SETTINGS_STORAGE_KEY) settings.syncFrom(e.newValue);
   });
+  const urlView = viewOverride(location.search);
+  if (urlView !== null) settings.overrideForSession("viewDistance", urlView);
   const pause = new PauseState();
-  const viewChunks = viewOverride(location.search) ?? settings.get().viewDistance;
+  const viewChunks = settings.get().viewDistance;
   const rendererOptions: RendererOptions = {
     viewDistance: viewDistanceVoxels(viewChunks),
     fovY: (settings.get().fov * Math.PI) / 180,
@@ -262,7 +264,7 @@ async function main(panel: MessagePanel): Promise<void> {
   });
 
   // Never wait for chunks beyond the view distance: they are not meshed at all.
-  const readyRadius = Math.min(READY_RADIUS, params.viewChunks);
+  const readyRadius = Math.min(READY_RADIUS, viewChunks);
   let readyPending = false;
   panel.show("Loading", "Meshing terrain…");
   let lastNow = performance.now();

@@ -155,6 +155,7 @@ export class RemoteEntities {
         // fresh track rather than glide across the gap.
         r.leaveTick = Infinity;
         r.track.clear();
+        r.bar = 0;
       }
       r.state = e;
       r.team = e.team;

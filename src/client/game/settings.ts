@@ -12,7 +12,7 @@ export const SETTING_RANGES = {
   /** Vertical field of view, degrees. */
   fov: { min: 50, max: 110, step: 1, initial: 70 },
   /** Chunks streamed around the player (32 voxels each). */
-  viewDistance: { min: 2, max: 24, step: 1, initial: 8 },
+  viewDistance: { min: 1, max: 32, step: 1, initial: 8 },
   /** Percent. */
   volume: { min: 0, max: 100, step: 1, initial: 70 },
 } as const;
@@ -88,14 +88,27 @@ export type SettingsListener = (settings: Readonly<GameSettings>, changed: keyof
 
 /** The persisted settings of this browser. */
 export class SettingsStore {
+  /** In effect on this page (stored values, or a session override). */
   private readonly values: GameSettings;
+  /** What is stored; written whole on every set(). */
+  private readonly stored: GameSettings;
   private readonly listeners = new Set<SettingsListener>();
 
   constructor(
     private readonly storage: StorageLike | null,
     private readonly key = SETTINGS_STORAGE_KEY,
   ) {
-    this.values = parseSettings(this.read());
+    this.stored = parseSettings(this.read());
+    this.values = { ...this.stored };
+  }
+
+  /**
+   * Puts `value` (clamped) in effect for this page without storing it, e.g. a `?view=` URL
+   * parameter; the stored value comes back on the next load. No listeners run: call it before
+   * anything reads the settings.
+   */
+  overrideForSession<K extends keyof GameSettings>(key: K, value: GameSettings[K]): void {
+    this.values[key] = normalise(key, value);
   }
 
   /** The current values (a live object: read, do not keep for later comparison). */
@@ -106,9 +119,12 @@ export class SettingsStore {
   /** Sets one value (clamped); persists and notifies when it changed. Returns the value kept. */
   set<K extends keyof GameSettings>(key: K, value: GameSettings[K]): GameSettings[K] {
     const next = normalise(key, value);
-    if (this.values[key] === next) return next;
+    if (this.values[key] === next && this.stored[key] === next) return next;
+    const changed = this.values[key] !== next;
     this.values[key] = next;
+    this.stored[key] = next;
     this.write();
+    if (!changed) return next;
     for (const l of this.listeners) l(this.values, key);
     return next;
   }
@@ -123,7 +139,8 @@ export class SettingsStore {
   syncFrom(raw: string | null): void {
     const incoming = parseSettings(raw);
     for (const key of Object.keys(incoming) as (keyof GameSettings)[]) {
-      if (incoming[key] === this.values[key]) continue;
+      if (incoming[key] === this.stored[key]) continue;
+      (this.stored as unknown as Record<string, unknown>)[key] = incoming[key];
       (this.values as unknown as Record<string, unknown>)[key] = incoming[key];
       for (const l of this.listeners) l(this.values, key);
     }
@@ -140,7 +157,7 @@ export class SettingsStore {
 
   private write(): void {
     try {
-      this.storage?.setItem(this.key, JSON.stringify({ v: 1, ...this.values }));
+      this.storage?.setItem(this.key, JSON.stringify({ v: 1, ...this.stored }));
     } catch {
       // Quota or disabled storage: the choice still holds for this page load.
     }

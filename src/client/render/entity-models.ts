@@ -34,14 +34,14 @@ const METAL: Rgb = [0.06, 0.06, 0.07];
 
 /** Palettes: your team, the other team, NPCs. */
 export const PALETTES = {
-  ally: { body: [0.04, 0.5, 1.0], dark: [0.02, 0.22, 0.55], light: [0.55, 0.85, 1.0], glow: [0.7, 1.0, 1.0], metal: METAL },
-  enemy: { body: [1.0, 0.1, 0.3], dark: [0.5, 0.03, 0.12], light: [1.0, 0.6, 0.7], glow: [1.0, 0.95, 0.4], metal: METAL },
+  ally: { body: [0.04, 0.5, 1.0], dark: [0.02, 0.22, 0.55], light: [0.1, 0.9, 0.9], glow: [0.7, 1.0, 1.0], metal: METAL },
+  enemy: { body: [1.0, 0.1, 0.3], dark: [0.5, 0.03, 0.12], light: [1.0, 0.15, 0.6], glow: [1.0, 0.95, 0.4], metal: METAL },
   npc: { body: [0.6, 0.16, 1.0], dark: [0.24, 0.05, 0.45], light: [0.85, 0.6, 1.0], glow: [1.0, 0.9, 0.1], metal: METAL },
 } as const satisfies Record<string, Palette>;
 export type PaletteName = keyof typeof PALETTES;
 
 /** How much each tone ignores the sun (stays bright in shadow). */
-const EMISSIVE: Record<Tone, number> = { body: 0.45, dark: 0.3, light: 0.45, glow: 1, metal: 0 };
+export const TONE_EMISSIVE: Record<Tone, number> = { body: 0.45, dark: 0.3, light: 0.45, glow: 1, metal: 0 };
 
 /** An upright figure 1.8 voxels tall: legs, torso, arms, head with a visor, a gun in the right hand. */
 export const PLAYER_MODEL: readonly ModelPart[] = [
@@ -91,7 +91,7 @@ export function drawModel(
     const c = flash ? FLASH : palette[p.tone];
     const cx = x - fz * p.x + fx * p.z;
     const cz = z + fx * p.x + fz * p.z;
-    if (!sink.pushOriented(cx, y + p.y, cz, p.hx, p.hy, p.hz, c[0], c[1], c[2], flash ? 1 : EMISSIVE[p.tone], fx, 0, fz)) return false;
+    if (!sink.pushOriented(cx, y + p.y, cz, p.hx, p.hy, p.hz, c[0], c[1], c[2], flash ? 1 : TONE_EMISSIVE[p.tone], fx, 0, fz)) return false;
   }
   return true;
 }

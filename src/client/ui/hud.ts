@@ -44,7 +44,7 @@ export class Hud {
     this.crosshair = div("crosshair");
     this.crosshair.setAttribute("aria-hidden", "true");
     this.hint = div("hint");
-    this.hint.textContent = "Click to play: WASD move, mouse look, Space jump, left click fire, Tab scores, Esc settings";
+    this.hint.textContent = "Click to play · WASD move · Space jump · click fire · Tab scores · Esc settings";
 
     this.health = div("hud-health");
     this.health.setAttribute("role", "meter");
