@@ -5,6 +5,8 @@
 // gesture (unlock()); until then every sound is silently skipped. One master gain carries the
 // volume setting.
 
+import { Rng } from "../../shared/voxel/rng.ts";
+
 /** The slice of the Web Audio API used here (a real AudioContext satisfies it; tests pass a fake). */
 export interface AudioParamLike {
   value: number;
@@ -71,7 +73,8 @@ export class SoundEngine {
   private master: GainLike | null = null;
   private noise: AudioBufferLike | null = null;
   private volume = 0.7;
-  private seed = 0x9e3779b9;
+  /** Small variations between repeats of a sound. */
+  private readonly rng = new Rng(0x9e3779b9);
 
   constructor(private readonly createContext: () => AudioContextLike | null) {}
 
@@ -130,7 +133,7 @@ export class SoundEngine {
         this.tone(t, "sine", 330, 720, 0.22, 0.28);
         break;
       case "step":
-        this.noiseBurst(t, "lowpass", 600 + this.random() * 300, 250, 0.8, 0.22, 0.07);
+        this.noiseBurst(t, "lowpass", 600 + this.rng.next() * 300, 250, 0.8, 0.22, 0.07);
         break;
     }
   }
@@ -153,7 +156,7 @@ export class SoundEngine {
     const ctx = this.ctx!;
     const src = ctx.createBufferSource();
     src.buffer = this.noise;
-    src.playbackRate.value = 0.9 + this.random() * 0.2;
+    src.playbackRate.value = 0.9 + this.rng.next() * 0.2;
     const filter = ctx.createBiquadFilter();
     filter.type = type;
     filter.Q.value = q;
@@ -161,7 +164,7 @@ export class SoundEngine {
     filter.frequency.exponentialRampToValueAtTime(f1, t + seconds);
     src.connect(filter);
     filter.connect(this.envelope(t, level, seconds));
-    src.start(t, this.random() * (NOISE_SECONDS - seconds - 0.05), seconds + 0.02);
+    src.start(t, this.rng.next() * (NOISE_SECONDS - seconds - 0.05), seconds + 0.02);
   }
 
   /** A gain node into the master that rises to `level` in 5 ms and decays over `seconds`. */
@@ -174,15 +177,6 @@ export class SoundEngine {
     return g;
   }
 
-  /** xorshift32 in [0, 1): small variations between repeats of a sound. */
-  private random(): number {
-    let x = this.seed;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.seed = x >>> 0;
-    return this.seed / 4294967296;
-  }
 }
 
 function makeNoise(ctx: AudioContextLike): AudioBufferLike {

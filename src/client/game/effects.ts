@@ -3,6 +3,7 @@
 // behind every projectile in flight. Debris lives in fixed typed arrays (swap-remove), falls
 // under gravity, rests on solid voxels and shrinks away; nothing allocates after construction.
 import { MATERIALS } from "../../shared/voxel/materials.ts";
+import { Rng } from "../../shared/voxel/rng.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { BoxSink } from "../render/box-batch.ts";
 import type { ProjectileList } from "./authority.ts";
@@ -38,10 +39,11 @@ export class Effects {
   private readonly rgb = new Float32Array(EFFECTS.capacity * F);
   private readonly life = new Float32Array(EFFECTS.capacity);
   private readonly maxLife = new Float32Array(EFFECTS.capacity);
-  private seed: number;
+  /** Seeded, so a test sees the same bursts every run. */
+  private readonly rng: Rng;
 
   constructor(seed = 0x2545f491) {
-    this.seed = seed >>> 0 || 1;
+    this.rng = new Rng(seed);
   }
 
   /** A burst of debris at (x, y, z) in the colour of material `material` (unknown ids: grey). */
@@ -59,19 +61,19 @@ export class Effects {
       this.pos[o + 1] = y;
       this.pos[o + 2] = z;
       // A random direction on the upper hemisphere, tilted outwards.
-      const a = this.random() * Math.PI * 2;
-      const up = 0.25 + this.random() * 0.75;
+      const a = this.rng.next() * Math.PI * 2;
+      const up = 0.25 + this.rng.next() * 0.75;
       const side = Math.sqrt(1 - up * up);
-      const speed = EFFECTS.minSpeed + this.random() * (EFFECTS.maxSpeed - EFFECTS.minSpeed);
+      const speed = EFFECTS.minSpeed + this.rng.next() * (EFFECTS.maxSpeed - EFFECTS.minSpeed);
       this.vel[o] = Math.cos(a) * side * speed;
       this.vel[o + 1] = up * speed;
       this.vel[o + 2] = Math.sin(a) * side * speed;
       // Slight per-piece shade, so a burst does not read as one flat colour.
-      const shade = 0.75 + this.random() * 0.35;
+      const shade = 0.75 + this.rng.next() * 0.35;
       this.rgb[o] = r * shade;
       this.rgb[o + 1] = g * shade;
       this.rgb[o + 2] = b * shade;
-      this.life[i] = this.maxLife[i] = EFFECTS.minLife + this.random() * (EFFECTS.maxLife - EFFECTS.minLife);
+      this.life[i] = this.maxLife[i] = EFFECTS.minLife + this.rng.next() * (EFFECTS.maxLife - EFFECTS.minLife);
     }
   }
 
@@ -144,15 +146,6 @@ export class Effects {
     this.maxLife[i] = this.maxLife[last];
   }
 
-  /** xorshift32 in [0, 1): cheap, and repeatable from the seed for tests. */
-  private random(): number {
-    let x = this.seed;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.seed = x >>> 0;
-    return this.seed / 4294967296;
-  }
 }
 
 function solid(world: World, x: number, y: number, z: number): boolean {

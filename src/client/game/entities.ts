@@ -29,7 +29,7 @@ export const ENTITY_STYLE = {
    * boxes would fill the view.
    */
   hideWithin: 0.7,
-  /** Health of a fresh entity (the health bar's full length). */
+  /** Health of a fresh entity until a welcome says otherwise. */
   maxHealth: 100,
 } as const;
 
@@ -64,6 +64,8 @@ export class RemoteEntities {
   private readonly at: TrackSample = { x: 0, y: 0, z: 0, yaw: 0 };
   /** This player's team: other players on it are drawn as allies. */
   ownTeam: number = Team.None;
+  /** A fresh entity's health (the health bar's full length), from the welcome. */
+  maxHealth: number = ENTITY_STYLE.maxHealth;
 
   /** Entities currently tracked (in view, or leaving but still drawn). */
   get count(): number {
@@ -131,7 +133,7 @@ export class RemoteEntities {
         continue;
       }
       if (!drawModel(boxes, r.kind === EntityKind.Npc ? NPC_MODEL : PLAYER_MODEL, palette, at.x, at.y, at.z, at.yaw, r.flash > 0)) return;
-      if (r.bar > 0 && !drawHealthBar(boxes, at.x, at.y + s.modelTop + HEALTH_BAR.above, at.z, health / s.maxHealth, eye[0], eye[2])) return;
+      if (r.bar > 0 && !drawHealthBar(boxes, at.x, at.y + s.modelTop + HEALTH_BAR.above, at.z, health / this.maxHealth, eye[0], eye[2])) return;
     }
   }
 

@@ -135,7 +135,8 @@ export class Feedback implements GameEvents {
     this.lastX = p.x;
     this.lastZ = p.z;
 
-    const open = this.tabHeld && p.playing && !this.options.pause.paused;
+    // Offline there is no one to score: Tab does nothing.
+    const open = this.tabHeld && p.playing && !this.options.pause.paused && this.options.requestScores !== null;
     if (open && this.options.requestScores !== null && now - this.lastScoresAt >= SCOREBOARD_REFRESH_MS) {
       this.lastScoresAt = now;
       this.options.requestScores();

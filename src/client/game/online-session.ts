@@ -168,6 +168,7 @@ export class OnlineSession implements ConnectionListener {
         this.sync.welcome(m);
         this.authority.welcome(m);
         this.entities.ownTeam = m.team;
+        this.entities.maxHealth = m.maxHealth;
         this.gameEvents?.welcome?.(m);
         this.resolveWelcomed(m);
         break;

@@ -3,6 +3,7 @@
 // key), every value clamped to its bounds on the way in and on the way out of storage, so a
 // hand-edited or stale entry can never put the game out of range. Listeners run synchronously
 // after each change; another tab's change arrives through syncFrom (the "storage" event).
+import { readStored, writeStored } from "../telemetry/consent.ts";
 import type { StorageLike } from "../telemetry/consent.ts";
 
 /** Numeric settings: bounds, step (the slider's), default and unit for labels. */
@@ -147,20 +148,11 @@ export class SettingsStore {
   }
 
   private read(): string | null {
-    try {
-      return this.storage?.getItem(this.key) ?? null;
-    } catch {
-      // Storage can throw (disabled, sandboxed): the defaults hold for this page.
-      return null;
-    }
+    return readStored(this.storage, this.key);
   }
 
   private write(): void {
-    try {
-      this.storage?.setItem(this.key, JSON.stringify({ v: 1, ...this.stored }));
-    } catch {
-      // Quota or disabled storage: the choice still holds for this page load.
-    }
+    writeStored(this.storage, this.key, JSON.stringify({ v: 1, ...this.stored }));
   }
 }
 

@@ -17,7 +17,7 @@ import { createRenderStats } from "./stats.ts";
 import type { RenderStats } from "./stats.ts";
 import { TerrainDraws } from "./terrain-draws.ts";
 
-const DEFAULT_BOX_CAPACITY = 2048;
+const DEFAULT_BOX_CAPACITY = 4096;
 
 export interface RendererOptions {
   /** Distance (voxels) at which terrain has fully faded into the sky. */
@@ -26,7 +26,7 @@ export interface RendererOptions {
   fovY?: number;
   /** Device-pixel-ratio cap (render resolution = CSS size x min(dpr, cap)). */
   maxDpr?: number;
-  /** Instanced boxes per frame (default 2048: entity models, tracers and debris). */
+  /** Instanced boxes per frame (default 4096: entity models of a crowded view, tracers and debris). */
   boxCapacity?: number;
   /** Mesh bytes uploaded per frame at most (always at least one chunk), to bound hitches. */
   uploadBudgetBytes?: number;

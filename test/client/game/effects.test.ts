@@ -5,20 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { EFFECTS, Effects } from "../../../src/client/game/effects.ts";
 import { MaterialTally } from "../../../src/client/game/material-tally.ts";
-import type { BoxSink } from "../../../src/client/render/box-batch.ts";
+import { BoxRecorder } from "../render/box-recorder.ts";
 import { Material, MATERIALS } from "../../../src/shared/voxel/materials.ts";
 import { World } from "../../../src/shared/voxel/world.ts";
-
-class Recorder implements BoxSink {
-  readonly boxes: number[][] = [];
-  push(x: number, y: number, z: number, hx: number, hy: number, hz: number, r: number, g: number, b: number): boolean {
-    return this.pushOriented(x, y, z, hx, hy, hz, r, g, b, 0, 0, 0, 0);
-  }
-  pushOriented(x: number, y: number, z: number, hx: number, hy: number, hz: number, r: number, g: number, b: number, e: number, fx: number, fy: number, fz: number): boolean {
-    this.boxes.push([x, y, z, hx, hy, hz, r, g, b, e, fx, fy, fz]);
-    return true;
-  }
-}
 
 /** A flat stone floor: y < 10 solid. */
 function floor(): World {
@@ -33,7 +22,7 @@ describe("debris", () => {
     const world = floor();
     fx.burstMaterial(16, 10.5, 16, Material.Brick);
     expect(fx.count).toBe(EFFECTS.burst);
-    const sink = new Recorder();
+    const sink = new BoxRecorder();
     fx.draw(sink);
     const brick = MATERIALS[Material.Brick].color;
     for (const b of sink.boxes) {
@@ -60,7 +49,7 @@ describe("debris", () => {
 describe("tracers", () => {
   it("trail behind each projectile along its direction, clear of the muzzle", () => {
     const fx = new Effects();
-    const sink = new Recorder();
+    const sink = new BoxRecorder();
     const list = {
       count: 3,
       xyz: new Float64Array([0, 10, 0, 5, 10, 5, 0, 0, 0]),

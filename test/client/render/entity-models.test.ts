@@ -5,10 +5,10 @@
 // follows the health.
 import { describe, expect, it } from "vitest";
 import { drawHealthBar, drawModel, HEALTH_BAR, NPC_MODEL, PALETTES, PLAYER_MODEL, TONE_EMISSIVE } from "../../../src/client/render/entity-models.ts";
-import type { BoxSink } from "../../../src/client/render/box-batch.ts";
 import { AMBIENT_GROUND, AMBIENT_SKY, linearToSrgb8, SKY_GROUND, SKY_HORIZON, SKY_ZENITH, SUN_COLOR, SUN_DIRECTION } from "../../../src/client/render/scene.ts";
 import { MATERIALS } from "../../../src/shared/voxel/materials.ts";
 import { MOVE } from "../../../src/shared/physics/movement.ts";
+import { BoxRecorder } from "./box-recorder.ts";
 
 type Rgb = readonly [number, number, number];
 
@@ -63,17 +63,6 @@ function closestTerrain(c: Rgb, emissive: number): { distance: number; what: str
   return best;
 }
 
-class Recorder implements BoxSink {
-  readonly boxes: number[][] = [];
-  push(x: number, y: number, z: number, hx: number, hy: number, hz: number, r: number, g: number, b: number): boolean {
-    return this.pushOriented(x, y, z, hx, hy, hz, r, g, b, 0, 0, 0, 0);
-  }
-  pushOriented(x: number, y: number, z: number, hx: number, hy: number, hz: number, r: number, g: number, b: number, e: number, fx: number, fy: number, fz: number): boolean {
-    this.boxes.push([x, y, z, hx, hy, hz, r, g, b, e, fx, fy, fz]);
-    return true;
-  }
-}
-
 describe("entity colours", () => {
   it("stay far from every terrain material and the sky under every face's lighting", () => {
     const report: string[] = [];
@@ -109,7 +98,7 @@ describe("entity models", () => {
   });
 
   it("are turned with the heading: the gun points where the player faces", () => {
-    const sink = new Recorder();
+    const sink = new BoxRecorder();
     const gun = PLAYER_MODEL.findIndex((p) => p.tone === "metal");
     for (const [yaw, fx, fz] of [[0, 0, -1], [Math.PI / 2, -1, 0], [Math.PI, 0, 1]] as const) {
       sink.boxes.length = 0;
@@ -124,7 +113,7 @@ describe("entity models", () => {
   });
 
   it("flash white when hit", () => {
-    const sink = new Recorder();
+    const sink = new BoxRecorder();
     drawModel(sink, NPC_MODEL, PALETTES.npc, 0, 0, 0, 0, true);
     for (const b of sink.boxes) expect(b.slice(6, 10)).toEqual([1, 0.97, 0.9, 1]);
   });
@@ -132,7 +121,7 @@ describe("entity models", () => {
 
 describe("health bar", () => {
   it("has a fill as long as the health, turned to the camera, and none at zero", () => {
-    const sink = new Recorder();
+    const sink = new BoxRecorder();
     drawHealthBar(sink, 0, 2, 0, 0.25, 0, 10);
     expect(sink.boxes).toHaveLength(2);
     const [, fill] = sink.boxes;
