@@ -218,8 +218,10 @@ describe("scoreboard", () => {
     };
     const a = connect();
     const b = connect();
+    // Downs rank first: b leads despite more deaths.
     b.entity.downs = 2;
-    a.entity.deaths = 2;
+    b.entity.deaths = 3;
+    a.entity.deaths = 1;
     a.client.send(encodePing(w, { clientTime: now, rttMs: 23 }).slice());
     const boards = (): ServerMessage[] => received(a.client).filter((m) => m.type === ServerMsg.Scoreboard);
     a.client.send(encodeScores(w).slice());
@@ -228,8 +230,8 @@ describe("scoreboard", () => {
     expect(boards()[0]).toEqual({
       type: ServerMsg.Scoreboard,
       rows: [
-        { entityId: b.entity.id, callsign: b.entity.callsign, team: Team.Bravo, downs: 2, deaths: 0, pingMs: null },
-        { entityId: a.entity.id, callsign: a.entity.callsign, team: Team.Alpha, downs: 0, deaths: 2, pingMs: 23 },
+        { entityId: b.entity.id, callsign: b.entity.callsign, team: Team.Bravo, downs: 2, deaths: 3, pingMs: null },
+        { entityId: a.entity.id, callsign: a.entity.callsign, team: Team.Alpha, downs: 0, deaths: 1, pingMs: 23 },
       ],
     });
     now += SCOREBOARD_MIN_INTERVAL_MS;
