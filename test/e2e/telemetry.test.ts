@@ -169,7 +169,9 @@ describe("client telemetry, one player's consent story", () => {
     await page.getByTestId("scoreboard").waitFor({ state: "visible" });
     await page.waitForFunction(() => (document.querySelector("[data-testid=scoreboard] tbody")?.children.length ?? 0) > 0, null, { timeout: 10_000 });
     await page.keyboard.up("Tab");
-    await page.getByTestId("settings-button").click();
+    // Escape frees the mouse and pauses into the settings.
+    await page.keyboard.press("Escape");
+    await page.getByTestId("settings-panel").waitFor({ state: "visible" });
     await page.getByTestId("setting-volume").focus();
     await page.keyboard.press("ArrowLeft");
     await page.getByTestId("settings-close").click();
