@@ -4,6 +4,7 @@
 // enter within `radius` and leave beyond 1.1 * radius (hysteresis against flicker at the edge).
 import { EntityFlag, POS_SCALE, quantPos, quantYaw, SelfFlag } from "../../shared/protocol/messages.ts";
 import type { EntityFrame, IdList, ProjectileFrame, SelfState } from "../../shared/protocol/messages.ts";
+import { isDowned } from "../game/entities.ts";
 import type { Entity, EntityTable } from "../game/entities.ts";
 
 const ENTER_FLAGS = EntityFlag.Enter | EntityFlag.PosAbs | EntityFlag.Yaw | EntityFlag.Health;
@@ -268,7 +269,7 @@ export function buildSelf(viewer: Entity, st: InterestState, self: SelfState): b
   self.vx = m.vx;
   self.vy = m.vy;
   self.vz = m.vz;
-  self.flags = (m.onGround ? SelfFlag.OnGround : 0) | (viewer.respawnAtMs >= 0 ? SelfFlag.Downed : 0);
+  self.flags = (m.onGround ? SelfFlag.OnGround : 0) | (isDowned(viewer) ? SelfFlag.Downed : 0);
   self.health = viewer.health;
   const l = st.lastSelf;
   const changed = Math.fround(l.x) !== Math.fround(self.x) || Math.fround(l.y) !== Math.fround(self.y) || Math.fround(l.z) !== Math.fround(self.z)
