@@ -13,6 +13,7 @@ import { applySettings, viewDistanceVoxels } from "./game/apply-settings.ts";
 import type { WorldAuthority } from "./game/authority.ts";
 import { ChunkStreamer } from "./game/chunk-streamer.ts";
 import { Feedback } from "./game/feedback.ts";
+import type { FeedbackFrame } from "./game/feedback.ts";
 import type { TrackSample } from "./game/interpolation.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
 import { startLoop } from "./game/loop.ts";
@@ -268,6 +269,8 @@ async function main(panel: MessagePanel): Promise<void> {
   let readyPending = false;
   panel.show("Loading", "Meshing terrain…");
   let lastNow = performance.now();
+  // What feedback reads of the player each frame (one object, refilled).
+  const view: FeedbackFrame = { playing: false, pointerLocked: false, x: 0, y: 0, z: 0, yaw: 0, onGround: false };
   startLoop((dt, now) => {
     if (gameState() === GameState.Error) return;
     const t0 = performance.now();
@@ -299,7 +302,14 @@ async function main(panel: MessagePanel): Promise<void> {
     online?.drawEntities(renderer.boxes, eye);
     const shots = authority.projectiles;
     const ps = player.state;
-    feedback.frame(dt, { playing, pointerLocked: mouse.locked, x: ps.x, y: ps.y, z: ps.z, yaw: player.yaw, onGround: ps.onGround }, world, shots, renderer.boxes);
+    view.playing = playing;
+    view.pointerLocked = mouse.locked;
+    view.x = ps.x;
+    view.y = ps.y;
+    view.z = ps.z;
+    view.yaw = player.yaw;
+    view.onGround = ps.onGround;
+    feedback.frame(dt, view, world, shots, renderer.boxes);
     stats.world.projectilesInFlight = shots.count;
     renderer.frame();
 

@@ -33,16 +33,16 @@ export interface FeedbackOptions {
   readonly now: () => number;
 }
 
-/** The player's state as feedback reads it each frame. */
+/** The player's state as feedback reads it each frame (the page refills one object). */
 export interface FeedbackFrame {
-  readonly playing: boolean;
-  readonly pointerLocked: boolean;
+  playing: boolean;
+  pointerLocked: boolean;
   /** Feet position, heading and whether it stands on the ground. */
-  readonly x: number;
-  readonly y: number;
-  readonly z: number;
-  readonly yaw: number;
-  readonly onGround: boolean;
+  x: number;
+  y: number;
+  z: number;
+  yaw: number;
+  onGround: boolean;
 }
 
 export class Feedback implements GameEvents {

@@ -10,8 +10,6 @@ export const PROJECTILE = {
   craterRadius: 3,
   /** Minimum time between shots. */
   cooldown: 0.2,
-  /** Half edge of the drawn box. */
-  halfSize: 0.25,
 } as const;
 
 /** Called once per impact with the hit (reused object: read it during the call) and the projectile's tag. */
