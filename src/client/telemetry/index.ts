@@ -17,6 +17,7 @@ import {
 import { installDevOverlay } from "../ui/dev-overlay.ts";
 import type { DevOverlay, OverlaySnapshot } from "../ui/dev-overlay.ts";
 import { installSettingsPanel } from "../ui/settings-panel.ts";
+import type { SettingsPanelOptions } from "../ui/settings-panel.ts";
 import { BreadcrumbAggregator } from "./breadcrumbs.ts";
 import type { BatchMeta } from "./breadcrumbs.ts";
 import type { CommandTracer } from "./commands.ts";
@@ -55,6 +56,8 @@ export interface ClientTelemetryContext {
   device?: Source<TelemetryDevice>;
   /** Element the settings panel and the dev overlay are appended to (usually document.body). */
   uiRoot?: HTMLElement;
+  /** The game's own parts of the settings panel (its "Game" section, the pause state it follows). */
+  settings?: Pick<SettingsPanelOptions, "game" | "pause">;
 }
 
 /** Knobs, all optional. */
@@ -345,7 +348,7 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
       },
     );
     overlay = ov;
-    const panel = installSettingsPanel({ mount: ctx.uiRoot }, { consent, onToggleOverlay: () => ov.toggle() });
+    const panel = installSettingsPanel({ mount: ctx.uiRoot }, { ...ctx.settings, consent, onToggleOverlay: () => ov.toggle() });
     disposers.push(() => panel.dispose(), () => ov.dispose());
   }
 
@@ -401,7 +404,8 @@ function summarizeMesh(mesh: MeshStats, scratch: Float64Array, out: { p50: numbe
   out.p95 = quantileSorted(scratch, n, 0.95);
 }
 
-function safeLocalStorage(win: Window): StorageLike | null {
+/** The page's localStorage, or null where using it throws (disabled storage, sandboxed frames). */
+export function safeLocalStorage(win: Window): StorageLike | null {
   try {
     return win.localStorage;
   } catch {

@@ -16,6 +16,7 @@ import type { Entity } from "../game/entities.ts";
 import { randomHex16 } from "../game/ids.ts";
 import type { Game } from "../game/state.ts";
 import { InterestState, QuantFrame } from "./interest.ts";
+import { encodeZoneScoreboard, SCOREBOARD_MIN_INTERVAL_MS } from "./scoreboard.ts";
 import { Session, SessionState } from "./session.ts";
 import { sendJoin } from "./snapshot.ts";
 import type { ConnId, Transport, TransportHandlers } from "./transport.ts";
@@ -172,6 +173,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     if (msg.type === ClientMsg.Ping) {
       const bytes = encodePong(this.w, { clientTime: msg.clientTime, serverTime: Date.now(), tick: this.game.tick });
       this.transport.send(s.conn, bytes, false);
+      if (msg.rttMs !== undefined && s.entity?.control) s.entity.control.pingMs = msg.rttMs;
       return;
     }
     const e = s.entity;
@@ -180,6 +182,12 @@ export class SessionManager implements TransportHandlers, NetPort {
       return;
     }
     const c = e.control!;
+    if (msg.type === ClientMsg.Scores) {
+      if (now - c.lastScoresMs < SCOREBOARD_MIN_INTERVAL_MS) return;
+      c.lastScoresMs = now;
+      this.transport.send(s.conn, encodeZoneScoreboard(this.game, this.w), false);
+      return;
+    }
     if (msg.type === ClientMsg.Input) {
       const slot = c.inputs.pushSlot();
       if (slot === null) {
