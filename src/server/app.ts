@@ -103,7 +103,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     }),
     ...routes,
   ];
-  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir));
+  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path") }));
   http.on("request", (req, res) => {
     void (async () => {
       for (const route of allRoutes) if (await route(req, res)) return;

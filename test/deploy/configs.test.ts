@@ -138,12 +138,12 @@ describe("deploy/grafana", () => {
     }
   });
 
-  it("covers tick and system times, voxel queue and mesh/collider times, hits, network, client fps, upload and GPU errors", () => {
+  it("covers tick and system times, voxel queue and mesh/collider times, hits, network, client frame times, upload and GPU errors", () => {
     const used = new Set(all.flatMap(({ file, json }) => dashboardExprs(file, json).flatMap((e) => metricNames(e.expr))));
     const required = [
       METRICS.tickDuration, METRICS.systemDuration, METRICS.voxelQueueLength, METRICS.meshDuration,
       METRICS.colliderDuration, METRICS.projectileHits, METRICS.snapshotBytes, METRICS.deltaBytes,
-      METRICS.netClients, METRICS.clientFps, METRICS.clientUploadDuration, METRICS.clientGpuErrors,
+      METRICS.netClients, METRICS.clientFrameTime, METRICS.clientUploadDuration, METRICS.clientGpuErrors,
     ];
     for (const spec of required) {
       const series = spec.type === "histogram" ? `${spec.prom}_bucket` : spec.prom;

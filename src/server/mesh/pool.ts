@@ -69,6 +69,13 @@ const INLINE_PER_TICK = 2;
 /** Worker crashes tolerated before the pool falls back to inline meshing. */
 const MAX_RESPAWNS = 3;
 
+/**
+ * True when this file runs as compiled JavaScript (dist-server/, `npm start`): the worker is
+ * the compiled mesh.worker.js beside it. From the TypeScript sources (tests, `npm run serve`)
+ * the worker starts through worker-bootstrap.mjs, which registers tsx in the worker thread.
+ */
+const COMPILED = import.meta.url.endsWith(".js");
+
 /** Worker-thread mesher pool; see file comment. */
 export class MeshPool implements MeshPort {
   private readonly workers: WorkerSlot[] = [];
@@ -89,9 +96,9 @@ export class MeshPool implements MeshPort {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
-      workerData: { entry: new URL("./mesh.worker.ts", import.meta.url).href },
-    });
+    const worker = COMPILED
+      ? new Worker(new URL("./mesh.worker.js", import.meta.url))
+      : new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), { workerData: { entry: new URL("./mesh.worker.ts", import.meta.url).href } });
     const slot: WorkerSlot = { worker, inflight: 0, dead: false };
     worker.on("message", (r: WorkerResult) => this.complete(slot, r));
     worker.on("error", (err) => this.fail(slot, err));
@@ -136,7 +143,7 @@ export class MeshPool implements MeshPort {
   private toResult(meta: MeshJobMeta, quads: number, meshMs: number, solid: number, padded: Uint8Array, tops: Int8Array): MeshedChunk {
     return {
       chunkId: meta.chunkId, version: meta.version, quads, meshMs, solid, tops, padded,
-      traceparent: meta.span.traceparent(), impactId: meta.impactId, did: meta.did,
+      parent: meta.span.context(), impactId: meta.impactId, did: meta.did,
     };
   }
 
