@@ -23,6 +23,8 @@ export interface OtlpRelayDeps {
   store: (spans: StoredSpan[]) => void;
   forward?: Forwarder;
   onOutcome?: (outcome: RelayOutcome, spans: number) => void;
+  /** Every error of the upstream request or its response stream (counted as stage "forward"). */
+  onUpstreamError?: (err: unknown) => void;
   /** Default 512 KiB. */
   maxBodyBytes?: number;
   /** Spans accepted per request in store mode (default 1000); the rest are dropped. */
@@ -37,7 +39,8 @@ const PROTOBUF_TYPE = "application/x-protobuf";
 export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
   const maxBytes = deps.maxBodyBytes ?? 512 * 1024;
   const maxSpans = deps.maxSpans ?? 1000;
-  const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000);
+  const upstreamError = deps.onUpstreamError ?? (() => {});
+  const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
   const done = (res: ServerResponse, outcome: RelayOutcome, status: number, body: object, spans = 0, extra: Record<string, string> = {}): true => {
     deps.onOutcome?.(outcome, spans);
     sendJson(res, status, body, extra);
@@ -70,7 +73,8 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
         const retryable = up.status === 429 || up.status === 502 || up.status === 503 || up.status === 504;
         const extra: Record<string, string> = up.retryAfter && retryable ? { "retry-after": up.retryAfter } : {};
         return done(res, "upstream_error", retryable ? up.status : 502, { error: "upstream", status: up.status }, 0, extra);
-      } catch {
+      } catch (err) {
+        upstreamError(err);
         return done(res, "upstream_error", 502, { error: "upstream_unreachable" });
       }
     }
