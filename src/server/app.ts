@@ -172,15 +172,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
       sessions.stopAccepting();
       loop.stop();
     }),
-    once("close connections", () => sessions.shutdown()),
+    // Reserves: the WebSocket close handshake gives up after 1 s; the rest is quick when well.
+    once("close connections", () => sessions.shutdown(), 1500),
     once("close game listener", () => new Promise<void>((resolve) => {
       http.close(() => resolve());
       http.closeAllConnections();
-    })),
+    }), 500),
     once("stop mesh workers", async () => {
       await mesher.close();
       log.info({ ticks: game.tick }, "server stopped");
-    }),
+    }, 500),
   ];
   let stopping: Promise<StopReport> | null = null;
   const handle: ServerHandle = {

@@ -3,7 +3,8 @@
 // step gets the time left before the deadline minus what later steps keep in reserve, so a
 // step that hangs (a worker that never exits, an upstream flush that never answers, a
 // connection that never closes) is logged by name and abandoned, and the steps after it still
-// run: the caller always gets its report by the deadline and the process can exit.
+// run: the caller always gets its report by the deadline and the process can exit. Reserves
+// are scaled down when together they would take more than RESERVE_SHARE of the deadline.
 import type { Log } from "./telemetry/facade.ts";
 
 /** One named step of a graceful stop. */
@@ -25,17 +26,24 @@ export interface StopReport {
   readonly ms: number;
 }
 
+/** At most this share of the deadline is held back in reserves. */
+const RESERVE_SHARE = 0.75;
+
 /** Runs `steps` in order within `deadlineMs` (see the file comment); never rejects. */
 export async function runStopSteps(steps: readonly StopStep[], deadlineMs: number, log: Log): Promise<StopReport> {
   const start = performance.now();
   const deadlineAt = start + deadlineMs;
   const timedOut: string[] = [];
   const failed: string[] = [];
+  let reserved = 0;
+  for (const step of steps) reserved += step.reserveMs ?? 0;
+  const scale = reserved > 0 ? Math.min(1, (deadlineMs * RESERVE_SHARE) / reserved) : 1;
+  const reserve = (step: StopStep): number => (step.reserveMs ?? 0) * scale;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     let later = 0;
-    for (let j = i + 1; j < steps.length; j++) later += steps[j].reserveMs ?? 0;
-    const budget = Math.max(step.reserveMs ?? 0, deadlineAt - performance.now() - later);
+    for (let j = i + 1; j < steps.length; j++) later += reserve(steps[j]);
+    const budget = Math.max(reserve(step), deadlineAt - performance.now() - later);
     const outcome = await withinBudget(step, budget);
     if (outcome === "timeout") {
       timedOut.push(step.name);
