@@ -82,7 +82,7 @@ async function reportAndExit(err: unknown, origin: FatalOrigin, opts: FatalHandl
   );
   t.logger.flushSync();
   t.metrics.fatal(origin);
-  if (t.sentry !== undefined) t.sentry.captureException(err, { origin, error_class: cls });
+  if (t.sentry !== undefined) t.sentry.captureFatal(err, origin, { origin, error_class: cls });
   else t.crashInbox.addDurable(crashEnvelope(err, cls, origin, t, opts));
   const left = (): number => Math.max(0, deadlineMs - (performance.now() - start) - 100);
   const flushes = Promise.allSettled([t.sentry?.flush(left()), t.forceFlush()]);
