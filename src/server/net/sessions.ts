@@ -60,6 +60,9 @@ const SERVER_CLOSE_REASON: Readonly<Record<number, CloseReason>> = {
  */
 const NETWORK_STYLE_SERVER_CLOSES: ReadonlySet<number> = new Set([CloseCode.SlowConsumer, CloseCode.Unresponsive, CloseCode.InputSilence]);
 
+/** Closes whose peer reads nothing: the socket is cut at once instead of waiting for a close handshake. */
+const ABORTED_CLOSES: ReadonlySet<number> = new Set([CloseCode.SlowConsumer, CloseCode.Unresponsive]);
+
 /** The counted reason of a close made by the client (or by the network for it). */
 export function peerCloseReason(code: number): CloseReason {
   if (code === 1000 || code === 1005) return "normal";
@@ -382,7 +385,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     s.evicted = !NETWORK_STYLE_SERVER_CLOSES.has(code);
     if (s.state === SessionState.Playing) this.playing = this.playing.filter((p) => p !== s);
     s.state = SessionState.Closed;
-    this.transport.close(s.conn, code, reason);
+    this.transport.close(s.conn, code, reason, ABORTED_CLOSES.has(code));
   }
 
   maintain(): void {

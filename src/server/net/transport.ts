@@ -33,8 +33,12 @@ export interface Transport {
   send(conn: ConnId, data: Uint8Array, owned: boolean): boolean;
   /** Bytes queued for `conn` and not yet written to the socket. */
   buffered(conn: ConnId): number;
-  /** Closes one connection with a WebSocket close code and short reason. */
-  close(conn: ConnId, code: number, reason: string): void;
+  /**
+   * Closes one connection with a WebSocket close code and short reason. With `abort` the
+   * socket is cut at once instead of waiting for the close handshake (a peer that reads
+   * nothing would never answer it).
+   */
+  close(conn: ConnId, code: number, reason: string, abort?: boolean): void;
   /** Stops accepting connections and closes every open one with `code`. */
   shutdown(code: number, reason: string): Promise<void>;
 }

@@ -209,12 +209,16 @@ export class WsTransport implements Transport {
     return ws.bufferedAmount + (this.queued.get(ws) ?? 0);
   }
 
-  close(conn: ConnId, code: number, reason: string): void {
+  close(conn: ConnId, code: number, reason: string, abort = false): void {
     const ws = this.conns.get(conn)?.ws;
     if (ws === undefined) return;
     // Whatever was queued for it (e.g. the Error frame explaining the close) goes out first.
     this.flush();
     ws.close(code, reason);
+    if (abort) {
+      ws.terminate();
+      return;
+    }
     // A client that ignores the close handshake (or reads nothing at all) is cut off after a grace period.
     const timer = setTimeout(() => ws.terminate(), 2000);
     timer.unref();
