@@ -5,10 +5,11 @@
 // connection after a short delay. Afterwards the server is still up, /healthz and /metrics answer
 // 200, a bot joins and plays (its shots carve the wall it sees), and the socket error counters
 // of both listeners have risen. The issue's own crash (a reset after the 404 of an upgrade to an
-// unknown path, five times) is replayed first.
+// unknown path, five times) is replayed first. Last, the relay's and the tunnel's upstream
+// requests hit an upstream that resets every connection: answered 502, counted as "forward".
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
-import type { Socket } from "node:net";
+import { connect, createServer } from "node:net";
+import type { AddressInfo, Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,5 +144,41 @@ describe("TCP faults on every route", () => {
     const e = parseExposition(await g.scrape());
     expect(total(e, "game_net_socket_errors_total", { listener: "game", stage: "http", code: "econnreset" })).toBeGreaterThan(0);
     expect(total(e, "game_net_socket_errors_total", { listener: "game", stage: "http", code: "parse" })).toBeGreaterThan(0);
+  });
+});
+
+describe("upstream faults", () => {
+  let g: AcceptanceGame;
+  let upstream: Server;
+
+  beforeAll(async () => {
+    // An upstream that accepts and resets every connection at once.
+    upstream = createServer((s) => {
+      s.on("error", () => {});
+      s.resetAndDestroy();
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    g = await startAcceptanceGame({ CLIENT_TELEMETRY: "true", OTLP_ENDPOINT: url, SENTRY_DSN: `${url.replace("http://", "http://key@")}/7` });
+  });
+
+  afterAll(async () => {
+    await cleanup();
+    await new Promise((r) => upstream.close(r));
+  });
+
+  it("answers 502 when the relay's or the tunnel's upstream resets, and counts it at the forward stage", async () => {
+    const forward = async (): Promise<number> => total(parseExposition(await g.scrape()), "game_net_socket_errors_total", { listener: "game", stage: "forward" });
+    const before = await forward();
+    const relay = await fetch(`${g.game.url}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ resourceSpans: [] }) });
+    expect(relay.status).toBe(502);
+    const dsn = `http://key@127.0.0.1:${(upstream.address() as AddressInfo).port}/7`;
+    const envelope = `${JSON.stringify({ dsn, event_id: "0".repeat(32) })}\n${JSON.stringify({ type: "event" })}\n${JSON.stringify({ message: "x" })}\n`;
+    const tunnel = await fetch(`${g.game.url}/telemetry/sentry`, { method: "POST", headers: { "content-type": "application/x-sentry-envelope" }, body: envelope });
+    expect(tunnel.status).toBe(502);
+    expect(await forward()).toBe(before + 2);
+    expect(g.game.stats().socketErrors.forward).toBe(2);
+    expect(total(parseExposition(await g.scrape()), "game_net_socket_errors_total", { listener: "game", stage: "forward", code: "econnreset" })).toBe(2);
+    expect((await fetch(`${g.game.url}/healthz`)).status).toBe(200);
   });
 });
