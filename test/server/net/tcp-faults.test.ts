@@ -50,7 +50,7 @@ const ROUTES: { name: string; listener: "game" | "metrics"; request: string }[] 
   { name: "/debug/tracez", listener: "metrics", request: get("/debug/tracez") },
   { name: "/debug/crashes", listener: "metrics", request: get("/debug/crashes") },
 ];
-const PREFIXES = [["1 byte", (n: number) => 1], ["half", (n: number) => Math.floor(n / 2)], ["all", (n: number) => n]] as const;
+const PREFIXES = [["1 byte", () => 1], ["half", (n: number) => Math.floor(n / 2)], ["all", (n: number) => n]] as const;
 const ENDINGS = ["reset", "half-close"] as const;
 
 /** Connects, writes `bytes`, waits `delayMs`, then resets or half-closes; resolves when the socket is gone. */
