@@ -36,6 +36,8 @@ import { MessagePanel } from "./ui/message.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
 import { MeshJobQueue } from "./workers/job-queue.ts";
 import { MesherPool } from "./workers/pool.ts";
+import { createWorkerFailures } from "./workers/supervise.ts";
+import type { WorkerFailureKind } from "./workers/supervise.ts";
 
 /** Chunks (horizontal radius) around the spawn that must be drawn before the state becomes "playing". */
 const READY_RADIUS = 2;
@@ -52,11 +54,24 @@ interface Session {
   readonly player: PlayerOptions;
 }
 
+/** Failures of the mesher and worldgen workers, counted together (GameStats.workers, overlay, breadcrumbs). */
+const workerFailures = createWorkerFailures();
+
+/** A failed worker is counted, replaced and its jobs requeued; with crash consent it is also reported. */
+function reportWorkerFailure(worker: string): (kind: WorkerFailureKind, detail: string) => void {
+  return (kind, detail) => reportError(new Error(`${worker} worker ${kind === "crash" ? "crashed" : "hung"}: ${detail}`));
+}
+
+/** Generates a world in a supervised worker, counting failures with the mesher's. */
+function loadSupervisedWorld(config: WorldGenConfig): ReturnType<typeof loadWorld> {
+  return loadWorld(config, { failures: workerFailures, onWorkerFailure: reportWorkerFailure("worldgen") });
+}
+
 /** Offline: generate the world for the URL's seed while the GPU pipelines compile. */
 async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOptions: RendererOptions, panel: MessagePanel): Promise<Session> {
   panel.show("Loading", "Generating the world…");
   const config: WorldGenConfig = { ...DEFAULT_WORLD_GEN, seed };
-  const [loaded, renderer] = await Promise.all([loadWorld(config), Renderer.create(canvas, config, rendererOptions)]);
+  const [loaded, renderer] = await Promise.all([loadSupervisedWorld(config), Renderer.create(canvas, config, rendererOptions)]);
   return { world: loaded.world, renderer, spawn: loaded.spawn, spawnYaw: SPAWN_YAW, online: null, player: {} };
 }
 
@@ -65,7 +80,7 @@ async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOpt
  * and replay the server's edits while the GPU pipelines compile.
  */
 async function startOnline(connection: Connection, canvas: HTMLCanvasElement, rendererOptions: RendererOptions, panel: MessagePanel, onStatus: (s: NetStatus) => void, resync: ResyncTarget): Promise<Session> {
-  const online = new OnlineSession(connection, (config) => loadWorld(config).then((l) => l.world), {
+  const online = new OnlineSession(connection, (config) => loadSupervisedWorld(config).then((l) => l.world), {
     status: onStatus,
     resync: (dirty) => resync.markDirty?.(dirty),
     incompatible: () => {
@@ -117,6 +132,7 @@ async function main(panel: MessagePanel): Promise<void> {
   installClientTelemetry({
     renderer: () => telemetryParts.renderer?.stats,
     meshPool: () => telemetryParts.pool?.stats,
+    workers: () => workerFailures,
     device: () => telemetryParts.device,
     net: () => connection?.stats,
     uiRoot: document.body,
@@ -155,7 +171,10 @@ async function main(panel: MessagePanel): Promise<void> {
   if (gameState() === GameState.Error) return;
 
   const queue = new MeshJobQueue(world.size);
-  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces));
+  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces), {
+    failures: workerFailures,
+    onWorkerFailure: reportWorkerFailure("mesher"),
+  });
   const streamer = new ChunkStreamer(world, queue, pool, renderer, params.viewChunks);
   resync.markDirty = (dirty) => streamer.markDirty(dirty);
   const player = new PlayerController(world, spawn, session.spawnYaw, session.player);
@@ -164,6 +183,7 @@ async function main(panel: MessagePanel): Promise<void> {
   const stats: GameStats = {
     render: renderer.stats,
     mesh: pool.stats,
+    workers: workerFailures,
     world: { shotsFired: 0, carves: 0, voxelsCarved: 0, projectilesInFlight: 0 },
     loop: { cpuMs: 0, dtMs: 0 },
     net: online?.connection.stats ?? null,
@@ -210,6 +230,7 @@ async function main(panel: MessagePanel): Promise<void> {
         net: () => online?.report() ?? null,
         entity: (id) => (online?.entityPosition(id, tracked) ? [tracked.x, tracked.y, tracked.z] : null),
         dropConnection: (ms) => online?.connection.simulateDrop(ms),
+        terminateMeshWorker: (index) => pool.terminateWorkerForTest(index),
       })
       : null;
 

@@ -21,6 +21,8 @@ import type { GameStats } from "./stats.ts";
  *   net()      network state (status, ids, counters, recent carves), null offline
  *   entity(id) feet position of remote entity `id` as drawn this frame, or null
  *   dropConnection(ms)  cuts the socket as a network failure would; reconnects no sooner than ms
+ *   terminateMeshWorker(i)  terminates mesher worker i behind the pool's back (as the browser
+ *              may); the pool finds it by its job deadline. False when there is no such worker
  */
 export interface GameHook {
   readonly state: string;
@@ -34,6 +36,7 @@ export interface GameHook {
   net(): NetReport | null;
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
+  terminateMeshWorker(index: number): boolean;
 }
 
 /** What the hook drives; supplied by main.ts. */
@@ -50,6 +53,7 @@ export interface HookTarget {
   net(): NetReport | null;
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
+  terminateMeshWorker(index: number): boolean;
 }
 
 declare global {
@@ -76,6 +80,7 @@ export function installTestHook(target: HookTarget): (idle: boolean) => void {
     net: () => target.net(),
     entity: (id) => target.entity(id),
     dropConnection: (ms) => target.dropConnection(ms),
+    terminateMeshWorker: (index) => target.terminateMeshWorker(index),
   };
   return (idle) => {
     if (!idle || draining || waiters.length === 0) return;
