@@ -47,6 +47,8 @@ export interface BotOptions {
   readonly protocolVersion?: number;
   /** Reject connect() if the join has not completed by then (default 15 s). */
   readonly timeoutMs?: number;
+  /** Local address to connect from (a 127.x.y.z per bot makes loopback bots look like distinct hosts). */
+  readonly localAddress?: string;
 }
 
 /** Aim options of Bot.fire. */
@@ -95,7 +97,7 @@ export class Bot {
   private constructor(private readonly opts: BotOptions) {
     this.trackWorld = opts.trackWorld ?? true;
     this.keepEvents = opts.keepEvents ?? true;
-    this.ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    this.ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, localAddress: opts.localAddress });
     this.ws.binaryType = "nodebuffer";
     this.ws.on("message", (data: Buffer) => this.onFrame(data));
     this.ws.on("close", (code: number, reason: Buffer) => {

@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ByteWriter, encodeHello, PROTOCOL_VERSION } from "../../../src/shared/protocol/index.ts";
+import { maskedFrame, upgradeRequest } from "../../../src/server/bots/hostile.ts";
 import { METRICS_LISTENER_LIMITS } from "../../../src/server/telemetry/http.ts";
 import { cleanup, connectBots, play, startAcceptanceGame, waitUntil } from "../acceptance/harness.ts";
 import type { AcceptanceGame } from "../acceptance/harness.ts";
@@ -64,17 +65,6 @@ function trickle(c: RawClient, first: string, next: () => string, everyMs: numbe
   }, everyMs);
 }
 
-/** A masked client-to-server binary WebSocket frame (payload under 126 bytes). */
-function maskedFrame(payload: Uint8Array): Buffer {
-  const mask = [0x12, 0x34, 0x56, 0x78];
-  const out = Buffer.alloc(6 + payload.length);
-  out[0] = 0x82;
-  out[1] = 0x80 | payload.length;
-  for (let i = 0; i < 4; i++) out[2 + i] = mask[i];
-  for (let i = 0; i < payload.length; i++) out[6 + i] = payload[i] ^ mask[i & 3];
-  return out;
-}
-
 describe("deadlines", () => {
   let g: AcceptanceGame;
 
@@ -121,7 +111,7 @@ describe("deadlines", () => {
     const heartbeatCloses = g.game.stats().closes.heartbeat_timeout;
     const deaf = await raw(g.game.port, { read: false });
     deaf.socket.pause();
-    deaf.socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    deaf.socket.write(upgradeRequest("/ws"));
     deaf.socket.write(maskedFrame(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken: null })));
     let deafClosedAt = 0;
 

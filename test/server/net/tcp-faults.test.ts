@@ -13,6 +13,7 @@ import type { AddressInfo, Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upgradeRequest } from "../../../src/server/bots/hostile.ts";
 import {
   cleanup,
   connectBots,
@@ -24,14 +25,10 @@ import {
 } from "../acceptance/harness.ts";
 import type { AcceptanceGame } from "../acceptance/harness.ts";
 
-const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 const BODY = JSON.stringify({ padding: "x".repeat(600) });
 
 function get(path: string): string {
   return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n`;
-}
-function upgrade(path: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
 }
 function post(path: string, type: string): string {
   return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\n\r\n${BODY}`;
@@ -40,8 +37,8 @@ function post(path: string, type: string): string {
 const ROUTES: { name: string; listener: "game" | "metrics"; request: string }[] = [
   { name: "the game page", listener: "game", request: get("/") },
   { name: "/healthz", listener: "game", request: get("/healthz") },
-  { name: "/ws", listener: "game", request: upgrade("/ws") },
-  { name: "an unknown path with an upgrade", listener: "game", request: upgrade("/") },
+  { name: "/ws", listener: "game", request: upgradeRequest("/ws") },
+  { name: "an unknown path with an upgrade", listener: "game", request: upgradeRequest("/") },
   { name: "the ingest config", listener: "game", request: get("/telemetry/v1/config") },
   { name: "the breadcrumb ingest", listener: "game", request: post("/telemetry/v1/breadcrumbs", "application/json") },
   { name: "the OTLP relay", listener: "game", request: post("/v1/traces", "application/json") },
@@ -104,7 +101,7 @@ describe("TCP faults on every route", () => {
   });
 
   it("survives resets after the 404 of an upgrade to an unknown path (the reported crash)", async () => {
-    for (let i = 0; i < 5; i++) expect(await resetAfterAnswer(g.game.port, upgrade("/"))).toBe("HTTP/1.1 404 Not Found");
+    for (let i = 0; i < 5; i++) expect(await resetAfterAnswer(g.game.port, upgradeRequest("/"))).toBe("HTTP/1.1 404 Not Found");
     await g.game.waitForTicks(3);
     expect(g.game.running()).toBe(true);
     expect((await fetch(`${g.game.url}/healthz`)).status).toBe(200);
