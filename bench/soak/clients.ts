@@ -6,7 +6,7 @@
 // says hello, resets in the middle of requests, slowloris headers, and a reader that stops
 // reading. Every client connects from its own 127.x.y.z address, as distinct hosts would.
 import WebSocket from "ws";
-import { Bot } from "../../src/server/bots/bot.ts";
+import { Bot, loopbackAddress } from "../../src/server/bots/bot.ts";
 import { closedWithin, maskedFrame, rawConnect, upgradeRequest } from "../../src/server/bots/hostile.ts";
 import { Wanderer } from "../../src/server/bots/wander.ts";
 import { ByteWriter, encodeHello, encodeInput, PROTOCOL_VERSION } from "../../src/shared/protocol/index.ts";
@@ -58,7 +58,7 @@ async function sleepUntil(ms: number, done: () => boolean): Promise<void> {
 /** One player: join (resuming after a drop), play a while, leave or drop, come back. */
 async function botLoop(i: number): Promise<void> {
   const rng = new Rng(config.seed + i);
-  const localAddress = `127.0.${1 + (i >> 8)}.${2 + (i & 255)}`;
+  const localAddress = loopbackAddress(0, i);
   let resumeToken: string | null = null;
   while (running) {
     let bot: Bot;
@@ -182,7 +182,7 @@ async function rawAbuse(kind: "reset" | "slowloris" | "slow_reader", port: numbe
 /** One hostile slot: abuses of every kind in turn, from its own address. */
 async function hostileLoop(i: number): Promise<void> {
   const rng = new Rng(config.seed * 7 + i);
-  const localAddress = `127.1.${1 + (i >> 8)}.${2 + (i & 255)}`;
+  const localAddress = loopbackAddress(1, i);
   for (let n = i; running; n++) {
     const kind = HOSTILE_KINDS[n % HOSTILE_KINDS.length];
     const outcome = await abuse(kind, localAddress, rng).catch((err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`);

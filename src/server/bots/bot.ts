@@ -51,6 +51,15 @@ export interface BotOptions {
   readonly localAddress?: string;
 }
 
+/**
+ * A distinct loopback source address for client `i` of a group (group 0, 1, ...: bots, hostile
+ * clients), so many clients on one machine look like distinct hosts to the server's
+ * per-address connection cap. Linux routes all of 127.0.0.0/8 to the loopback interface.
+ */
+export function loopbackAddress(group: number, i: number): string {
+  return `127.${group + 1}.${Math.floor(i / 250) % 256}.${(i % 250) + 2}`;
+}
+
 /** Aim options of Bot.fire. */
 export interface FireOptions {
   readonly origin?: readonly [number, number, number];
