@@ -4,6 +4,7 @@
 // config.shutdownTimeoutMs. The game port is guarded (net/listener-guard.ts): header, body
 // and idle deadlines, connection caps, and an error path on every socket, request and response.
 import { createServer } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { worldChecksum } from "../shared/voxel/checksum.ts";
 import type { World } from "../shared/voxel/world.ts";
@@ -89,29 +90,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
 
   const mesher = new MeshPool(config.meshWorkers);
   mesher.onWorkerError = () => game.stats.recordError("mesh_worker");
-  const limits: ListenerLimits = {
-    maxConnections: config.maxConnections,
-    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-    headersTimeoutMs: config.httpHeadersTimeoutMs,
-    requestTimeoutMs: config.httpRequestTimeoutMs,
-    idleTimeoutMs: config.httpIdleTimeoutMs,
-    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
-  };
-  const http = createServer(httpServerOptions(limits));
-  const guard = new ListenerGuard(http, {
-    listener: "game",
-    limits,
-    fault: (stage, code) => game.stats.recordSocketError(stage, code),
-    refused: (reason) => game.stats.recordRefused(reason),
-    open: (n) => metrics.connectionsOpen("game", n),
-    log: logger("http"),
-  });
-  const transport = new WsTransport(http, {
-    admit: (socket) => !guard.isRefused(socket),
-    fault: (stage, code) => game.stats.recordSocketError(stage, code),
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-  });
+  const { http, guard, transport } = gamePort(config, game);
   const sessions = new SessionManager(game, transport);
   const ctx: MutableTickContext = {
     tick: 0, dt: 1 / config.tickHz, nowMs: 0, elapsed: 1 / config.tickHz, zone: config.zone, shard: config.shard, net: sessions, mesher,
@@ -163,26 +142,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
   if (autoTick) loop.start();
 
-  const once = (name: string, run: () => unknown, reserveMs?: number): StopStep => {
-    let started: Promise<unknown> | null = null;
-    return { name, reserveMs, run: () => (started ??= Promise.resolve().then(run)) };
-  };
-  const steps: StopStep[] = [
-    once("stop accepting", () => {
-      sessions.stopAccepting();
-      loop.stop();
-    }),
-    // Reserves: the WebSocket close handshake gives up after 1 s; the rest is quick when well.
-    once("close connections", () => sessions.shutdown(), 1500),
-    once("close game listener", () => new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeAllConnections();
-    }), 500),
-    once("stop mesh workers", async () => {
-      await mesher.close();
-      log.info({ ticks: game.tick }, "server stopped");
-    }, 500),
-  ];
+  const steps = stopSteps(sessions, loop, http, mesher, game);
   let stopping: Promise<StopReport> | null = null;
   const handle: ServerHandle = {
     config,
@@ -219,4 +179,56 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   };
   log.info({ url: handle.url, tick_hz: config.tickHz }, "game server listening");
   return handle;
+}
+
+/** The game port: an http.Server with its guard (deadlines, caps, error paths) and the WebSocket transport. */
+function gamePort(config: ServerConfig, game: GameState): { http: Server; guard: ListenerGuard; transport: WsTransport } {
+  const limits: ListenerLimits = {
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+  };
+  const http = createServer(httpServerOptions(limits));
+  const guard = new ListenerGuard(http, {
+    listener: "game",
+    limits,
+    fault: (stage, code) => game.stats.recordSocketError(stage, code),
+    refused: (reason) => game.stats.recordRefused(reason),
+    open: (n) => metrics.connectionsOpen("game", n),
+    log: logger("http"),
+  });
+  const transport = new WsTransport(http, {
+    admit: (socket) => !guard.isRefused(socket),
+    fault: (stage, code) => game.stats.recordSocketError(stage, code),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+  });
+  return { http, guard, transport };
+}
+
+/** The graceful stop's named steps, in order; each runs at most once however often it is called. */
+function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, mesher: MeshPool, game: GameState): StopStep[] {
+  const once = (name: string, run: () => unknown, reserveMs?: number): StopStep => {
+    let started: Promise<unknown> | null = null;
+    return { name, reserveMs, run: () => (started ??= Promise.resolve().then(run)) };
+  };
+  return [
+    once("stop accepting", () => {
+      sessions.stopAccepting();
+      loop.stop();
+    }),
+    // Reserves: the WebSocket close handshake gives up after 1 s; the rest is quick when well.
+    once("close connections", () => sessions.shutdown(), 1500),
+    once("close game listener", () => new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    }), 500),
+    once("stop mesh workers", async () => {
+      await mesher.close();
+      log.info({ ticks: game.tick }, "server stopped");
+    }, 500),
+  ];
 }

@@ -26,7 +26,7 @@ const LIMITS = {
 };
 /** Node checks header/request deadlines once a second; ticks and the event loop add a little. */
 const CHECK_MS = 1000;
-const SLACK_MS = 1000;
+const SLACK_MS = 1500;
 
 /** A raw TCP client; `closedAt` is set when the server ends the connection. */
 interface RawClient {
