@@ -134,7 +134,8 @@ async function abuse(kind: HostileKind, localAddress: string, rng: Rng): Promise
     let seq = 0;
     const timer = setInterval(() => {
       if (ws.readyState !== ws.OPEN) return;
-      for (let k = 0; k < (kind === "flood" ? 50 : 1); k++) {
+      // A flood of 1000 commands a second (12x the per-session rate limit) until it is closed.
+      for (let k = 0; k < (kind === "flood" ? 20 : 1); k++) {
         ws.send(kind === "flood"
           ? encodeInput(w, { seq: ++seq, dt: 1 / 30, forward: 1, right: 0, yaw: 0, pitch: 0, buttons: 0 }).slice()
           : Buffer.from([0x7e, rng.int(256), rng.int(256), rng.int(256)]));

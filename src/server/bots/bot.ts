@@ -165,6 +165,10 @@ export class Bot {
         this.mirror.applyDelta(m);
         if (m.hasSelf) Object.assign(this.self, m.self);
         this.ackSeq = m.ackSeq;
+        // A resumed session: the server has applied inputs numbered past this bot's own counter
+        // (they came from the connection before the drop), so number on from there or every
+        // input would be refused as a replay.
+        if (m.ackSeq > this.seq) this.seq = m.ackSeq;
         this.tick = m.tick;
         if (m.hasStats) {
           this.tickSamples.push(m.tickMsAvg);
