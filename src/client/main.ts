@@ -3,21 +3,25 @@
 // By default the game is networked (the server at /ws on this origin decides); `?offline=1`
 // plays single-player with the world generated and carved in this tab.
 import type { DirtyChunks } from "../shared/voxel/carve.ts";
-import { CHUNK_SIZE } from "../shared/voxel/constants.ts";
 import { worldChecksum } from "../shared/voxel/checksum.ts";
 import type { World } from "../shared/voxel/world.ts";
 import { DEFAULT_WORLD_GEN, SPAWN_YAW } from "../shared/voxel/worldgen.ts";
 import type { WorldGenConfig } from "../shared/voxel/worldgen.ts";
+import { SoundEngine, unlockOnGesture } from "./audio/sound.ts";
+import type { AudioContextLike } from "./audio/sound.ts";
+import { applySettings, viewDistanceVoxels } from "./game/apply-settings.ts";
 import type { WorldAuthority } from "./game/authority.ts";
 import { ChunkStreamer } from "./game/chunk-streamer.ts";
+import { Feedback } from "./game/feedback.ts";
+import type { FeedbackFrame } from "./game/feedback.ts";
 import type { TrackSample } from "./game/interpolation.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
 import { startLoop } from "./game/loop.ts";
 import { OnlineSession } from "./game/online-session.ts";
-import { parseParams } from "./game/params.ts";
+import { parseParams, viewOverride } from "./game/params.ts";
 import { PlayerController } from "./game/player.ts";
 import type { PlayerOptions } from "./game/player.ts";
-import { PROJECTILE } from "./game/projectiles.ts";
+import { SETTINGS_STORAGE_KEY, SettingsStore } from "./game/settings.ts";
 import type { GameStats } from "./game/stats.ts";
 import { installTestHook } from "./game/test-hook.ts";
 import { loadWorld } from "./game/world-loader.ts";
@@ -29,10 +33,10 @@ import { gameSocketUrl, webSocketTransport } from "./net/transport.ts";
 import { GpuUnavailableError } from "./render/device.ts";
 import { viewDirection } from "./render/mat4.ts";
 import { Renderer } from "./render/renderer.ts";
-import { installClientTelemetry, reportError } from "./telemetry/index.ts";
+import { installClientTelemetry, reportError, safeLocalStorage } from "./telemetry/index.ts";
 import type { RendererOptions } from "./render/renderer.ts";
-import { Hud } from "./ui/hud.ts";
 import { MessagePanel } from "./ui/message.ts";
+import { PauseState } from "./ui/pause.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
 import { MeshJobQueue } from "./workers/job-queue.ts";
 import { MesherPool } from "./workers/pool.ts";
@@ -41,7 +45,6 @@ import type { WorkerFailureKind } from "./workers/supervise.ts";
 
 /** Chunks (horizontal radius) around the spawn that must be drawn before the state becomes "playing". */
 const READY_RADIUS = 2;
-const PROJECTILE_COLOR = [1.0, 0.45, 0.08] as const;
 
 /** Where the world came from, and the pieces that differ between online and offline play. */
 interface Session {
@@ -120,8 +123,19 @@ async function main(panel: MessagePanel): Promise<void> {
   const params = parseParams(location.search);
   const canvas = document.getElementById("game") as HTMLCanvasElement;
   setGameState(GameState.Loading);
+  // The player's settings, with the panel's "Game" section; `?view=` overrides the stored view
+  // distance for this page until the player picks one.
+  const settings = new SettingsStore(safeLocalStorage(window));
+  window.addEventListener("storage", (e) => {
+    if (e.key === SETTINGS_STORAGE_KEY) settings.syncFrom(e.newValue);
+  });
+  const urlView = viewOverride(location.search);
+  if (urlView !== null) settings.overrideForSession("viewDistance", urlView);
+  const pause = new PauseState();
+  const viewChunks = settings.get().viewDistance;
   const rendererOptions: RendererOptions = {
-    viewDistance: (params.viewChunks - 0.5) * CHUNK_SIZE,
+    viewDistance: viewDistanceVoxels(viewChunks),
+    fovY: (settings.get().fov * Math.PI) / 180,
     onFatal: (err) => fail(panel, err),
   };
 
@@ -136,6 +150,7 @@ async function main(panel: MessagePanel): Promise<void> {
     device: () => telemetryParts.device,
     net: () => connection?.stats,
     uiRoot: document.body,
+    settings: { game: settings, pause },
   });
   // Closing on the way out lets the server end the session at once instead of timing it out.
   if (connection !== null) addEventListener("pagehide", () => connection.close());
@@ -175,7 +190,7 @@ async function main(panel: MessagePanel): Promise<void> {
     failures: workerFailures,
     onWorkerFailure: reportWorkerFailure("mesher"),
   });
-  const streamer = new ChunkStreamer(world, queue, pool, renderer, params.viewChunks);
+  const streamer = new ChunkStreamer(world, queue, pool, renderer, viewChunks);
   resync.markDirty = (dirty) => streamer.markDirty(dirty);
   const player = new PlayerController(world, spawn, session.spawnYaw, session.player);
   online?.attachPlayer(player);
@@ -188,10 +203,26 @@ async function main(panel: MessagePanel): Promise<void> {
     loop: { cpuMs: 0, dtMs: 0 },
     net: online?.connection.stats ?? null,
   };
+  // Sound starts muted: the audio context is created on the first click or key press.
+  const sound = new SoundEngine(() => (typeof AudioContext === "function" ? (new AudioContext() as unknown as AudioContextLike) : null));
+  unlockOnGesture(sound);
+  const feedback = new Feedback({
+    parent: document.body,
+    sound,
+    pause,
+    requestScores: online === null ? null : () => online.connection.sendScores(),
+    now: () => performance.now(),
+  });
+  if (online !== null) {
+    online.gameEvents = feedback;
+    if (online.welcome !== null) feedback.welcome(online.welcome);
+    feedback.self(online.self.health, online.self.flags);
+  }
   authority.onCarve((e) => {
     stats.world.carves++;
     stats.world.voxelsCarved += e.voxels;
     streamer.markDirty(e.dirty);
+    feedback.carve(e);
   });
 
   const eye = [0, 0, 0];
@@ -199,18 +230,24 @@ async function main(panel: MessagePanel): Promise<void> {
   let lastShot = -Infinity;
   const fire = (): number => {
     const now = performance.now() / 1000;
-    if (gameState() !== GameState.Playing || (online !== null && !online.playable) || now - lastShot < authority.cooldown) return -1;
+    if (gameState() !== GameState.Playing || (online !== null && !online.playable) || feedback.model.downed || now - lastShot < authority.cooldown) return -1;
     player.eye(eye);
     viewDirection(dir, player.yaw, player.pitch);
     const id = authority.fire(eye, dir);
     if (id < 0) return -1;
     lastShot = now;
     stats.world.shotsFired++;
+    feedback.shot();
     return id;
   };
   const keyboard = new Keyboard();
-  const mouse = new MouseLook(canvas, fire);
-  const hud = new Hud();
+  // Pause menu: losing the pointer lock (Escape, another window) while playing opens settings;
+  // a click on the game closes them (and captures the mouse again).
+  const mouse = new MouseLook(canvas, fire, (locked) => {
+    if (!locked && gameState() === GameState.Playing) pause.set(true);
+  });
+  canvas.addEventListener("click", () => pause.set(false));
+  applySettings(settings, { mouse, renderer, streamer, sound });
 
   const tracked: TrackSample = { x: 0, y: 0, z: 0, yaw: 0 };
   const afterFrame =
@@ -228,6 +265,14 @@ async function main(panel: MessagePanel): Promise<void> {
         gpuDone: () => renderer.whenSubmittedWorkDone(),
         checksum: () => worldChecksum(world),
         net: () => online?.report() ?? null,
+        hud: () => {
+          const m = feedback.model;
+          return {
+            health: m.health, downed: m.downed, downedBy: m.downedBy, marker: m.marker, callsign: m.callsign,
+            feed: m.feed.map((e) => `${e.shooter} > ${e.target}`), scoreboardOpen: feedback.scoreboardOpen, paused: pause.paused,
+            effects: feedback.effects.count, sound: { unlocked: sound.stats.unlocked, played: { ...sound.stats.played } },
+          };
+        },
         entity: (id) => (online?.entityPosition(id, tracked) ? [tracked.x, tracked.y, tracked.z] : null),
         dropConnection: (ms) => online?.connection.simulateDrop(ms),
         terminateMeshWorker: (index) => pool.terminateWorkerForTest(index),
@@ -241,10 +286,12 @@ async function main(panel: MessagePanel): Promise<void> {
   });
 
   // Never wait for chunks beyond the view distance: they are not meshed at all.
-  const readyRadius = Math.min(READY_RADIUS, params.viewChunks);
+  const readyRadius = Math.min(READY_RADIUS, viewChunks);
   let readyPending = false;
   panel.show("Loading", "Meshing terrain…");
   let lastNow = performance.now();
+  // What feedback reads of the player each frame (one object, refilled).
+  const view: FeedbackFrame = { playing: false, pointerLocked: false, x: 0, y: 0, z: 0, yaw: 0, onGround: false };
   startLoop((dt, now) => {
     if (gameState() === GameState.Error) return;
     const t0 = performance.now();
@@ -254,8 +301,9 @@ async function main(panel: MessagePanel): Promise<void> {
     const playing = gameState() === GameState.Playing;
     if (playing) player.look(mouse.takeYaw(), mouse.takePitch());
     // Online the player only moves while joined to a world that matches the server's:
-    // inputs made while the connection is down would be lost and then corrected away.
-    if (playing && (online === null || online.playable)) {
+    // inputs made while the connection is down would be lost and then corrected away. Nor
+    // does it move while paused or downed.
+    if (playing && (online === null || online.playable) && !pause.paused && !feedback.model.downed) {
       player.update(dt, keyboard.axis("KeyS", "KeyW", "ArrowDown", "ArrowUp"), keyboard.axis("KeyA", "KeyD", "ArrowLeft", "ArrowRight"), keyboard.isDown("Space"));
     } else {
       player.idle(dt);
@@ -274,14 +322,17 @@ async function main(panel: MessagePanel): Promise<void> {
     renderer.boxes.clear();
     online?.drawEntities(renderer.boxes, eye);
     const shots = authority.projectiles;
-    const h = PROJECTILE.halfSize;
-    for (let i = 0; i < shots.count; i++) {
-      const k = i * 3;
-      renderer.boxes.push(shots.xyz[k], shots.xyz[k + 1], shots.xyz[k + 2], h, h, h, PROJECTILE_COLOR[0], PROJECTILE_COLOR[1], PROJECTILE_COLOR[2]);
-    }
+    const ps = player.state;
+    view.playing = playing;
+    view.pointerLocked = mouse.locked;
+    view.x = ps.x;
+    view.y = ps.y;
+    view.z = ps.z;
+    view.yaw = player.yaw;
+    view.onGround = ps.onGround;
+    feedback.frame(dt, view, world, shots, renderer.boxes);
     stats.world.projectilesInFlight = shots.count;
     renderer.frame();
-    hud.update(playing, mouse.locked);
 
     // "playing" once the chunks around the spawn are meshed, uploaded, and this frame, which
     // drew them, has finished on the GPU.
@@ -297,10 +348,11 @@ async function main(panel: MessagePanel): Promise<void> {
       });
     }
     const netIdle = online === null || (online.authority.pendingCount === 0 && !online.sync.busy);
-    const idle = pool.stats.queueLength === 0 && pool.stats.inFlight === 0 && renderer.stats.uploadsPending === 0 && shots.count === 0 && netIdle;
+    const idle = pool.stats.queueLength === 0 && pool.stats.inFlight === 0 && renderer.stats.uploadsPending === 0 && shots.count === 0
+      && feedback.effects.count === 0 && netIdle;
     afterFrame?.(idle);
     stats.loop.cpuMs = performance.now() - t0;
-  });
+  }, () => settings.get().fpsCap);
 }
 
 function fail(panel: MessagePanel, err: unknown): void {

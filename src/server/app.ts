@@ -116,7 +116,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     }),
     ...routes,
   ];
-  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir));
+  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path") }));
   http.on("request", (req, res) => {
     guard.watch(req, res);
     if (guard.refuse(req, res)) return;

@@ -71,7 +71,7 @@ export interface RunningGame {
 /** Outcomes caused by what a client sent (counted as game_errors_total{class="ingest_rejected"}). */
 const REJECTED_INGEST: readonly IngestOutcome[] = ["malformed", "invalid", "oversized", "unsupported"];
 const REJECTED_TUNNEL: readonly TunnelOutcome[] = ["malformed", "oversized", "dsn_mismatch", "unsupported"];
-const REJECTED_RELAY: readonly RelayOutcome[] = ["malformed", "oversized", "unsupported"];
+const REJECTED_RELAY: readonly RelayOutcome[] = ["malformed", "invalid", "session", "oversized", "unsupported"];
 
 /** What clients accept as a build version (breadcrumb token) and as an environment name. */
 const BUILD_TOKEN = /^[a-z0-9.-]{1,32}$/;
@@ -182,6 +182,7 @@ function telemetryRoutes(
       dsn: () => cfg.sentryDsn,
       inbox: telemetry.crashInbox,
       onUpstreamError: upstreamError,
+      metrics: telemetry.clientMetrics,
       onOutcome: (outcome) => {
         if (REJECTED_TUNNEL.includes(outcome)) rejected("sentry", outcome);
         else if (outcome === "upstream_error") log.warnLimited("sentry_tunnel_upstream", {}, "crash report not forwarded: the Sentry host failed");
@@ -192,6 +193,7 @@ function telemetryRoutes(
       endpoint: () => cfg.otlpEndpoint,
       store: (spans) => telemetry.traceStore.addSpans(spans),
       onUpstreamError: upstreamError,
+      metrics: telemetry.clientMetrics,
       onOutcome: (outcome) => {
         if (REJECTED_RELAY.includes(outcome)) rejected("traces", outcome);
         else if (outcome === "upstream_error") log.warnLimited("otlp_relay_upstream", {}, "client spans not forwarded: the OTLP endpoint failed");

@@ -27,6 +27,10 @@ export interface ServerConfig {
   readonly projectileSpeed: number;
   readonly projectileLifetimeMs: number;
   readonly carveRadius: number;
+  /** How long a downed player or NPC waits before it respawns (ms). */
+  readonly respawnMs: number;
+  /** Whether shots hurt teammates; off, they pass through them. */
+  readonly friendlyFire: boolean;
   /** Players spawn at a random point this far (voxels) around the world spawn. */
   readonly spawnSpread: number;
   /** Commands per second a session may send, and the burst above that rate. */
@@ -88,6 +92,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   projectileSpeed: 80,
   projectileLifetimeMs: 1500,
   carveRadius: 2.5,
+  respawnMs: 3000,
+  friendlyFire: false,
   spawnSpread: 6,
   rateLimitPerSecond: 80,
   rateLimitBurst: 120,
@@ -142,6 +148,7 @@ const BOUNDS: Record<NumericKey, readonly [number, number, "int" | "float"]> = {
   projectileSpeed: [1, 1000, "float"],
   projectileLifetimeMs: [50, 60000, "int"],
   carveRadius: [0.5, 16, "float"],
+  respawnMs: [0, 60000, "int"],
   spawnSpread: [0, 2048, "float"],
   rateLimitPerSecond: [1, 10000, "float"],
   rateLimitBurst: [1, 100000, "int"],
@@ -183,6 +190,7 @@ export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): Serv
   if (!NAME_RE.test(cfg.zone)) throw new ServerConfigError("zone", "1-32 characters of [A-Za-z0-9._-]");
   if (!NAME_RE.test(cfg.shard)) throw new ServerConfigError("shard", "1-32 characters of [A-Za-z0-9._-]");
   if (typeof cfg.host !== "string" || cfg.host.length === 0) throw new ServerConfigError("host", "must not be empty");
+  if (typeof cfg.friendlyFire !== "boolean") throw new ServerConfigError("friendlyFire", "expected true or false");
   return cfg;
 }
 
@@ -201,6 +209,7 @@ export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" 
   MAX_CONNECTIONS: "maxConnections",
   MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
   SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
+  RESPAWN_MS: "respawnMs",
 };
 
 /** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */

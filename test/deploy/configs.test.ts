@@ -89,7 +89,7 @@ describe("restart policy (crash policy: exit non-zero and let the supervisor res
     const u = unit(join(DEPLOY, "systemd", "voxel-game.service"));
     const svc = u.Service;
     expect(svc.Restart).toEqual(["on-failure"]);
-    expect(svc.ExecStart[0]).toMatch(/node --import tsx src\/server\/main\.ts$/);
+    expect(svc.ExecStart[0]).toMatch(/ node (--enable-source-maps )?dist-server\/server\/main\.js$/);
     expect(svc.KillSignal).toEqual(["SIGTERM"]);
     const env = Object.fromEntries(svc.Environment.map((e) => e.split("=") as [string, string]));
     expect(env.CRASH_DIR).toMatch(/^\/var\/lib\/voxel-game\//);
@@ -190,12 +190,12 @@ describe("deploy/grafana", () => {
     }
   });
 
-  it("covers tick and system times, voxel queue and mesh/collider times, hits, network, client fps, upload and GPU errors", () => {
+  it("covers tick and system times, voxel queue and mesh/collider times, hits, network, client frame times, upload and GPU errors", () => {
     const used = new Set(all.flatMap(({ file, json }) => dashboardExprs(file, json).flatMap((e) => metricNames(e.expr))));
     const required = [
       METRICS.tickDuration, METRICS.systemDuration, METRICS.voxelQueueLength, METRICS.meshDuration,
       METRICS.colliderDuration, METRICS.projectileHits, METRICS.snapshotBytes, METRICS.deltaBytes,
-      METRICS.netClients, METRICS.clientFps, METRICS.clientUploadDuration, METRICS.clientGpuErrors,
+      METRICS.netClients, METRICS.clientFrameTime, METRICS.clientUploadDuration, METRICS.clientGpuErrors,
     ];
     for (const spec of required) {
       const series = spec.type === "histogram" ? `${spec.prom}_bucket` : spec.prom;

@@ -15,11 +15,15 @@ describe("server config", () => {
     expect(() => resolveServerConfig({ port: 70000 })).toThrow(ServerConfigError);
     expect(() => resolveServerConfig({ interestRadius: NaN })).toThrow(/interestRadius/);
     expect(() => resolveServerConfig({ zone: "a b" })).toThrow(/zone/);
+    expect(() => resolveServerConfig({ respawnMs: 70_000 })).toThrow(/respawnMs/);
+    expect(() => resolveServerConfig({ friendlyFire: "yes" as unknown as boolean })).toThrow(/friendlyFire/);
+    expect(resolveServerConfig({ respawnMs: 0, friendlyFire: true })).toMatchObject({ respawnMs: 0, friendlyFire: true });
   });
 
   it("reads PORT, HOST, TICK_HZ and friends from the environment", () => {
     expect(serverConfigFromEnv({ PORT: "0", HOST: "0.0.0.0", TICK_HZ: "60", ZONE: "z2" })).toEqual({ port: 0, host: "0.0.0.0", tickHz: 60, zone: "z2" });
     expect(() => serverConfigFromEnv({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(serverConfigFromEnv({ RESPAWN_MS: "5000" })).toEqual({ respawnMs: 5000 });
   });
 
   it("keeps each deadline inside the one it belongs to and each floor under its ceiling", () => {

@@ -112,16 +112,24 @@ describe("startGame", () => {
     expect((await post(`${base}/telemetry/v1/breadcrumbs`, JSON.stringify(batch), "application/json")).status).toBe(202);
     expect((await post(`${base}/telemetry/v1/breadcrumbs`, "{nope", "application/json")).status).toBe(400);
     let text = await g.scrape();
-    expect(sample(text, "game_client_breadcrumbs_total", { result: "accepted" })).toBe(1);
+    expect(sample(text, "game_client_requests_total", { route: "breadcrumbs", result: "accepted" })).toBe(1);
+    expect(sample(text, "game_client_rejected_total", { route: "breadcrumbs", reason: "malformed" })).toBe(1);
     expect(sample(text, "game_client_frame_time_seconds_count")).toBeGreaterThan(0);
-    expect(sample(text, "game_client_fps", { quantile: "p50" })).toBe(60);
+    // Client fps is derived from the frame-time histogram; no client-reported gauge is exposed.
+    expect(sample(text, "game_client_fps")).toBeUndefined();
     expect(sample(text, "game_errors_total", { class: "ingest_rejected" })).toBe(1);
 
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const startNs = BigInt(Date.now() - 100) * 1_000_000n;
     const otlp = {
       resourceSpans: [{
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "voxel-shooter-client" } }] },
-        scopeSpans: [{ spans: [{ traceId, spanId: "00f067aa0ba902b7", name: "client.command", startTimeUnixNano: "1700000000000000000", endTimeUnixNano: "1700000000042500000" }] }],
+        resource: {
+          attributes: [
+            { key: "service.name", value: { stringValue: "voxel-shooter-client" } },
+            { key: "session.id", value: { stringValue: "wiringsession00000000000" } },
+          ],
+        },
+        scopeSpans: [{ spans: [{ traceId, spanId: "00f067aa0ba902b7", name: "client.command", startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 42_500_000n) }] }],
       }],
     };
     expect((await post(`${base}/v1/traces`, JSON.stringify(otlp), "application/json")).status).toBe(200);
@@ -148,8 +156,10 @@ describe("startGame", () => {
     expect((await post(`${base}/telemetry/sentry`, "{}\n", "text/plain")).status).toBe(404);
     expect((await post(`${base}/v1/traces`, "{}", "application/json")).status).toBe(404);
     const text = await g.scrape();
-    expect(sample(text, "game_client_breadcrumbs_total", { result: "disabled" })).toBe(1);
-    expect(sample(text, "game_client_breadcrumbs_total", { result: "accepted" })).toBe(0);
+    for (const route of ["breadcrumbs", "traces", "sentry"]) {
+      expect(sample(text, "game_client_requests_total", { route, result: "disabled" }), route).toBe(1);
+      expect(sample(text, "game_client_requests_total", { route, result: "accepted" }), route).toBe(0);
+    }
   });
 
   it("rejects a bad setting with an error naming it, before binding any port", async () => {

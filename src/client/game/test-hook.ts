@@ -23,7 +23,24 @@ import type { GameStats } from "./stats.ts";
  *   dropConnection(ms)  cuts the socket as a network failure would; reconnects no sooner than ms
  *   terminateMeshWorker(i)  terminates mesher worker i behind the pool's back (as the browser
  *              may); the pool finds it by its job deadline. False when there is no such worker
+ *   hud()      what the HUD shows (health, downed, marker, kill feed), pause, effects, sounds
  */
+
+/** The HUD as the hook reports it (plain data). */
+export interface HudReport {
+  health: number;
+  downed: boolean;
+  downedBy: string;
+  marker: string;
+  callsign: string;
+  /** Kill-feed lines "shooter > target", newest first. */
+  feed: string[];
+  scoreboardOpen: boolean;
+  paused: boolean;
+  /** Debris pieces alive. */
+  effects: number;
+  sound: { unlocked: boolean; played: Record<string, number> };
+}
 export interface GameHook {
   readonly state: string;
   readonly stats: GameStats;
@@ -37,6 +54,7 @@ export interface GameHook {
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
   terminateMeshWorker(index: number): boolean;
+  hud(): HudReport;
 }
 
 /** What the hook drives; supplied by main.ts. */
@@ -54,6 +72,7 @@ export interface HookTarget {
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
   terminateMeshWorker(index: number): boolean;
+  hud(): HudReport;
 }
 
 declare global {
@@ -81,6 +100,7 @@ export function installTestHook(target: HookTarget): (idle: boolean) => void {
     entity: (id) => target.entity(id),
     dropConnection: (ms) => target.dropConnection(ms),
     terminateMeshWorker: (index) => target.terminateMeshWorker(index),
+    hud: () => target.hud(),
   };
   return (idle) => {
     if (!idle || draining || waiters.length === 0) return;

@@ -18,11 +18,6 @@ export const CLIENT_SPANS = {
   attrOutcome: "command.outcome",
 } as const;
 
-/** W3C traceparent of a span context: version 00, trace id, span id, flags. */
-export function toTraceparent(traceId: string, spanId: string, traceFlags: number): string {
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, "0")}`;
-}
-
 /** What the game uses: begin a command span, end it on confirmation; shutdown discards. */
 export interface CommandTracer {
   /** Starts a span for a command and returns the traceparent to put in its envelope. */

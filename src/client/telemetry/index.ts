@@ -17,6 +17,7 @@ import {
 import { installDevOverlay } from "../ui/dev-overlay.ts";
 import type { DevOverlay, OverlaySnapshot } from "../ui/dev-overlay.ts";
 import { installSettingsPanel } from "../ui/settings-panel.ts";
+import type { SettingsPanelOptions } from "../ui/settings-panel.ts";
 import { BreadcrumbAggregator } from "./breadcrumbs.ts";
 import type { BatchMeta } from "./breadcrumbs.ts";
 import type { CommandTracer } from "./commands.ts";
@@ -31,6 +32,8 @@ import { GpuErrorTracker, withGpuErrorScopes } from "./gpu-errors.ts";
 import type { GpuDeviceLike } from "./gpu-errors.ts";
 import { newSessionId } from "./ids.ts";
 import { MeshStats } from "./mesh-stats.ts";
+import { PendingStore } from "./pending.ts";
+import type { PendingStorage } from "./pending.ts";
 import type { CrashReporter } from "./sentry.ts";
 import type { MeshPoolStatsLike, NetStatsLike, RendererStatsLike, Source, WorkerFailuresLike } from "./sources.ts";
 import { BreadcrumbBatcher } from "./transport.ts";
@@ -55,6 +58,8 @@ export interface ClientTelemetryContext {
   device?: Source<TelemetryDevice>;
   /** Element the settings panel and the dev overlay are appended to (usually document.body). */
   uiRoot?: HTMLElement;
+  /** The game's own parts of the settings panel (its "Game" section, the pause state it follows). */
+  settings?: Pick<SettingsPanelOptions, "game" | "pause">;
 }
 
 /** Knobs, all optional. */
@@ -81,6 +86,9 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
   const fetchFn = options.fetch ?? win.fetch.bind(win);
   const storage = options.storage !== undefined ? options.storage : safeLocalStorage(win);
   const consent = options.consent ?? new ConsentStore(storage);
+  // Breadcrumb windows a page hide could not send wait here for the next start, never without consent.
+  const pendingStore = new PendingStore(storage !== null && typeof (storage as Partial<PendingStorage>).removeItem === "function" ? (storage as PendingStorage) : null);
+  if (!consent.granted("performance")) pendingStore.clear();
   const sessionId = newSessionId();
   const mono = (): number => win.performance.now();
   const unix = (): number => win.performance.timeOrigin + win.performance.now();
@@ -169,6 +177,7 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
         collect: () => aggregator.closeWindow(),
         fetch: fetchFn as FetchLike,
         sendBeacon: win.navigator.sendBeacon ? win.navigator.sendBeacon.bind(win.navigator) : undefined,
+        pending: pendingStore,
         intervalMs: options.flushIntervalMs,
         onIngestOff: () => {
           serverOff = true;
@@ -244,8 +253,10 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
   disposers.push(consent.subscribe((channel: ConsentChannel, _prev, next) => {
     // Withdrawal is handled synchronously, before set() returns to the UI.
     if (next !== "granted") {
-      if (channel === "performance") stopPerformance();
-      else stopCrash();
+      if (channel === "performance") {
+        stopPerformance();
+        pendingStore.clear();
+      } else stopCrash();
     }
     void reconcile();
   }));
@@ -343,14 +354,17 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
       },
     );
     overlay = ov;
-    const panel = installSettingsPanel({ mount: ctx.uiRoot }, { consent, onToggleOverlay: () => ov.toggle() });
+    const panel = installSettingsPanel({ mount: ctx.uiRoot }, { ...ctx.settings, consent, onToggleOverlay: () => ov.toggle() });
     disposers.push(() => panel.dispose(), () => ov.dispose());
   }
 
   const deliveryState = (): string => {
     if (serverOff) return "server off";
     const parts: string[] = [];
-    if (batcher) parts.push(`crumbs ${batcher.stats.sentBatches} sent/${batcher.stats.queued} queued/${batcher.stats.dropped} dropped`);
+    if (batcher) {
+      const b = batcher.stats;
+      parts.push(`crumbs ${b.sentBatches} sent/${b.queued} queued/${b.stored} stored/${b.dropped} dropped`);
+    }
     if (tracer) parts.push("traces");
     if (crash) parts.push("crashes");
     return parts.length ? parts.join(", ") : "off";
@@ -396,7 +410,8 @@ function summarizeMesh(mesh: MeshStats, scratch: Float64Array, out: { p50: numbe
   out.p95 = quantileSorted(scratch, n, 0.95);
 }
 
-function safeLocalStorage(win: Window): StorageLike | null {
+/** The page's localStorage, or null where using it throws (disabled storage, sandboxed frames). */
+export function safeLocalStorage(win: Window): StorageLike | null {
   try {
     return win.localStorage;
   } catch {

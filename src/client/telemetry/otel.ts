@@ -18,7 +18,8 @@ import {
 } from "@opentelemetry/sdk-trace-web";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-web";
 import type { CommandOutcome, CommandTracer, TracedCommand } from "./commands.ts";
-import { CLIENT_SPANS, toTraceparent } from "./commands.ts";
+import { formatTraceparent } from "../../shared/telemetry/trace-context.ts";
+import { CLIENT_SPANS } from "./commands.ts";
 
 export interface TracingOptions {
   /** Absolute URL of the relay (the browser exporter needs an absolute URL). */
@@ -75,6 +76,8 @@ export function startTracing(options: TracingOptions): CommandTracer {
       "service.name": "voxel-shooter-client",
       "service.version": options.serviceVersion,
       "deployment.environment.name": options.environment,
+      // The relay rate-limits per session: the same random per-page-load id the breadcrumbs carry.
+      "session.id": options.sessionId,
     }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
     spanProcessors: [
@@ -124,8 +127,7 @@ class Commands implements CommandTracer {
         if (oldest !== undefined) this.end(oldest, "superseded");
       }
     }
-    const c = span.spanContext();
-    return toTraceparent(c.traceId, c.spanId, c.traceFlags);
+    return formatTraceparent(span.spanContext());
   }
 
   end(commandId: number, outcome: CommandOutcome): void {

@@ -231,25 +231,33 @@ function drawGraph(g: CanvasRenderingContext2D, series: FrameTimeSeries): void {
   g.fillRect(0, GRAPH_H - Math.round((33.3 / GRAPH_MAX_MS) * GRAPH_H), GRAPH_W, 1);
 }
 
-/** Adds a <style> once per document (reference-counted); returns its remover. */
+/** Stylesheets added by injectStyle, by document and id, with their reference counts. */
+const SHEETS = new WeakMap<Document, Map<string, { sheet: CSSStyleSheet; refs: number }>>();
+
+/**
+ * Adds a stylesheet once per document (reference-counted); returns its remover. The sheet is
+ * a constructed CSSStyleSheet in document.adoptedStyleSheets, not a <style> element: the
+ * page's Content-Security-Policy (style-src 'self') refuses inline <style>, not the CSSOM.
+ */
 export function injectStyle(doc: Document, id: string, css: string): () => void {
-  const attr = `vs-${id}`;
-  let el = doc.head.querySelector<HTMLStyleElement>(`style[data-ui="${attr}"]`);
-  if (!el) {
-    el = doc.createElement("style");
-    el.dataset.ui = attr;
-    el.dataset.refs = "0";
-    el.textContent = css;
-    doc.head.appendChild(el);
+  let sheets = SHEETS.get(doc);
+  if (!sheets) SHEETS.set(doc, (sheets = new Map()));
+  let entry = sheets.get(id);
+  if (!entry) {
+    const sheet = new (doc.defaultView ?? window).CSSStyleSheet();
+    sheet.replaceSync(css);
+    doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+    entry = { sheet, refs: 0 };
+    sheets.set(id, entry);
   }
-  el.dataset.refs = String(Number(el.dataset.refs) + 1);
-  const style = el;
+  entry.refs++;
+  const held = entry;
   let removed = false;
   return () => {
     if (removed) return;
     removed = true;
-    const refs = Number(style.dataset.refs) - 1;
-    style.dataset.refs = String(refs);
-    if (refs <= 0) style.remove();
+    if (--held.refs > 0) return;
+    sheets.delete(id);
+    doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== held.sheet);
   };
 }

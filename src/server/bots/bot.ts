@@ -12,6 +12,7 @@ import {
   encodeHello,
   encodeInput,
   encodePing,
+  encodeScores,
   EntityMirror,
   PROTOCOL_VERSION,
   ServerDecoder,
@@ -21,10 +22,12 @@ import {
 import type {
   BatchMsg,
   CarveMsg,
+  DownMsg,
   ErrorMsg,
   HitMsg,
   PongMsg,
   SelfState,
+  ScoreboardMsg,
   ServerMessage,
   VoxelSet,
   WelcomeMsg,
@@ -83,6 +86,9 @@ export class Bot {
   readonly hits: HitMsg[] = [];
   readonly errors: ErrorMsg[] = [];
   readonly pongs: PongMsg[] = [];
+  readonly downs: DownMsg[] = [];
+  /** The latest scoreboard received (after scores()). */
+  scoreboard: ScoreboardMsg | null = null;
   carveCount = 0;
   hitCount = 0;
   errorCount = 0;
@@ -184,6 +190,12 @@ export class Bot {
         this.hitCount++;
         if (this.keepEvents) this.hits.push(m);
         break;
+      case ServerMsg.Down:
+        if (this.keepEvents) this.downs.push(m);
+        break;
+      case ServerMsg.Scoreboard:
+        this.scoreboard = m;
+        break;
       case ServerMsg.Pong:
         if (this.keepEvents) this.pongs.push(m);
         break;
@@ -249,9 +261,14 @@ export class Bot {
     return commandId;
   }
 
-  /** Sends a ping with the local clock. */
-  ping(): void {
-    this.send(encodePing(this.w, { clientTime: performance.now() }));
+  /** Sends a ping with the local clock and, when given, the round trip to report (ms). */
+  ping(rttMs?: number): void {
+    this.send(encodePing(this.w, { clientTime: performance.now(), rttMs }));
+  }
+
+  /** Asks for the scoreboard (the answer lands in `scoreboard`). */
+  scores(): void {
+    this.send(encodeScores(this.w));
   }
 
   /** Sends raw bytes as one binary frame. */

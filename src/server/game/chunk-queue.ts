@@ -2,6 +2,7 @@
 // at most once (re-dirtying a queued chunk coalesces), the ring has a fixed capacity, and
 // chunks that arrive while it is full wait in an overflow bit set that refills the ring as it
 // drains, so nothing is lost and nothing grows.
+import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 /** Coalescing FIFO of chunk ids with per-chunk trace context. */
 export class ChunkQueue {
@@ -15,7 +16,7 @@ export class ChunkQueue {
   /** Last impact that dirtied each chunk (for span/log fields) and its trace context. */
   readonly impactOf: Uint32Array;
   readonly didOf: Uint32Array;
-  readonly traceOf: (string | undefined)[];
+  readonly traceOf: (TraceContext | undefined)[];
   /** Pushes that found the chunk already queued. */
   coalesced = 0;
 
@@ -27,7 +28,7 @@ export class ChunkQueue {
     this.state = new Uint8Array(chunkCount);
     this.impactOf = new Uint32Array(chunkCount);
     this.didOf = new Uint32Array(chunkCount);
-    this.traceOf = new Array<string | undefined>(chunkCount).fill(undefined);
+    this.traceOf = new Array<TraceContext | undefined>(chunkCount).fill(undefined);
   }
 
   /** Chunks waiting (ring + overflow): the visible queue length. */
@@ -36,10 +37,10 @@ export class ChunkQueue {
   }
 
   /** Queues chunk `id`; returns false when it was already queued (coalesced). */
-  push(id: number, impactId = 0, did = 0, traceparent?: string): boolean {
+  push(id: number, impactId = 0, did = 0, parent?: TraceContext): boolean {
     this.impactOf[id] = impactId;
     this.didOf[id] = did;
-    this.traceOf[id] = traceparent;
+    this.traceOf[id] = parent;
     if (this.state[id] !== 0) {
       this.coalesced++;
       return false;

@@ -3,6 +3,7 @@
 // records: a flood can fill them but never grow them.
 
 import type { FireMsg } from "../../shared/protocol/messages.ts";
+import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 /** One queued movement input (copied out of the decoded message). */
 export interface QueuedInput {
@@ -16,7 +17,10 @@ export interface QueuedInput {
 }
 
 /** One queued fire command: the decoded message's fields, kept in a reusable record. */
-export type QueuedFire = Omit<FireMsg, "type">;
+export type QueuedFire = Omit<FireMsg, "type" | "traceparent"> & {
+  /** The client's trace context, parsed where the envelope entered (undefined: none or invalid). */
+  parent: TraceContext | undefined;
+};
 
 /** A bounded FIFO of reusable records. */
 export class Ring<T> {
@@ -64,7 +68,7 @@ export const FIRE_QUEUE = 16;
 /** What the net layer and intake system share about one connected player. */
 export class PlayerControl {
   readonly inputs = new Ring<QueuedInput>(INPUT_QUEUE, () => ({ seq: 0, dt: 0, forward: 0, right: 0, yaw: 0, pitch: 0, buttons: 0 }));
-  readonly fires = new Ring<QueuedFire>(FIRE_QUEUE, () => ({ commandId: 0, ox: 0, oy: 0, oz: 0, dx: 0, dy: 0, dz: 0, traceparent: null }));
+  readonly fires = new Ring<QueuedFire>(FIRE_QUEUE, () => ({ commandId: 0, ox: 0, oy: 0, oz: 0, dx: 0, dy: 0, dz: 0, parent: undefined }));
   /** Last input sequence applied (echoed to the client as ackSeq). */
   lastSeq = 0;
   /** Seconds of movement the client may still simulate (refilled by server time; caps speed hacks). */
@@ -75,8 +79,13 @@ export class PlayerControl {
   sessionId: string;
   /** False while the connection is gone and the entity waits for a resume. */
   connected = true;
-  /** Fire commands rejected this tick (reported back to the client by the net system). */
+  /** Fire commands rejected this tick and why (RejectReason), reported back by the net system. */
   readonly rejectedFires: number[] = [];
+  readonly rejectedFireReasons: number[] = [];
+  /** Round trip the client last reported in a ping (ms), NaN until it has measured one. */
+  pingMs = Number.NaN;
+  /** Wall time (ms) of the last scoreboard sent to this player (requests are throttled). */
+  lastScoresMs = -Infinity;
   /** Bit (1 << RejectReason) per other rejection this tick, reported at most once a second. */
   rejectMask = 0;
   lastNoticeMs = -Infinity;

@@ -1,11 +1,14 @@
 // Projectiles in flight: pooled records in a dense active list (swap-remove), so per-tick
 // loops touch only live projectiles and allocate nothing after warm-up.
+import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 /** One projectile; `px..pz` is where it was at the start of this tick (the segment to test). */
 export class Projectile {
   id = 0;
   ownerId = 0;
   ownerSlot = -1;
+  /** The shooter's team (friendly fire is decided against it). */
+  ownerTeam = 0;
   /** The client's command id, or -1 when not from a player command. */
   commandId = -1;
   sessionId = "";
@@ -18,9 +21,13 @@ export class Projectile {
   vx = 0;
   vy = 0;
   vz = 0;
+  /** Where it was fired from (hit events carry it, for the target's damage direction). */
+  ox = 0;
+  oy = 0;
+  oz = 0;
   ticksLeft = 0;
-  /** W3C traceparent of the command span: later ticks, the impact and mesh jobs parent under it. */
-  traceparent: string | undefined = undefined;
+  /** Trace context of the command span: later ticks, the impact and mesh jobs parent under it. */
+  parent: TraceContext | undefined = undefined;
   /** Set by the raycast system when the projectile hit or expired; removed at the end of it. */
   dead = false;
 }
@@ -36,8 +43,9 @@ export class ProjectilePool {
     const p = this.free.pop() ?? new Projectile();
     p.id = this.nextId++;
     p.dead = false;
-    p.traceparent = undefined;
+    p.parent = undefined;
     p.commandId = -1;
+    p.ownerTeam = 0;
     this.active.push(p);
     return p;
   }
@@ -50,7 +58,7 @@ export class ProjectilePool {
       if (!p.dead) continue;
       a[i] = a[a.length - 1];
       a.pop();
-      p.traceparent = undefined;
+      p.parent = undefined;
       this.free.push(p);
     }
   }

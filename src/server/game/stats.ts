@@ -19,6 +19,8 @@ export class ServerStats {
   carves = 0;
   voxelsCarved = 0;
   shots = 0;
+  /** Players and NPCs downed. */
+  downs = 0;
   chunksDirtied = 0;
   chunksMeshed = 0;
   snapshotBytes = 0;
@@ -69,6 +71,7 @@ export class ServerStats {
       carves: this.carves,
       voxelsCarved: this.voxelsCarved,
       shots: this.shots,
+      downs: this.downs,
       chunksDirtied: this.chunksDirtied,
       chunksMeshed: this.chunksMeshed,
       snapshotBytes: this.snapshotBytes,
@@ -91,6 +94,7 @@ export interface ServerStatsSnapshot {
   readonly carves: number;
   readonly voxelsCarved: number;
   readonly shots: number;
+  readonly downs: number;
   readonly chunksDirtied: number;
   readonly chunksMeshed: number;
   readonly snapshotBytes: number;

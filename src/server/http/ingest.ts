@@ -4,12 +4,13 @@
 // Untrusted input from the internet, so every step is bounded: the body is capped at 64 KiB
 // (413, reading stops), requests are rate-limited per connection, globally and per random
 // session id (429 + Retry-After), retries are de-duplicated by idempotency key (bounded LRU),
-// and accepted batches become metrics with closed label sets only. No SDK imports here: the
-// metric recorders come in as a dependency.
+// and accepted batches become metrics with closed label sets only. One session weighs at most
+// what a 240 Hz display shows in real time in the frame-time histogram, so it cannot set the
+// shard-wide client frame rate. Every request is counted once in game_client_requests_total
+// (and every refusal by reason). No SDK imports here: the metric recorders come in as a dependency.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import type { BreadcrumbBatch, BreadcrumbWindow, IngestOutcome, SchemaRejection } from "../../shared/telemetry/breadcrumb.ts";
+import type { BreadcrumbBatch, IngestOutcome, SchemaRejection } from "../../shared/telemetry/breadcrumb.ts";
 import { IDEMPOTENCY_KEY_PATTERN, validateBreadcrumbBatch } from "../../shared/telemetry/breadcrumb.ts";
 import type { ClientTelemetryConfig } from "../../shared/telemetry/client-config.ts";
 import {
@@ -19,29 +20,25 @@ import {
   PLACEHOLDER_SENTRY_DSN,
 } from "../../shared/telemetry/client-config.ts";
 import { FRAME_TIME_BOUNDS_MS, UPLOAD_MS_BOUNDS } from "../../shared/telemetry/histogram.ts";
-import type { BreadcrumbResult, FpsQuantile } from "../../shared/telemetry/names.ts";
+import type { ClientRejectReason, ClientResult } from "../../shared/telemetry/names.ts";
 import type { ClientMetrics } from "../telemetry/facade.ts";
+import { KeyedTokenBuckets } from "../telemetry/rate-limit.ts";
+import { ClientRateLimiter } from "./rate-limit.ts";
+import type { ClientRateLimits } from "./rate-limit.ts";
 
 /** The handler shape every route factory returns: true when it answered the request. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-/** Bounds of the ingest; all have safe defaults. */
-export interface IngestLimits {
+/** Bounds of the ingest (the request rate limits, then its own); all have safe defaults. */
+export interface IngestLimits extends ClientRateLimits {
   maxBodyBytes: number;
-  /** Per session id: bucket size and one token per refill interval. */
-  sessionBurst: number;
-  sessionRefillMs: number;
-  /** Per TCP connection (keyed by the socket object, never by address). */
-  connectionBurst: number;
-  connectionRefillMs: number;
-  /** All clients together, requests per second (and burst). */
-  globalPerSecond: number;
-  /** Session buckets kept (least recently used evicted). */
-  maxSessions: number;
   /** Idempotency keys remembered. */
   dedupeSize: number;
   /** Histogram observations replayed per batch; beyond it counts are scaled down proportionally. */
   maxObservationsPerBatch: number;
+  /** Frame times one session may add per second of wall time (and a burst of frameBurst). */
+  maxFramesPerSecond: number;
+  frameBurst: number;
 }
 
 export const DEFAULT_INGEST_LIMITS: IngestLimits = {
@@ -54,6 +51,8 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
   maxSessions: 10_000,
   dedupeSize: 4096,
   maxObservationsPerBatch: 8192,
+  maxFramesPerSecond: 240,
+  frameBurst: 240 * 120,
 };
 
 /** What the server's client config answer is built from. */
@@ -80,13 +79,13 @@ export interface IngestDeps {
   now?: () => number;
 }
 
-/** Outcome -> the bounded `result` label of game_client_breadcrumbs_total. */
-export function breadcrumbResult(outcome: IngestOutcome): BreadcrumbResult {
+/** Outcome -> the `result` label of game_client_requests_total{route="breadcrumbs"}. */
+export function breadcrumbResult(outcome: IngestOutcome): ClientResult {
   switch (outcome) {
     case "accepted":
-      return "accepted";
+    case "duplicate":
     case "rate_limited":
-      return "rate_limited";
+      return outcome;
     case "off":
       return "disabled";
     default:
@@ -112,9 +111,8 @@ export function createIngestHandler(
 ): RouteHandler & { outcomes: Readonly<Partial<Record<IngestOutcome, number>>>; rejections: Readonly<Partial<Record<SchemaRejection, number>>> } {
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...deps.limits };
   const now = deps.now ?? Date.now;
-  const sessions = new TokenBuckets(limits.sessionBurst, limits.sessionRefillMs, limits.maxSessions, now);
-  const connections = new WeakMap<Socket, Bucket>();
-  const globalBuckets = new TokenBuckets(limits.globalPerSecond, 1000 / limits.globalPerSecond, 1, now);
+  const limiter = new ClientRateLimiter(limits, now);
+  const frameBudget = new KeyedTokenBuckets(limits.frameBurst, 1000 / limits.maxFramesPerSecond, limits.maxSessions, now);
   const seen = new BoundedSet(limits.dedupeSize);
   const outcomes: Partial<Record<IngestOutcome, number>> = {};
   const rejections: Partial<Record<SchemaRejection, number>> = {};
@@ -122,7 +120,9 @@ export function createIngestHandler(
   const finish = (res: ServerResponse, outcome: IngestOutcome, status: number, body: object, extra: Record<string, string> = {}, detail?: SchemaRejection): void => {
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     if (detail) rejections[detail] = (rejections[detail] ?? 0) + 1;
-    deps.metrics.breadcrumb(breadcrumbResult(outcome));
+    const result = breadcrumbResult(outcome);
+    deps.metrics.request("breadcrumbs", result);
+    if (result === "rejected" || result === "rate_limited") deps.metrics.rejected("breadcrumbs", outcome as ClientRejectReason);
     deps.onOutcome?.(outcome, detail);
     sendJson(res, status, body, extra);
   };
@@ -155,16 +155,9 @@ export function createIngestHandler(
       finish(res, "oversized", 413, { error: "too_large", max_bytes: limits.maxBodyBytes }, CLOSE);
       return true;
     }
-    const conn = req.socket;
-    let bucket = connections.get(conn);
-    if (!bucket) {
-      bucket = newBucket(limits.connectionBurst, now());
-      connections.set(conn, bucket);
-    }
-    const connWait = take(bucket, limits.connectionBurst, limits.connectionRefillMs, now());
-    const globalWait = connWait === 0 ? globalBuckets.take("all") : 0;
-    if (connWait > 0 || globalWait > 0) {
-      finish(res, "rate_limited", 429, { error: "rate_limited" }, { ...CLOSE, "retry-after": retryAfter(Math.max(connWait, globalWait)) });
+    const admitWait = limiter.admit(req.socket);
+    if (admitWait > 0) {
+      finish(res, "rate_limited", 429, { error: "rate_limited" }, { ...CLOSE, "retry-after": retryAfter(admitWait) });
       return true;
     }
 
@@ -198,24 +191,34 @@ export function createIngestHandler(
       finish(res, "duplicate", 200, { status: "duplicate" });
       return true;
     }
-    const sessionWait = sessions.take(batch.session);
+    const sessionWait = limiter.session(batch.session);
     if (sessionWait > 0) {
       finish(res, "rate_limited", 429, { error: "rate_limited" }, { "retry-after": retryAfter(sessionWait) });
       return true;
     }
     seen.add(batch.key);
-    recordBatch(batch, deps, limits.maxObservationsPerBatch);
-    outcomes.accepted = (outcomes.accepted ?? 0) + 1;
-    deps.metrics.breadcrumb("accepted", batch.windows.length);
-    deps.onOutcome?.("accepted");
-    sendJson(res, 202, { status: "accepted", windows: batch.windows.length });
+    let frames = 0;
+    for (const w of batch.windows) frames += w.frames;
+    const frameAllowance = frameBudget.takeUpTo(batch.session, Math.min(frames, limits.maxObservationsPerBatch));
+    recordBatch(batch, deps, limits.maxObservationsPerBatch, frameAllowance);
+    finish(res, "accepted", 202, { status: "accepted", windows: batch.windows.length });
     return true;
   };
   return Object.assign(handler, { outcomes, rejections });
 }
 
-/** Feeds one validated batch into the client metrics. */
-export function recordBatch(batch: BreadcrumbBatch, deps: Pick<IngestDeps, "metrics" | "uploadFailures">, maxObservations: number): void {
+/**
+ * Feeds one validated batch into the client metrics. Frame times are replayed into the
+ * histogram (from which the server derives client fps percentiles) at most `frameAllowance`
+ * (default maxObservations) times, upload times at most maxObservations: larger batches are
+ * thinned proportionally, so their shape is kept but their weight is bounded.
+ */
+export function recordBatch(
+  batch: BreadcrumbBatch,
+  deps: Pick<IngestDeps, "metrics" | "uploadFailures">,
+  maxObservations: number,
+  frameAllowance = maxObservations,
+): void {
   const m = deps.metrics;
   let frameTotal = 0;
   let uploadTotal = 0;
@@ -223,9 +226,9 @@ export function recordBatch(batch: BreadcrumbBatch, deps: Pick<IngestDeps, "metr
     frameTotal += w.frames;
     uploadTotal += w.upload.count;
   }
-  const frameScale = frameTotal > maxObservations ? maxObservations / frameTotal : 1;
+  const frameCap = Math.min(maxObservations, frameAllowance);
+  const frameScale = frameTotal > frameCap ? frameCap / frameTotal : 1;
   const uploadScale = uploadTotal > maxObservations ? maxObservations / uploadTotal : 1;
-  let latest: BreadcrumbWindow | undefined;
   for (const w of batch.windows) {
     replayHistogram(FRAME_TIME_BOUNDS_MS, w.frame_ms, frameScale, (s) => m.frameTime(s));
     replayHistogram(UPLOAD_MS_BOUNDS, w.upload.ms, uploadScale, (s) => m.uploadDuration(s));
@@ -237,11 +240,6 @@ export function recordBatch(batch: BreadcrumbBatch, deps: Pick<IngestDeps, "metr
     if (e.internal > 0) m.gpuError("internal", e.internal);
     if (e.device_lost > 0) m.gpuError("device_lost", e.device_lost);
     if (e.upload_failure > 0) deps.uploadFailures?.(e.upload_failure);
-    if (w.frames > 0 && (!latest || w.start_ms >= latest.start_ms)) latest = w;
-  }
-  if (latest) {
-    const q: readonly FpsQuantile[] = ["p50", "p95", "p99", "low1"];
-    for (const k of q) m.fps(k, latest.fps[k]);
   }
 }
 
@@ -341,57 +339,6 @@ export function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise
 /** Retry-After in whole seconds (at least 1) for a wait in ms. */
 export function retryAfter(waitMs: number): string {
   return String(Math.max(1, Math.ceil(waitMs / 1000)));
-}
-
-interface Bucket {
-  tokens: number;
-  last: number;
-}
-
-function newBucket(burst: number, at: number): Bucket {
-  return { tokens: burst, last: at };
-}
-
-/** Takes one token; returns 0 on success, else the ms until one is available. */
-function take(b: Bucket, burst: number, refillMs: number, at: number): number {
-  const refill = (at - b.last) / refillMs;
-  if (refill > 0) {
-    b.tokens = Math.min(burst, b.tokens + refill);
-    b.last = at;
-  }
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
-    return 0;
-  }
-  return Math.ceil((1 - b.tokens) * refillMs);
-}
-
-/** Token buckets by key, at most maxKeys (least recently used evicted, which only frees a key). */
-class TokenBuckets {
-  private readonly map = new Map<string, Bucket>();
-
-  constructor(
-    private readonly burst: number,
-    private readonly refillMs: number,
-    private readonly maxKeys: number,
-    private readonly now: () => number,
-  ) {}
-
-  take(key: string): number {
-    const at = this.now();
-    let b = this.map.get(key);
-    if (b) {
-      this.map.delete(key);
-    } else {
-      b = newBucket(this.burst, at);
-      if (this.map.size >= this.maxKeys) {
-        const oldest = this.map.keys().next();
-        if (!oldest.done) this.map.delete(oldest.value);
-      }
-    }
-    this.map.set(key, b);
-    return take(b, this.burst, this.refillMs, at);
-  }
 }
 
 /** A set that forgets its least recently used entries past `max`. */

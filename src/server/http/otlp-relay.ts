@@ -1,17 +1,28 @@
 // POST /v1/traces on the game port: the relay for browser spans (the client's OTLP/HTTP
-// exporter posts JSON here, same origin). With an OTLP endpoint configured the body is
-// forwarded unchanged; without one, OTLP JSON is decoded into plain span records and handed
-// to the embedded trace store, so /debug/tracez shows client and server spans of one trace.
+// exporter posts JSON here, same origin). It is a trust boundary: the body is OTLP/JSON,
+// checked against the OTLP rules plus bounds (otlp-schema.ts), each span on its own; spans
+// that break a rule or carry a time outside a window around now are refused, counted by
+// reason and reported back in the OTLP partial-success answer. Requests are rate-limited per
+// connection, globally and per client session (the resource's `session.id`). With an OTLP
+// endpoint the valid spans are forwarded (re-encoded: known fields only); without one they are
+// handed to the embedded trace store, so /debug/tracez shows client and server spans of one trace.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { SESSION_ID_PATTERN } from "../../shared/telemetry/breadcrumb.ts";
 import { OTLP_TRACES_PATH } from "../../shared/telemetry/client-config.ts";
+import type { ClientRejectReason, ClientResult, SpanRejectReason } from "../../shared/telemetry/names.ts";
+import { describeIssue, flattenAttributes, otlpSpanSchema, otlpTracesRequestSchema, spanRejectReason } from "../../shared/telemetry/otlp-schema.ts";
+import type { OtlpSpan, OtlpTracesRequest } from "../../shared/telemetry/otlp-schema.ts";
+import type { ClientMetrics } from "../telemetry/facade.ts";
 import type { StoredSpan } from "../telemetry/trace-store.ts";
 import type { RouteHandler } from "./ingest.ts";
-import { CLOSE, pathOf, readLimitedBody, sendJson } from "./ingest.ts";
+import { CLOSE, pathOf, readLimitedBody, retryAfter, sendJson } from "./ingest.ts";
+import { ClientRateLimiter } from "./rate-limit.ts";
+import type { ClientRateLimits } from "./rate-limit.ts";
 import type { Forwarder } from "./sentry-tunnel.ts";
 import { fetchForwarder } from "./sentry-tunnel.ts";
 
-export const RELAY_OUTCOMES = ["forwarded", "stored", "off", "oversized", "malformed", "unsupported", "upstream_error"] as const;
+export const RELAY_OUTCOMES = ["forwarded", "stored", "off", "oversized", "malformed", "invalid", "session", "unsupported", "rate_limited", "upstream_error"] as const;
 export type RelayOutcome = (typeof RELAY_OUTCOMES)[number];
 
 export interface OtlpRelayDeps {
@@ -25,23 +36,67 @@ export interface OtlpRelayDeps {
   onOutcome?: (outcome: RelayOutcome, spans: number) => void;
   /** Every error of the upstream request or its response stream (counted as stage "forward"). */
   onUpstreamError?: (err: unknown) => void;
+  /** Recorders for game_client_requests_total, game_client_rejected_total and game_client_spans_rejected_total. */
+  metrics?: Pick<ClientMetrics, "request" | "rejected" | "spansRejected">;
   /** Default 512 KiB. */
   maxBodyBytes?: number;
-  /** Spans accepted per request in store mode (default 1000); the rest are dropped. */
+  /** Spans accepted per request (default 1000); the rest are refused as too_many. */
   maxSpans?: number;
+  /** Plausible span times: at most this old (default 1 h) or this far ahead (default 15 min, clock skew), at most this long (default 1 h). */
+  maxAgeMs?: number;
+  maxFutureMs?: number;
+  maxDurationMs?: number;
+  limits?: Partial<ClientRateLimits>;
+  now?: () => number;
   timeoutMs?: number;
 }
 
+/** Default relay limits: a browser exports a batch every few seconds at most. */
+export const DEFAULT_RELAY_LIMITS: ClientRateLimits = {
+  sessionBurst: 10,
+  sessionRefillMs: 2_000,
+  connectionBurst: 20,
+  connectionRefillMs: 1_000,
+  globalPerSecond: 200,
+  maxSessions: 10_000,
+};
+
 const JSON_TYPE = "application/json";
-const PROTOBUF_TYPE = "application/x-protobuf";
+
+/** Outcome -> the `result` and (for a refusal) the `reason` it is counted under. */
+function relayResult(outcome: RelayOutcome): [ClientResult, ClientRejectReason | undefined] {
+  switch (outcome) {
+    case "forwarded":
+    case "stored":
+      return ["accepted", undefined];
+    case "off":
+      return ["disabled", undefined];
+    case "upstream_error":
+      return ["upstream_error", undefined];
+    case "rate_limited":
+      return ["rate_limited", "rate_limited"];
+    default:
+      return ["rejected", outcome];
+  }
+}
 
 /** Creates the relay route. */
 export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
   const maxBytes = deps.maxBodyBytes ?? 512 * 1024;
-  const maxSpans = deps.maxSpans ?? 1000;
+  const now = deps.now ?? Date.now;
+  const window: SpanWindow = {
+    maxSpans: deps.maxSpans ?? 1000,
+    maxAgeMs: deps.maxAgeMs ?? 60 * 60_000,
+    maxFutureMs: deps.maxFutureMs ?? 15 * 60_000,
+    maxDurationMs: deps.maxDurationMs ?? 60 * 60_000,
+  };
+  const limiter = new ClientRateLimiter({ ...DEFAULT_RELAY_LIMITS, ...deps.limits }, now);
   const upstreamError = deps.onUpstreamError ?? (() => {});
   const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
   const done = (res: ServerResponse, outcome: RelayOutcome, status: number, body: object, spans = 0, extra: Record<string, string> = {}): true => {
+    const [result, reason] = relayResult(outcome);
+    deps.metrics?.request("traces", result);
+    if (reason !== undefined) deps.metrics?.rejected("traces", reason);
     deps.onOutcome?.(outcome, spans);
     sendJson(res, status, body, extra);
     return true;
@@ -55,20 +110,35 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
     }
     if (!deps.enabled()) return done(res, "off", 404, { error: "ingest_off" }, 0, CLOSE);
     const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-    const endpoint = deps.endpoint();
-    if (type !== JSON_TYPE && !(type === PROTOBUF_TYPE && endpoint)) return done(res, "unsupported", 415, { error: "unsupported_media_type" }, 0, CLOSE);
+    // JSON only: what is relayed must be checked, and there is no protobuf decoder here.
+    if (type !== JSON_TYPE) return done(res, "unsupported", 415, { error: "unsupported_media_type" }, 0, CLOSE);
     if (Number(req.headers["content-length"] ?? Number.NaN) > maxBytes) return done(res, "oversized", 413, { error: "too_large" }, 0, CLOSE);
+    const admitWait = limiter.admit(req.socket);
+    if (admitWait > 0) return done(res, "rate_limited", 429, { error: "rate_limited" }, 0, { ...CLOSE, "retry-after": retryAfter(admitWait) });
     const read = await readLimitedBody(req, maxBytes);
     if (!read.ok) {
       if (read.reason === "too_large") return done(res, "oversized", 413, { error: "too_large" }, 0, CLOSE);
       res.destroy();
       return true;
     }
-
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read.body.toString("utf8"));
+    } catch {
+      return done(res, "malformed", 400, { error: "malformed_json" });
+    }
+    const checked = checkOtlpTraces(parsed, window, now());
+    if (!checked.ok) return done(res, checked.outcome, 400, { error: checked.outcome === "session" ? "session" : "not_otlp", detail: checked.detail });
+    const sessionWait = limiter.session(checked.session);
+    if (sessionWait > 0) return done(res, "rate_limited", 429, { error: "rate_limited" }, 0, { "retry-after": retryAfter(sessionWait) });
+    for (const [reason, n] of checked.rejected) deps.metrics?.spansRejected(reason, n);
+    const body = partialSuccess(checked.rejected);
+    const endpoint = deps.endpoint();
     if (endpoint) {
+      if (checked.spans.length === 0) return done(res, "forwarded", 200, body);
       try {
-        const up = await forward(tracesUrl(endpoint), read.body, { "content-type": type });
-        if (up.status >= 200 && up.status < 300) return done(res, "forwarded", 200, {});
+        const up = await forward(tracesUrl(endpoint), Buffer.from(JSON.stringify(checked.forward)), { "content-type": JSON_TYPE });
+        if (up.status >= 200 && up.status < 300) return done(res, "forwarded", 200, body, checked.spans.length);
         // 429/502/503/504 make the browser exporter retry; keep them, and Retry-After, as they are.
         const retryable = up.status === 429 || up.status === 502 || up.status === 503 || up.status === 504;
         const extra: Record<string, string> = up.retryAfter && retryable ? { "retry-after": up.retryAfter } : {};
@@ -78,20 +148,20 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
         return done(res, "upstream_error", 502, { error: "upstream_unreachable" });
       }
     }
-
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(read.body.toString("utf8"));
-    } catch {
-      return done(res, "malformed", 400, { error: "malformed_json" });
-    }
-    const spans = decodeOtlpJson(parsed, maxSpans);
-    if (!spans) return done(res, "malformed", 400, { error: "not_otlp" });
-    if (spans.accepted.length) deps.store(spans.accepted);
-    // OTLP partial success: tell the exporter how many spans were refused.
-    const body = spans.rejected ? { partialSuccess: { rejectedSpans: String(spans.rejected), errorMessage: "invalid or excess spans dropped" } } : {};
-    return done(res, "stored", 200, body, spans.accepted.length);
+    if (checked.spans.length) deps.store(checked.spans);
+    return done(res, "stored", 200, body, checked.spans.length);
   };
+}
+
+/** OTLP partial success: how many spans were refused and why (reasons and counts, never client text). */
+function partialSuccess(rejected: ReadonlyMap<SpanRejectReason, number>): object {
+  let n = 0;
+  const parts: string[] = [];
+  for (const [reason, count] of rejected) {
+    n += count;
+    parts.push(`${reason}=${count}`);
+  }
+  return n === 0 ? {} : { partialSuccess: { rejectedSpans: String(n), errorMessage: `spans refused by rule: ${parts.join(", ")}` } };
 }
 
 /** The traces URL of an OTLP/HTTP base endpoint. */
@@ -100,131 +170,124 @@ export function tracesUrl(endpoint: string): string {
   return base.endsWith(OTLP_TRACES_PATH) ? base : base + OTLP_TRACES_PATH;
 }
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
-const ZERO32 = "0".repeat(32);
-const ZERO16 = "0".repeat(16);
-const MAX_ATTRS = 64;
-const MAX_EVENTS = 32;
-const MAX_STRING = 256;
+
+/** What makes a span time plausible, and how many spans one request may carry. */
+export interface SpanWindow {
+  maxSpans: number;
+  maxAgeMs: number;
+  maxFutureMs: number;
+  maxDurationMs: number;
+}
+
+/** A checked request: the valid spans as store records and as the request to forward, the refusals by reason. */
+export type CheckedTraces =
+  | { ok: true; session: string; spans: StoredSpan[]; forward: OtlpTracesRequest; rejected: Map<SpanRejectReason, number> }
+  | { ok: false; outcome: "invalid" | "session"; detail: string };
+
+const SESSION_KEY = "session.id";
 const STATUS = ["unset", "ok", "error"] as const;
 
-type AttrValue = string | number | boolean | string[] | number[] | boolean[];
-
 /**
- * Decodes an OTLP/JSON ExportTraceServiceRequest into stored-span records: hex ids checked,
- * nanosecond strings turned into ms, attributes flattened (bounded in count and length),
- * the resource's service.name copied onto each span. Returns null when the shape is not OTLP.
+ * Checks an OTLP/JSON ExportTraceServiceRequest: the envelope (resources, scopes, bounds) as a
+ * whole, then each span alone, then each span's times against [now - maxAgeMs, now +
+ * maxFutureMs] with end not before start. Every resource must name the same client session
+ * (`session.id`, the random per-page-load id). Never throws.
  */
-export function decodeOtlpJson(input: unknown, maxSpans: number): { accepted: StoredSpan[]; rejected: number } | null {
-  const rs = (input as { resourceSpans?: unknown } | null)?.resourceSpans;
-  if (!Array.isArray(rs)) return null;
-  const accepted: StoredSpan[] = [];
-  let rejected = 0;
-  for (const r of rs) {
-    const resourceAttrs = attributes((r as { resource?: { attributes?: unknown } })?.resource?.attributes);
-    const service = resourceAttrs["service.name"];
-    const scopes = (r as { scopeSpans?: unknown })?.scopeSpans;
-    if (!Array.isArray(scopes)) continue;
-    for (const s of scopes) {
-      const spans = (s as { spans?: unknown })?.spans;
-      if (!Array.isArray(spans)) continue;
-      for (const raw of spans) {
-        const span = accepted.length < maxSpans ? decodeSpan(raw, service) : null;
-        if (span) accepted.push(span);
-        else rejected++;
+export function checkOtlpTraces(input: unknown, w: SpanWindow, nowMs: number): CheckedTraces {
+  try {
+    return checkUnguarded(input, w, nowMs);
+  } catch {
+    // A rule that throws on some input is a bug, but it must not take the request down with it.
+    return { ok: false, outcome: "invalid", detail: "unreadable" };
+  }
+}
+
+function checkUnguarded(input: unknown, w: SpanWindow, nowMs: number): CheckedTraces {
+  const envelope = otlpTracesRequestSchema.safeParse(input);
+  if (!envelope.success) return { ok: false, outcome: "invalid", detail: describeIssue(envelope.error) };
+  const resources = envelope.data.resourceSpans;
+  if (resources === undefined) return { ok: false, outcome: "invalid", detail: "resourceSpans: missing" };
+  let session: string | undefined;
+  for (const r of resources) {
+    const s = flattenAttributes(r.resource?.attributes)[SESSION_KEY];
+    if (typeof s !== "string" || !SESSION_ID_PATTERN.test(s) || (session !== undefined && s !== session)) {
+      return { ok: false, outcome: "session", detail: `resource.attributes.${SESSION_KEY}: one random session id per request` };
+    }
+    session = s;
+  }
+  const spans: StoredSpan[] = [];
+  const rejected = new Map<SpanRejectReason, number>();
+  const refuse = (reason: SpanRejectReason): void => void rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
+  const forward: OtlpTracesRequest = { resourceSpans: [] };
+  for (const r of resources) {
+    const service = flattenAttributes(r.resource?.attributes)["service.name"];
+    const scopes: NonNullable<NonNullable<OtlpTracesRequest["resourceSpans"]>[number]["scopeSpans"]> = [];
+    for (const scope of r.scopeSpans ?? []) {
+      const kept: OtlpSpan[] = [];
+      for (const raw of scope.spans ?? []) {
+        if (spans.length >= w.maxSpans) {
+          refuse("too_many");
+          continue;
+        }
+        const parsed = otlpSpanSchema.safeParse(raw);
+        if (!parsed.success) {
+          refuse(spanRejectReason(parsed.error));
+          continue;
+        }
+        const reason = timeProblem(parsed.data, w, nowMs);
+        if (reason !== undefined) {
+          refuse(reason);
+          continue;
+        }
+        kept.push(pickSpan(raw as Record<string, unknown>));
+        spans.push(toStored(parsed.data, service));
       }
+      if (kept.length) scopes.push({ scope: scope.scope, spans: kept, schemaUrl: scope.schemaUrl });
     }
+    if (scopes.length) forward.resourceSpans?.push({ resource: r.resource, scopeSpans: scopes, schemaUrl: r.schemaUrl });
   }
-  return { accepted, rejected };
+  return { ok: true, session: session ?? "", spans, forward, rejected };
 }
 
-function decodeSpan(raw: unknown, service: AttrValue | undefined): StoredSpan | null {
-  if (typeof raw !== "object" || raw === null) return null;
-  const o = raw as Record<string, unknown>;
-  const traceId = lowerString(o.traceId);
-  const spanId = lowerString(o.spanId);
-  if (!HEX32.test(traceId) || traceId === ZERO32 || !HEX16.test(spanId) || spanId === ZERO16) return null;
-  const parentRaw = lowerString(o.parentSpanId);
-  const parent = HEX16.test(parentRaw) && parentRaw !== ZERO16 ? parentRaw : undefined;
-  const start = nanosToMs(o.startTimeUnixNano);
-  const end = nanosToMs(o.endTimeUnixNano);
-  if (start === null || end === null || end < start) return null;
-  const name = typeof o.name === "string" && o.name.length > 0 ? o.name.slice(0, 128) : null;
-  if (!name) return null;
-  const status = (o.status ?? {}) as { code?: unknown; message?: unknown };
-  const code = typeof status.code === "number" && status.code >= 0 && status.code <= 2 ? status.code : 0;
-  const attrs = attributes(o.attributes);
-  if (typeof service === "string" && !("service.name" in attrs)) attrs["service.name"] = service;
-  const events: { name: string; time_ms: number }[] = [];
-  if (Array.isArray(o.events)) {
-    for (const e of o.events.slice(0, MAX_EVENTS)) {
-      const ev = e as { name?: unknown; timeUnixNano?: unknown };
-      const t = nanosToMs(ev.timeUnixNano);
-      if (typeof ev.name === "string" && t !== null) events.push({ name: ev.name.slice(0, 128), time_ms: t });
-    }
-  }
-  return {
-    trace_id: traceId,
-    span_id: spanId,
-    parent_span_id: parent,
-    // A browser root span has no parent; a parent from another process would be remote.
-    parent_remote: false,
-    name,
-    start_ms: start,
-    duration_ms: end - start,
-    status: STATUS[code],
-    status_message: typeof status.message === "string" && status.message ? status.message.slice(0, MAX_STRING) : undefined,
-    attributes: attrs,
-    events,
-  };
-}
-
-function attributes(list: unknown): Record<string, AttrValue> {
-  const out: Record<string, AttrValue> = {};
-  if (!Array.isArray(list)) return out;
-  let n = 0;
-  for (const kv of list) {
-    if (n >= MAX_ATTRS) break;
-    const key = (kv as { key?: unknown })?.key;
-    if (typeof key !== "string" || key.length === 0 || key.length > 128 || key === "__proto__") continue;
-    const v = anyValue((kv as { value?: unknown }).value);
-    if (v === undefined) continue;
-    out[key] = v;
-    n++;
-  }
-  return out;
-}
-
-/** OTLP AnyValue -> a plain attribute value (kvlist and bytes are not kept). */
-function anyValue(v: unknown): AttrValue | undefined {
-  if (typeof v !== "object" || v === null) return undefined;
-  const o = v as Record<string, unknown>;
-  if (typeof o.stringValue === "string") return o.stringValue.slice(0, MAX_STRING);
-  if (typeof o.boolValue === "boolean") return o.boolValue;
-  if (typeof o.intValue === "number" || typeof o.intValue === "string") {
-    const n = Number(o.intValue);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  if (typeof o.doubleValue === "number") return Number.isFinite(o.doubleValue) ? o.doubleValue : undefined;
-  const arr = (o.arrayValue as { values?: unknown } | undefined)?.values;
-  if (Array.isArray(arr)) {
-    const vals = arr.slice(0, 32).map(anyValue);
-    if (vals.every((x) => typeof x === "string")) return vals as string[];
-    if (vals.every((x) => typeof x === "number")) return vals as number[];
-    if (vals.every((x) => typeof x === "boolean")) return vals as boolean[];
-  }
+/** The span's times (ms) outside the plausible window, or an end before the start: "time" (events: "events"). */
+function timeProblem(s: OtlpSpan, w: SpanWindow, nowMs: number): SpanRejectReason | undefined {
+  const lo = nowMs - w.maxAgeMs;
+  const hi = nowMs + w.maxFutureMs;
+  const start = s.startTimeUnixNano;
+  const end = s.endTimeUnixNano;
+  if (!(start >= lo && end <= hi && end >= start && end - start <= w.maxDurationMs)) return "time";
+  for (const e of s.events ?? []) if (!(e.timeUnixNano >= lo && e.timeUnixNano <= hi)) return "events";
   return undefined;
 }
 
-function lowerString(v: unknown): string {
-  return typeof v === "string" ? v.toLowerCase() : "";
+const SPAN_FIELDS = [
+  "traceId", "spanId", "traceState", "parentSpanId", "flags", "name", "kind", "startTimeUnixNano", "endTimeUnixNano",
+  "attributes", "droppedAttributesCount", "events", "droppedEventsCount", "links", "droppedLinksCount", "status",
+] as const;
+
+/** The span as received, known OTLP fields only (what is forwarded). */
+function pickSpan(raw: Record<string, unknown>): OtlpSpan {
+  const out: Record<string, unknown> = {};
+  for (const k of SPAN_FIELDS) if (raw[k] !== undefined) out[k] = raw[k];
+  return out as OtlpSpan;
 }
 
-/** OTLP/JSON times are decimal nanosecond strings (numbers from some encoders). */
-function nanosToMs(v: unknown): number | null {
-  if (typeof v === "number") return Number.isFinite(v) && v >= 0 ? v / 1e6 : null;
-  if (typeof v !== "string" || !/^\d{1,20}$/.test(v)) return null;
-  const ns = BigInt(v);
-  return Number(ns / 1000n) / 1000;
+/** A valid span as a trace-store record; the resource's service.name is copied onto it. */
+function toStored(s: OtlpSpan, service: unknown): StoredSpan {
+  const attrs = flattenAttributes(s.attributes);
+  if (typeof service === "string" && !("service.name" in attrs)) attrs["service.name"] = service;
+  return {
+    trace_id: s.traceId,
+    span_id: s.spanId,
+    parent_span_id: s.parentSpanId ? s.parentSpanId : undefined,
+    // A browser root span has no parent; a parent from another process would be remote.
+    parent_remote: false,
+    name: s.name,
+    start_ms: s.startTimeUnixNano,
+    duration_ms: s.endTimeUnixNano - s.startTimeUnixNano,
+    status: STATUS[s.status?.code ?? 0],
+    status_message: s.status?.message ? s.status.message : undefined,
+    attributes: attrs,
+    events: (s.events ?? []).map((e) => ({ name: e.name, time_ms: e.timeUnixNano })),
+  };
 }

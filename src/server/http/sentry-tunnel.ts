@@ -1,20 +1,26 @@
 // POST /telemetry/sentry: the browser SDK's tunnel. The body is a Sentry envelope (a JSON
-// header line, then item header/payload pairs). We check its DSN against the configured one
-// (or the placeholder DSN when none is configured), scrub anything personal, then either
+// header line, then item header/payload pairs). It is a trust boundary: an envelope can be
+// crafted without the SDK, so the browser's beforeSend protects nothing here. We check the
+// header against its schema and its DSN against the configured one (or the placeholder DSN
+// when none is configured), drop every item whose type is not allow-listed (counted by type),
+// apply the client's scrubbing rules again plus a generic pass over every string, then either
 // forward it to the DSN host's envelope endpoint, or keep it in the local crash inbox
 // (/debug/crashes on the metrics listener). Nothing is forwarded for an envelope whose DSN
 // differs: the tunnel must not be an open relay into someone else's Sentry project.
 
 import type { ServerResponse } from "node:http";
 import { envelopeUrl, parseDsn, PLACEHOLDER_SENTRY_DSN, SENTRY_TUNNEL_PATH, sameDsn } from "../../shared/telemetry/client-config.ts";
-import { maskIpAddresses } from "../../shared/telemetry/redact.ts";
+import type { ClientRejectReason, ClientResult, DroppedItemType } from "../../shared/telemetry/names.ts";
+import { scrubEventJson, redactText, stripUrl } from "../../shared/telemetry/scrub.ts";
+import { ALLOWED_ITEM_TYPES, droppedItemType, envelopeHeaderSchema, itemHeaderSchema } from "../../shared/telemetry/sentry-envelope.ts";
+import type { ClientMetrics } from "../telemetry/facade.ts";
 import type { CrashEnvelope, CrashItem } from "../telemetry/crash-inbox.ts";
 import { parseEnvelope as defaultParseEnvelope } from "../telemetry/crash-inbox.ts";
 import type { RouteHandler } from "./ingest.ts";
 import { CLOSE, pathOf, readLimitedBody, retryAfter, sendJson } from "./ingest.ts";
 
 /** What happened to one tunnel request. */
-export const TUNNEL_OUTCOMES = ["forwarded", "stored", "off", "oversized", "malformed", "dsn_mismatch", "upstream_error", "unsupported"] as const;
+export const TUNNEL_OUTCOMES = ["forwarded", "stored", "filtered", "off", "oversized", "malformed", "dsn_mismatch", "upstream_error", "unsupported"] as const;
 export type TunnelOutcome = (typeof TUNNEL_OUTCOMES)[number];
 
 /** Sends bytes upstream; returns the status and Retry-After (injected in tests). */
@@ -32,6 +38,8 @@ export interface SentryTunnelDeps {
   onOutcome?: (outcome: TunnelOutcome) => void;
   /** Every error of the upstream request or its response stream (counted as stage "forward"). */
   onUpstreamError?: (err: unknown) => void;
+  /** Recorders for game_client_requests_total, game_client_rejected_total and game_client_crash_items_dropped_total. */
+  metrics?: Pick<ClientMetrics, "request" | "rejected" | "crashItemDropped">;
   /** Largest envelope accepted (default 256 KiB, the crash inbox's own limit). */
   maxBodyBytes?: number;
   timeoutMs?: number;
@@ -54,6 +62,9 @@ export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
   const upstreamError = deps.onUpstreamError ?? (() => {});
   const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
   const done = (res: ServerResponse, outcome: TunnelOutcome, status: number, body: object, extra: Record<string, string> = {}): true => {
+    const [result, reason] = tunnelResult(outcome);
+    deps.metrics?.request("sentry", result);
+    if (reason !== undefined) deps.metrics?.rejected("sentry", reason);
     deps.onOutcome?.(outcome);
     sendJson(res, status, body, extra);
     return true;
@@ -74,12 +85,13 @@ export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
       return true;
     }
     const envelope = parse(read.body);
-    if (!envelope) return done(res, "malformed", 400, { error: "malformed_envelope" });
+    const header = envelope ? envelopeHeaderSchema.safeParse(envelope.header) : undefined;
+    if (!envelope || !header?.success || !itemsWellFormed(envelope)) return done(res, "malformed", 400, { error: "malformed_envelope" });
     const configured = deps.dsn();
-    const envelopeDsn = typeof envelope.header.dsn === "string" ? envelope.header.dsn : "";
-    if (!sameDsn(envelopeDsn, configured ?? PLACEHOLDER_SENTRY_DSN)) return done(res, "dsn_mismatch", 403, { error: "dsn_mismatch" });
+    if (!sameDsn(header.data.dsn ?? "", configured ?? PLACEHOLDER_SENTRY_DSN)) return done(res, "dsn_mismatch", 403, { error: "dsn_mismatch" });
 
-    const clean = scrubEnvelope(envelope);
+    const clean = scrubEnvelope({ header: header.data, items: envelope.items }, (type) => deps.metrics?.crashItemDropped(type));
+    if (clean.items.length === 0) return done(res, "filtered", 200, {});
     const eventId = typeof clean.header.event_id === "string" ? clean.header.event_id : undefined;
     const parts = configured ? parseDsn(configured) : null;
     if (!parts) {
@@ -98,30 +110,60 @@ export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
   };
 }
 
+/** Outcome -> the `result` and (for a refusal) the `reason` it is counted under. */
+function tunnelResult(outcome: TunnelOutcome): [ClientResult, ClientRejectReason | undefined] {
+  switch (outcome) {
+    case "forwarded":
+    case "stored":
+    case "filtered":
+      return ["accepted", undefined];
+    case "off":
+      return ["disabled", undefined];
+    case "upstream_error":
+      return ["upstream_error", undefined];
+    case "unsupported":
+      return ["rejected", "malformed"];
+    default:
+      return ["rejected", outcome];
+  }
+}
+
+/** Every item header has a type, and every allow-listed item a JSON object payload. */
+function itemsWellFormed(env: CrashEnvelope): boolean {
+  for (const it of env.items) {
+    const h = itemHeaderSchema.safeParse(it.header);
+    if (!h.success) return false;
+    if (!ALLOWED_ITEM_TYPES.has(h.data.type)) continue;
+    const p = it.payload;
+    if (typeof p !== "object" || p === null || Array.isArray(p) || isByteStub(p)) return false;
+  }
+  return true;
+}
+
 /** Keys removed wherever they appear in an item payload. */
 const PERSONAL_KEYS = new Set(["user", "ip_address", "cookies", "headers", "query_string", "env", "server_name", "extra"]);
 const MAX_DEPTH = 32;
 
 /**
- * Returns a scrubbed copy of an envelope: items with non-JSON payloads (attachments) dropped,
- * personal keys removed at any depth, IP addresses masked in every string, URLs cut at "?",
- * and Relay told never to infer the sender's IP.
+ * Returns a scrubbed copy of an envelope: items whose type is not allow-listed dropped (each
+ * reported to onDropped), the client's event rules applied (scrubEventJson), then personal
+ * keys removed at any depth, e-mails, tokens and IP addresses masked in every string, URLs
+ * cut at "?", and Relay told never to infer the sender's IP. The header's DSN is kept as is.
  */
-export function scrubEnvelope(env: CrashEnvelope): CrashEnvelope {
+export function scrubEnvelope(env: CrashEnvelope, onDropped?: (type: DroppedItemType) => void): CrashEnvelope {
   const header = scrubValue(env.header, 0) as Record<string, unknown>;
   if (typeof env.header.dsn === "string") header.dsn = env.header.dsn;
   const items: CrashItem[] = [];
   for (const it of env.items) {
-    const payload = it.payload;
-    if (typeof payload !== "object" || payload === null || isByteStub(payload)) continue;
-    const clean = scrubValue(payload, 0) as Record<string, unknown>;
-    const sdk = clean.sdk;
-    if (typeof sdk === "object" && sdk !== null) {
-      (sdk as Record<string, unknown>).settings = { ...((sdk as Record<string, unknown>).settings as object | undefined), infer_ip: "never" };
+    const type = typeof it.header.type === "string" ? it.header.type : "";
+    if (!ALLOWED_ITEM_TYPES.has(type)) {
+      onDropped?.(droppedItemType(type));
+      continue;
     }
-    const itemHeader = { ...it.header };
-    delete itemHeader.length;
-    items.push({ header: itemHeader, payload: clean });
+    const payload = it.payload;
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload) || isByteStub(payload)) continue;
+    const clean = scrubValue(scrubEventJson(structuredClone(payload) as Record<string, unknown>), 0) as Record<string, unknown>;
+    items.push({ header: { type }, payload: clean });
   }
   return { header, items };
 }
@@ -145,12 +187,13 @@ function scrubValue(v: unknown, depth: number): unknown {
   if (Array.isArray(v)) return v.map((x) => scrubValue(x, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (PERSONAL_KEYS.has(k)) continue;
-    out[k] = k === "url" && typeof x === "string" ? scrubString(x.split(/[?#]/)[0]) : scrubValue(x, depth + 1);
+    if (PERSONAL_KEYS.has(k) || k === "__proto__") continue;
+    // Keys are client text too (a tag or context named after an e-mail address).
+    out[scrubString(k)] = k === "url" && typeof x === "string" ? stripUrl(x) : scrubValue(x, depth + 1);
   }
   return out;
 }
 
 function scrubString(s: string): string {
-  return maskIpAddresses(s);
+  return redactText(s);
 }

@@ -81,6 +81,13 @@ const MAX_RESPAWNS = 3;
 /** Meshing one chunk takes a few ms; ten seconds without an answer is a hung worker. */
 const JOB_DEADLINE_MS = 10_000;
 
+/**
+ * True when this file runs as compiled JavaScript (dist-server/, `npm start`): the worker is
+ * the compiled mesh.worker.js beside it. From the TypeScript sources (tests, `npm run serve`)
+ * the worker starts through worker-bootstrap.mjs, which registers tsx in the worker thread.
+ */
+const COMPILED = import.meta.url.endsWith(".js");
+
 /** Worker-thread mesher pool; see file comment. */
 export class MeshPool implements MeshPort {
   private readonly workers: WorkerSlot[] = [];
@@ -97,21 +104,22 @@ export class MeshPool implements MeshPort {
   onWorkerError: (err: unknown) => void = () => {};
 
   private readonly jobDeadlineMs: number;
-  private readonly entry: URL;
+  private readonly entry: URL | null;
 
   constructor(
     readonly size: number,
     opts: MeshPoolOptions = {},
   ) {
     this.jobDeadlineMs = opts.jobDeadlineMs ?? JOB_DEADLINE_MS;
-    this.entry = opts.entry ?? new URL("./mesh.worker.ts", import.meta.url);
+    this.entry = opts.entry ?? null;
     for (let i = 0; i < size; i++) this.spawn();
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
-      workerData: { entry: this.entry.href },
-    });
+    // A test's worker module (opts.entry) always starts from its TypeScript source.
+    const worker = COMPILED && this.entry === null
+      ? new Worker(new URL("./mesh.worker.js", import.meta.url))
+      : new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), { workerData: { entry: (this.entry ?? new URL("./mesh.worker.ts", import.meta.url)).href } });
     const slot: WorkerSlot = { worker, inflight: 0, dead: false };
     worker.on("message", (r: WorkerResult) => this.complete(slot, r));
     worker.on("error", (err) => this.fail(slot, err));
@@ -157,7 +165,7 @@ export class MeshPool implements MeshPort {
   private toResult(meta: MeshJobMeta, quads: number, meshMs: number, solid: number, padded: Uint8Array, tops: Int8Array): MeshedChunk {
     return {
       chunkId: meta.chunkId, version: meta.version, quads, meshMs, solid, tops, padded,
-      traceparent: meta.span.traceparent(), impactId: meta.impactId, did: meta.did,
+      parent: meta.span.context(), impactId: meta.impactId, did: meta.did,
     };
   }
 

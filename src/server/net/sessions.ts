@@ -10,12 +10,13 @@ import type { ClientMessage, DecodeError } from "../../shared/protocol/index.ts"
 import { ClientMsg, CLIENT_RECONNECT_CLOSE_CODES, CloseCode, PROTOCOL_VERSION, RejectReason } from "../../shared/protocol/messages.ts";
 import { encodeError, encodePong } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
-import { logger, metrics } from "../telemetry/facade.ts";
+import { logger, metrics, tracing } from "../telemetry/facade.ts";
 import type { CloseReason, ErrorClass } from "../telemetry/facade.ts";
 import type { Entity } from "../game/entities.ts";
 import { randomHex16 } from "../game/ids.ts";
 import type { Game } from "../game/state.ts";
 import { InterestState, QuantFrame } from "./interest.ts";
+import { encodeZoneScoreboard, SCOREBOARD_MIN_INTERVAL_MS } from "./scoreboard.ts";
 import { Session, SessionState } from "./session.ts";
 import { sendJoin } from "./snapshot.ts";
 import type { ConnId, Transport, TransportHandlers } from "./transport.ts";
@@ -103,6 +104,7 @@ const ERROR_REASON: Record<ErrorClass, number> = {
   mesh_worker: 0,
   system_panic: 0,
   ingest_rejected: 0,
+  bad_path: 0,
 };
 
 /** The counted class of a decode rejection. */
@@ -233,6 +235,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     if (msg.type === ClientMsg.Ping) {
       const bytes = encodePong(this.w, { clientTime: msg.clientTime, serverTime: Date.now(), tick: this.game.tick });
       this.send(s, bytes, false);
+      if (msg.rttMs !== undefined && s.entity?.control) s.entity.control.pingMs = msg.rttMs;
       return;
     }
     const e = s.entity;
@@ -241,6 +244,12 @@ export class SessionManager implements TransportHandlers, NetPort {
       return;
     }
     const c = e.control!;
+    if (msg.type === ClientMsg.Scores) {
+      if (now - c.lastScoresMs < SCOREBOARD_MIN_INTERVAL_MS) return;
+      c.lastScoresMs = now;
+      this.transport.send(s.conn, encodeZoneScoreboard(this.game, this.w), false);
+      return;
+    }
     if (msg.type === ClientMsg.Input) {
       const slot = c.inputs.pushSlot();
       if (slot === null) {
@@ -268,7 +277,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     slot.dx = msg.dx;
     slot.dy = msg.dy;
     slot.dz = msg.dz;
-    slot.traceparent = msg.traceparent;
+    slot.parent = tracing.extract(msg.traceparent);
   }
 
   private hello(s: Session, version: number, resumeToken: string | null): void {

@@ -45,7 +45,7 @@ function carveOne(game: Game, im: PendingImpact, ctx: TickContext, span: SpanHan
     voxels: set,
   }).slice();
   game.outbox.broadcasts.push(bytes);
-  const trace = span.traceparent() ?? im.traceparent;
+  const trace = span.context() ?? im.parent;
   const dirty = carve.dirty;
   for (let i = 0; i < dirty.count; i++) game.meshQueue.push(dirty.ids[i], impactId, im.did, trace);
   metrics.chunksDirty(dirty.count);
@@ -69,8 +69,8 @@ export const carveSystem: System = {
       fields.session_id = im.sessionId;
       fields.impact_id = im.impactId;
       // withSpan (not startSpan): logs written while carving carry this span's trace_id.
-      tracing.withSpan(SPAN_NAMES.voxelCarve, fields, (span) => carveOne(game, im, ctx, span), im.traceparent);
-      im.traceparent = undefined;
+      tracing.withSpan(SPAN_NAMES.voxelCarve, fields, (span) => carveOne(game, im, ctx, span), im.parent);
+      im.parent = undefined;
       im.impactId = 0;
     }
     game.impactCount = 0;

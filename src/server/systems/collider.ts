@@ -29,7 +29,7 @@ export const colliderSystem: System = {
         const fields: Fields = {
           zone: ctx.zone, shard: ctx.shard, chunk: `${c[0]},${c[1]},${c[2]}`, impact_id: r.impactId, did: r.did, solid: r.solid,
         };
-        tracing.withSpan(SPAN_NAMES.colliderRebuild, fields, () => rebuild(game, r), r.traceparent);
+        tracing.withSpan(SPAN_NAMES.colliderRebuild, fields, () => rebuild(game, r), r.parent);
       }
       ctx.mesher.release(r);
     }

@@ -1,5 +1,6 @@
 // Net: the last system of a tick. For every playing client it composes one frame: this tick's
-// carve events (sent to everyone, so world state stays identical everywhere), hit events near
+// carve and down events (sent to everyone: world state stays identical everywhere, and every
+// kill feed hears of every down), hit events near
 // it, rejections of its own commands, and its delta with only what changed inside its interest
 // radius. One frame per client per tick (a Batch when there is more than the delta) keeps the
 // socket writes, the server's main cost at 200 clients, to one per client.
@@ -8,11 +9,10 @@ import {
   EntityFrame,
   IdList,
   ProjectileFrame,
-  RejectReason,
   ServerMsg,
   CloseCode,
 } from "../../shared/protocol/messages.ts";
-import type { DeltaMsg } from "../../shared/protocol/messages.ts";
+import type { DeltaMsg, RejectReason } from "../../shared/protocol/messages.ts";
 import { appendToBatch, beginBatch, encodeDelta, encodeError } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { logger, metrics } from "../telemetry/facade.ts";
@@ -82,9 +82,10 @@ const builder = new FrameBuilder();
 function addNotices(s: Session, game: Game): void {
   const c = s.entity!.control!;
   for (let i = 0; i < c.rejectedFires.length; i++) {
-    builder.add(encodeError(noticeWriter, { reason: RejectReason.FireRate, commandId: c.rejectedFires[i], fatal: false }));
+    builder.add(encodeError(noticeWriter, { reason: c.rejectedFireReasons[i] as RejectReason, commandId: c.rejectedFires[i], fatal: false }));
   }
   c.rejectedFires.length = 0;
+  c.rejectedFireReasons.length = 0;
   if (c.rejectMask !== 0 && game.timeMs - c.lastNoticeMs >= 1000) {
     c.lastNoticeMs = game.timeMs;
     for (let reason = 1; reason < 31; reason++) {

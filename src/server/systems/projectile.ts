@@ -16,7 +16,7 @@ export const projectileSystem: System = {
     fields.shard = ctx.shard;
     for (let i = 0; i < list.length; i++) {
       const p = list[i];
-      const span = p.traceparent === undefined ? null : tracing.startSpan(SPAN_NAMES.projectileIntegrate, fields, p.traceparent);
+      const span = p.parent === undefined ? null : tracing.startSpan(SPAN_NAMES.projectileIntegrate, fields, p.parent);
       p.px = p.x;
       p.py = p.y;
       p.pz = p.z;

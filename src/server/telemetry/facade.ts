@@ -4,12 +4,14 @@
  * under src/server/telemetry/ may import those SDKs.
  */
 import type {
-  BreadcrumbResult,
+  ClientRejectReason,
+  ClientResult,
+  ClientRoute,
   CloseReason,
   Component,
+  DroppedItemType,
   ErrorClass,
   FatalOrigin,
-  FpsQuantile,
   GpuErrorClass,
   HitKind,
   Listener,
@@ -17,9 +19,11 @@ import type {
   RefuseReason,
   SocketErrorCode,
   SpanName,
+  SpanRejectReason,
   SystemName,
   UploadBuffer,
 } from "../../shared/telemetry/names.ts";
+import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 // The closed sets live in the pure shared table so client, docs and dashboards share them.
 export {
@@ -28,6 +32,7 @@ export {
 export type {
   CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
 } from "../../shared/telemetry/names.ts";
+export type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 /** Structured log/span fields: snake_case keys, primitive values only. */
 export type Fields = Record<string, string | number | boolean | undefined>;
@@ -43,11 +48,12 @@ export interface Log {
   child(fields: Fields): Log;
 }
 
-/** An open span. `traceparent()` is the W3C header value to hand to later work. */
+/** An open span. `context()` is what later work passes as its parent (formatted only where it leaves the process). */
 export interface SpanHandle {
   setAttributes(fields: Fields): void;
   recordError(err: unknown): void;
-  traceparent(): string | undefined;
+  /** This span's context, or (for a span not recorded) the context its children should follow; undefined when there is nothing to follow. */
+  context(): TraceContext | undefined;
   /** Ends the span; `endTimeMs` is epoch milliseconds (Date.now() or performance.timeOrigin + now()). */
   end(endTimeMs?: number): void;
 }
@@ -79,19 +85,38 @@ export interface Metrics {
 /** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
 export interface ClientMetrics {
   frameTime(seconds: number): void;
-  fps(quantile: FpsQuantile, value: number): void;
   uploadDuration(seconds: number): void;
   uploadBytes(buffer: UploadBuffer, bytes: number): void;
   gpuError(cls: GpuErrorClass, count?: number): void;
-  breadcrumb(result: BreadcrumbResult, count?: number): void;
+  /** One request to a client-telemetry route, by outcome. */
+  request(route: ClientRoute, result: ClientResult): void;
+  /** One refused request, by reason (beside request(route, "rejected" | "rate_limited")). */
+  rejected(route: ClientRoute, reason: ClientRejectReason): void;
+  /** Spans the OTLP relay refused. */
+  spansRejected(reason: SpanRejectReason, count?: number): void;
+  /** One Sentry envelope item dropped by the tunnel's allow-list. */
+  crashItemDropped(type: DroppedItemType): void;
 }
 
-/** Tracing entry points. Parent is a W3C traceparent string (from a client or a stored impact). */
+/**
+ * Tracing entry points. A parent is a parsed TraceContext: from extract() where a traceparent
+ * enters from a client, or from an earlier span's context() inside the server.
+ */
 export interface Tracing {
-  /** Runs fn inside a new active span (logs inside carry its trace_id); ends it after (after settling, for a promise). */
-  withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: string): T;
+  /**
+   * Parses a traceparent that came from outside the process (the fire envelope, an HTTP
+   * header). Undefined when absent or invalid; every invalid value is counted by reason in
+   * game_trace_parent_invalid_total and then treated as no parent.
+   */
+  extract(traceparent: string | null | undefined): TraceContext | undefined;
+  /**
+   * Runs fn inside a new active span (logs inside carry its trace_id); ends it after (after
+   * settling, for a promise). A remote parent (from extract) is sampled by the server's own
+   * policy, with the budget keyed by `fields.session_id`.
+   */
+  withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: TraceContext): T;
   /** Starts a span that the caller ends (work spanning ticks or threads); startTimeMs is epoch ms. */
-  startSpan(name: SpanName, fields: Fields, parent?: string, startTimeMs?: number): SpanHandle;
+  startSpan(name: SpanName, fields: Fields, parent?: TraceContext, startTimeMs?: number): SpanHandle;
 }
 
 export interface TelemetryBackends {
@@ -104,7 +129,7 @@ export interface TelemetryBackends {
 
 const noop = (): void => {};
 const noopLog: Log = { debug: noop, info: noop, warn: noop, error: noop, warnLimited: noop, child: () => noopLog };
-const noopSpan: SpanHandle = { setAttributes: noop, recordError: noop, traceparent: () => undefined, end: noop };
+const noopSpan: SpanHandle = { setAttributes: noop, recordError: noop, context: () => undefined, end: noop };
 const noopMetrics: Metrics = {
   tickDuration: noop, systemDuration: noop, voxelQueueLength: noop, chunksDirty: noop, chunksMeshed: noop,
   meshDuration: noop, colliderDuration: noop, carveRequests: noop, projectileHit: noop, snapshotBytes: noop,
@@ -112,9 +137,11 @@ const noopMetrics: Metrics = {
   socketError: noop, connectionRefused: noop, connectionsOpen: noop, wsClose: noop, fatal: noop,
 };
 const noopClientMetrics: ClientMetrics = {
-  frameTime: noop, fps: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, breadcrumb: noop,
+  frameTime: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, request: noop, rejected: noop,
+  spansRejected: noop, crashItemDropped: noop,
 };
 const noopTracing: Tracing = {
+  extract: () => undefined,
   withSpan: (_n, _f, fn) => fn(noopSpan),
   startSpan: () => noopSpan,
 };
@@ -226,15 +253,18 @@ export const metrics: Metrics = {
 /** The active client-ingest recorders (no-op until installed or when the backend has none). */
 export const clientMetrics: ClientMetrics = {
   frameTime: (s) => activeClient.frameTime(s),
-  fps: (q, v) => activeClient.fps(q, v),
   uploadDuration: (s) => activeClient.uploadDuration(s),
   uploadBytes: (b, n) => activeClient.uploadBytes(b, n),
   gpuError: (c, n) => activeClient.gpuError(c, n),
-  breadcrumb: (r, n) => activeClient.breadcrumb(r, n),
+  request: (route, r) => activeClient.request(route, r),
+  rejected: (route, r) => activeClient.rejected(route, r),
+  spansRejected: (r, n) => activeClient.spansRejected(r, n),
+  crashItemDropped: (t) => activeClient.crashItemDropped(t),
 };
 
 /** The active tracing entry points. */
 export const tracing: Tracing = {
+  extract: (tp) => active.tracing.extract(tp),
   withSpan: (name, fields, fn, parent) => active.tracing.withSpan(name, fields, fn, parent),
   startSpan: (name, fields, parent, start) => active.tracing.startSpan(name, fields, parent, start),
 };

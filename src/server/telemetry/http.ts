@@ -36,12 +36,13 @@ export interface MetricsServerOptions {
 }
 
 /**
- * Scrapes and debug pages are small and come from a handful of operators and one Prometheus:
- * short deadlines and small caps, so no client can hold this listener's sockets.
+ * Scrapes and debug pages are small and come from one Prometheus and a few operators' tools,
+ * usually all from one address: short deadlines so no client can hold this listener's sockets,
+ * and caps that bound its descriptors.
  */
 export const METRICS_LISTENER_LIMITS: ListenerLimits = {
-  maxConnections: 64,
-  maxConnectionsPerAddress: 16,
+  maxConnections: 128,
+  maxConnectionsPerAddress: 64,
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
   idleTimeoutMs: 10_000,

@@ -21,7 +21,7 @@ import type { ServerSentry } from "./sentry.ts";
 import { TraceStore } from "./trace-store.ts";
 import type { TraceStoreOptions } from "./trace-store.ts";
 import { createTracing } from "./tracing.ts";
-import type { ExportOptions } from "./tracing.ts";
+import type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
 export { ConfigError, DEFAULT_TELEMETRY_CONFIG, describeEffectiveConfig, loadTelemetryConfig } from "./config.ts";
 export type { HostPort, LogLevel, LogLevelDirectives, TelemetryConfig } from "./config.ts";
@@ -32,7 +32,7 @@ export type { TelemetryLogger } from "./logger.ts";
 export type { ServerSentry } from "./sentry.ts";
 export { TraceStore } from "./trace-store.ts";
 export type { StoredSpan, StoredTrace } from "./trace-store.ts";
-export type { ExportOptions } from "./tracing.ts";
+export type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
 export interface TelemetryOptions {
   /** Log sink (tests capture lines); default stdout (async, or pretty when jsonLogs is false). */
@@ -41,6 +41,8 @@ export interface TelemetryOptions {
   readonly installFacade?: boolean;
   /** OTLP batch/export bounds. */
   readonly export?: ExportOptions;
+  /** Client-sampled traces honoured per session beyond the ratio (default 5, then one per 30 s). */
+  readonly remoteSampleBudget?: RemoteSampleBudget;
   readonly traceStore?: TraceStoreOptions;
   readonly crashInbox?: CrashInboxOptions;
   /** prom-client process/Node.js metrics (default true). */
@@ -91,6 +93,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
     log: telemetryLog,
     traceStore,
     export: opts.export,
+    remoteBudget: opts.remoteSampleBudget,
   });
 
   let metricsServer: MetricsServer | undefined;

@@ -3,7 +3,9 @@
  * `component`, `zone`, `shard` and the active span's `trace_id`/`span_id`. Per-component levels
  * come from the LOG_LEVEL directives. Player identity never reaches a line: sensitive keys are
  * redacted (in our wrapper and again by pino's `redact` for bindings), e-mail/token-looking
- * substrings are masked and long strings truncated, so a raw payload cannot be dumped.
+ * substrings are masked and long strings truncated (masking first, so a cut never leaves part
+ * of a secret), and Error objects become {type, message, stack} masked the same way, so a raw
+ * payload cannot be dumped.
  */
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { pino } from "pino";
@@ -33,13 +35,23 @@ const REDACT_PATHS = [...REDACT_KEYS, ...REDACT_KEYS.map((k) => `*.${k}`)];
 const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g;
 const TOKENISH = /\bBearer\s+\S+|\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
 const MAX_STRING = 512;
+/** Stack traces keep more lines than other strings. */
+const MAX_STACK = 4096;
 
-/** Masks e-mail and token-looking substrings and truncates, so free text cannot carry PII or payloads. */
-function scrubString(s: string): string {
-  let out = s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}…[truncated ${s.length - MAX_STRING}]` : s;
+/**
+ * Masks e-mail and token-looking substrings, then truncates, so free text cannot carry PII or
+ * payloads. Masking runs on the whole string first: a cut can never leave half a secret.
+ */
+function scrubString(s: string, max = MAX_STRING): string {
+  let out = s;
   if (out.includes("@")) out = out.replace(EMAIL, REDACTED);
   if (out.includes("Bearer") || out.includes("eyJ")) out = out.replace(TOKENISH, REDACTED);
-  return out;
+  return out.length > max ? `${out.slice(0, max)}…[truncated ${out.length - max}]` : out;
+}
+
+/** An Error as a plain, masked record (pino would otherwise log its message and stack as they are). */
+function scrubError(e: Error): { type: string; message: string; stack: string | undefined } {
+  return { type: scrubString(e.name), message: scrubString(e.message), stack: e.stack === undefined ? undefined : scrubString(e.stack, MAX_STACK) };
 }
 
 /** Returns fields safe to log; copies only when something had to change. */
@@ -50,7 +62,8 @@ export function sanitizeFields(fields: Fields): Fields {
     let safe: unknown = v;
     if (SENSITIVE_KEY.test(key.toLowerCase())) safe = REDACTED;
     else if (typeof v === "string") safe = scrubString(v);
-    else if (v !== null && typeof v === "object" && !(v instanceof Error)) safe = "[object]";
+    else if (v instanceof Error) safe = scrubError(v);
+    else if (v !== null && typeof v === "object") safe = "[object]";
     if (safe !== v) {
       out ??= { ...fields };
       (out as Record<string, unknown>)[key] = safe;
@@ -158,6 +171,9 @@ export function createLogger(cfg: TelemetryConfig, opts: LoggerOptions = {}): Te
       formatters: { level: (label) => ({ level: label }) },
       mixin: traceMixin,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
+      // sanitizeFields already turned Errors into masked {type, message, stack}; pino's own err
+      // serializer would re-read that record (and call it an Object).
+      serializers: { err: (v: unknown) => v },
     },
     destination,
   );

@@ -7,13 +7,15 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import {
-  BREADCRUMB_RESULTS,
+  CLIENT_RESULTS,
+  CLIENT_ROUTE_REJECT_REASONS,
+  CLIENT_ROUTES,
   CLIENT_STATES,
   CLOSE_REASONS,
   COMPONENTS,
+  DROPPED_ITEM_TYPES,
   ERROR_CLASSES,
   FATAL_ORIGINS,
-  FPS_QUANTILES,
   GPU_ERROR_CLASSES,
   HIT_KINDS,
   LISTENERS,
@@ -23,10 +25,18 @@ import {
   REFUSE_REASONS,
   SOCKET_ERROR_CODES,
   SPAN_DROP_REASONS,
+  SPAN_REJECT_REASONS,
   SYSTEMS,
+  TRACE_PARENT_INVALID_REASONS,
   UPLOAD_BUFFERS,
 } from "../../shared/telemetry/names.ts";
-import type { Component, MetricSpec, SpanDropReason } from "../../shared/telemetry/names.ts";
+import type {
+  ClientRejectReason,
+  Component,
+  MetricSpec,
+  SpanDropReason,
+  TraceParentInvalidReason,
+} from "../../shared/telemetry/names.ts";
 import type { ClientMetrics, Metrics } from "./facade.ts";
 
 /** Recorders the telemetry modules themselves use (logger, tracing). */
@@ -34,7 +44,7 @@ export interface InternalMetrics {
   logDropped(component: Component): void;
   spansDropped(reason: SpanDropReason, count: number): void;
   spansExported(count: number): void;
-  traceParentInvalid(): void;
+  traceParentInvalid(reason: TraceParentInvalidReason): void;
 }
 
 export interface GameMetrics {
@@ -121,31 +131,48 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   const spansDroppedCounter = counter(METRICS.traceSpansDropped);
   const spansDropped = bind(SPAN_DROP_REASONS, (r): Incrementer => spansDroppedCounter.labels({ reason: r }));
   const spansExported = counter(METRICS.traceSpansExported);
-  const parentInvalid = counter(METRICS.traceParentInvalid);
+  const parentInvalidCounter = counter(METRICS.traceParentInvalid);
+  const parentInvalid = bind(TRACE_PARENT_INVALID_REASONS, (r): Incrementer => parentInvalidCounter.labels({ reason: r }));
 
   const frame = histogram(METRICS.clientFrameTime);
-  const fpsGauge = gauge(METRICS.clientFps);
-  const fps = bind(FPS_QUANTILES, (q): Setter => fpsGauge.labels({ quantile: q }));
   const upload = histogram(METRICS.clientUploadDuration);
   const uploadBytesCounter = counter(METRICS.clientUploadBytes);
   const uploadBytes = bind(UPLOAD_BUFFERS, (b): Incrementer => uploadBytesCounter.labels({ buffer: b }));
   const gpuCounter = counter(METRICS.clientGpuErrors);
   const gpu = bind(GPU_ERROR_CLASSES, (c): Incrementer => gpuCounter.labels({ class: c }));
-  const crumbsCounter = counter(METRICS.clientBreadcrumbs);
-  const crumbs = bind(BREADCRUMB_RESULTS, (r): Incrementer => crumbsCounter.labels({ result: r }));
+  const requestsCounter = counter(METRICS.clientRequests);
+  const requests = bind(CLIENT_ROUTES, (route) => bind(CLIENT_RESULTS, (r): Incrementer => requestsCounter.labels({ route, result: r })));
+  const rejectedCounter = counter(METRICS.clientRejected);
+  // Only the reasons a route can give get a series.
+  const rejected = bind(CLIENT_ROUTES, (route) => {
+    const byReason: Partial<Record<ClientRejectReason, Incrementer>> = {};
+    for (const r of CLIENT_ROUTE_REJECT_REASONS[route]) byReason[r] = rejectedCounter.labels({ route, reason: r });
+    return byReason;
+  });
+  const spansRejectedCounter = counter(METRICS.clientSpansRejected);
+  const spansRejected = bind(SPAN_REJECT_REASONS, (r): Incrementer => spansRejectedCounter.labels({ reason: r }));
+  const itemsDroppedCounter = counter(METRICS.clientCrashItemsDropped);
+  const itemsDropped = bind(DROPPED_ITEM_TYPES, (t): Incrementer => itemsDroppedCounter.labels({ type: t }));
 
   // Pre-initialise every labelled series at 0 so dashboards and rate() see them from the first scrape.
   for (const s of SYSTEMS) systemHist.zero({ system: s });
   const nested = [...Object.values(refused), ...Object.values(socketErrors).flatMap((byStage) => Object.values(byStage))];
-  for (const c of [hits, errors, logDropped, spansDropped, uploadBytes, gpu, crumbs, closes, fatal, ...nested] as Record<string, Incrementer>[]) {
-    for (const child of Object.values(c)) child.inc(0);
-  }
-  for (const g of [clients, fps, open] as Record<string, Setter>[]) for (const child of Object.values(g)) child.set(0);
-  for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported, parentInvalid]) c.inc(0);
+  const labelled = [hits, errors, logDropped, spansDropped, parentInvalid, uploadBytes, gpu, spansRejected, itemsDropped,
+    ...Object.values(requests), ...Object.values(rejected), closes, fatal, ...nested] as Partial<Record<string, Incrementer>>[];
+  for (const c of labelled) for (const child of Object.values(c)) child?.inc(0);
+  for (const g of [clients, open] as Record<string, Setter>[]) for (const child of Object.values(g)) child.set(0);
+  for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported]) c.inc(0);
   queue.set(0);
   interest.set(0);
 
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX });
+  if (opts.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX });
+    // prom-client exposes these three as gauges named *_total, which breaks the naming rules
+    // (promtool check metrics); the per-type gauges beside them sum to the same figure.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+      registry.removeSingleMetric(PROCESS_METRICS_PREFIX + name);
+    }
+  }
 
   const recorders: Metrics = {
     tickDuration: (s) => ok(s) && tick.observe(s),
@@ -175,18 +202,20 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
 
   const client: ClientMetrics = {
     frameTime: (s) => ok(s) && frame.observe(s),
-    fps: (q, v) => ok(v) && fps[q]?.set(v),
     uploadDuration: (s) => ok(s) && upload.observe(s),
     uploadBytes: (b, n) => ok(n) && uploadBytes[b]?.inc(n),
     gpuError: (c, n = 1) => ok(n) && gpu[c]?.inc(n),
-    breadcrumb: (r, n = 1) => ok(n) && crumbs[r]?.inc(n),
+    request: (route, result) => requests[route]?.[result]?.inc(),
+    rejected: (route, reason) => rejected[route]?.[reason]?.inc(),
+    spansRejected: (reason, n = 1) => ok(n) && spansRejected[reason]?.inc(n),
+    crashItemDropped: (type) => itemsDropped[type]?.inc(),
   };
 
   const internal: InternalMetrics = {
     logDropped: (c) => logDropped[c]?.inc(),
     spansDropped: (r, n) => ok(n) && spansDropped[r]?.inc(n),
     spansExported: (n) => ok(n) && spansExported.inc(n),
-    traceParentInvalid: () => parentInvalid.inc(),
+    traceParentInvalid: (r) => parentInvalid[r]?.inc(),
   };
 
   return { registry, recorders, client, internal };

@@ -64,3 +64,75 @@ export class RateLimiter {
     return dropped;
   }
 }
+
+/** One token bucket: fractional tokens and the time they were last refilled. */
+export interface TokenBucketState {
+  tokens: number;
+  last: number;
+}
+
+/** Takes one token (refilling one per refillMs up to burst); returns 0 on success, else the ms until one is available. */
+export function takeToken(b: TokenBucketState, burst: number, refillMs: number, at: number): number {
+  const refill = (at - b.last) / refillMs;
+  if (refill > 0) {
+    b.tokens = Math.min(burst, b.tokens + refill);
+    b.last = at;
+  }
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return 0;
+  }
+  return Math.ceil((1 - b.tokens) * refillMs);
+}
+
+/**
+ * Token buckets by key (a client's session id), at most maxKeys: the least recently used key
+ * is forgotten, which only gives that key a fresh bucket. For per-client budgets, where keys
+ * come and go; RateLimiter above is for a fixed set of call sites.
+ */
+export class KeyedTokenBuckets {
+  private readonly map = new Map<string, TokenBucketState>();
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number,
+    private readonly maxKeys: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes one token for `key`: 0 on success, else the ms until one is available. */
+  take(key: string): number {
+    const at = this.now();
+    return takeToken(this.bucket(key, at), this.burst, this.refillMs, at);
+  }
+
+  /** Takes up to `n` whole tokens for `key`; returns how many it got (0..n). */
+  takeUpTo(key: string, n: number): number {
+    const at = this.now();
+    const b = this.bucket(key, at);
+    const refill = (at - b.last) / this.refillMs;
+    if (refill > 0) {
+      b.tokens = Math.min(this.burst, b.tokens + refill);
+      b.last = at;
+    }
+    const got = Math.max(0, Math.min(n, Math.floor(b.tokens)));
+    b.tokens -= got;
+    return got;
+  }
+
+  /** The key's bucket, marked most recently used (a new key gets a full one). */
+  private bucket(key: string, at: number): TokenBucketState {
+    let b = this.map.get(key);
+    if (b) {
+      this.map.delete(key);
+    } else {
+      b = { tokens: this.burst, last: at };
+      if (this.map.size >= this.maxKeys) {
+        const oldest = this.map.keys().next();
+        if (!oldest.done) this.map.delete(oldest.value);
+      }
+    }
+    this.map.set(key, b);
+    return b;
+  }
+}

@@ -1,6 +1,8 @@
 /**
  * The readable HTML view of /debug/tracez: one table per recent trace, spans indented under
- * their parents with a duration bar. Everything user-derived is HTML-escaped.
+ * their parents with a duration bar. Everything user-derived is HTML-escaped, and nothing a
+ * client sent (browser spans come through the OTLP relay) can make the page throw: times
+ * and numbers are formatted defensively.
  */
 import type { StoredSpan, StoredTrace } from "./trace-store.ts";
 
@@ -11,13 +13,29 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
-/** Orders spans depth-first under their parents; returns [span, depth] pairs. */
+/** An ISO time for epoch ms, or "invalid time" (Date#toISOString throws outside ±8.64e15 ms). */
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : "invalid time";
+}
+
+/** A fixed-point number, or "?" when it is not finite. */
+function fixed(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : "?";
+}
+
+/**
+ * Orders spans depth-first under their parents; returns [span, depth] pairs. Every span is
+ * listed exactly once, whatever the ids say: client spans may repeat ids or form parent
+ * cycles, and such spans are listed at depth 0 after the tree. Iterative, so a long chain
+ * cannot overflow the stack.
+ */
 function tree(spans: readonly StoredSpan[]): [StoredSpan, number][] {
   const ids = new Set(spans.map((s) => s.span_id));
   const children = new Map<string, StoredSpan[]>();
   const roots: StoredSpan[] = [];
   for (const s of spans) {
-    if (s.parent_span_id !== undefined && ids.has(s.parent_span_id)) {
+    if (s.parent_span_id !== undefined && s.parent_span_id !== s.span_id && ids.has(s.parent_span_id)) {
       const list = children.get(s.parent_span_id) ?? [];
       list.push(s);
       children.set(s.parent_span_id, list);
@@ -26,31 +44,41 @@ function tree(spans: readonly StoredSpan[]): [StoredSpan, number][] {
     }
   }
   const out: [StoredSpan, number][] = [];
-  const walk = (s: StoredSpan, depth: number): void => {
-    out.push([s, depth]);
-    for (const c of children.get(s.span_id) ?? []) walk(c, depth + 1);
+  const seen = new Set<StoredSpan>();
+  const stack: [StoredSpan, number][] = [];
+  const visit = (start: StoredSpan): void => {
+    stack.push([start, 0]);
+    while (stack.length) {
+      const [s, depth] = stack.pop()!;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      out.push([s, depth]);
+      const kids = children.get(s.span_id) ?? [];
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1]);
+    }
   };
-  for (const r of roots) walk(r, 0);
+  for (const r of roots) visit(r);
+  for (const s of spans) if (!seen.has(s)) visit(s);
   return out;
 }
 
 function renderTrace(t: StoredTrace): string {
   const total = Math.max(0.001, t.end_ms - t.start_ms);
   const rows = tree(t.spans).map(([s, depth]) => {
-    const left = ((s.start_ms - t.start_ms) / total) * 100;
-    const width = Math.max(0.5, (s.duration_ms / total) * 100);
+    const left = Math.min(100, Math.max(0, ((s.start_ms - t.start_ms) / total) * 100));
+    const width = Math.min(100, Math.max(0.5, (s.duration_ms / total) * 100));
     const attrs = Object.entries(s.attributes)
       .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`)
       .join(" ");
     const remote = s.parent_remote ? ' <span class="remote">remote parent</span>' : "";
     return `<tr class="${s.status}"><td style="padding-left:${depth * 1.2 + 0.3}em">${escapeHtml(s.name)}${remote}</td>` +
-      `<td class="num">${s.duration_ms.toFixed(3)} ms</td>` +
-      `<td class="bar"><span style="margin-left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></span></td>` +
+      `<td class="num">${fixed(s.duration_ms, 3)} ms</td>` +
+      `<td class="bar"><span style="margin-left:${fixed(left, 2)}%;width:${fixed(width, 2)}%"></span></td>` +
       `<td class="id">${escapeHtml(s.span_id)}</td><td class="attrs">${attrs}</td></tr>`;
   });
   const dropped = t.dropped_spans > 0 ? ` · ${t.dropped_spans} spans dropped` : "";
   return `<section><h2>${escapeHtml(t.root_name ?? "(root not ended)")} <small>${escapeHtml(t.trace_id)} · ` +
-    `${t.span_count} spans · ${(t.end_ms - t.start_ms).toFixed(3)} ms · ${escapeHtml(new Date(t.start_ms).toISOString())}` +
+    `${t.span_count} spans · ${fixed(t.end_ms - t.start_ms, 3)} ms · ${escapeHtml(isoTime(t.start_ms))}` +
     `${dropped}</small></h2><table><thead><tr><th>span</th><th>duration</th><th>timeline</th><th>span id</th>` +
     `<th>attributes</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`;
 }

@@ -1,15 +1,18 @@
 /**
- * OpenTelemetry backend for the facade's Tracing. Head sampling ParentBased(TraceIdRatio),
- * an AsyncLocalStorage context manager so logs see the active span, the in-memory TraceStore
+ * OpenTelemetry backend for the facade's Tracing. Head sampling: a new root and a remote parent
+ * are decided by TraceIdRatioBased on the trace id (the same function the browser uses, so
+ * both sides agree); a remote parent's own sampled flag is honoured only within a per-session
+ * budget, since a client could otherwise trace every command it sends; a local parent is
+ * followed. An AsyncLocalStorage context manager so logs see the active span, the in-memory TraceStore
  * always, and OTLP/HTTP export when an endpoint is set. Export never blocks the caller: spans
  * go through a bounded gate in front of the BatchSpanProcessor (which would otherwise drop
  * silently), so queue-full drops and failed exports are counted and warned about at a
  * limited rate.
  */
-import { DiagLogLevel, ROOT_CONTEXT, SpanStatusCode, TraceFlags, context, diag, isSpanContextValid, trace } from "@opentelemetry/api";
+import { DiagLogLevel, ROOT_CONTEXT, SpanStatusCode, TraceFlags, context, diag, trace } from "@opentelemetry/api";
 import type { Attributes, Context, DiagLogger, Span as ApiSpan } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { ExportResultCode, parseTraceParent } from "@opentelemetry/core";
+import { ExportResultCode } from "@opentelemetry/core";
 import type { ExportResult } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -18,14 +21,18 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   AlwaysOnSampler,
+  RandomIdGenerator,
 } from "@opentelemetry/sdk-trace-base";
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { IdGenerator, ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { SERVICE_NAME } from "../../shared/telemetry/names.ts";
 import type { SpanName } from "../../shared/telemetry/names.ts";
+import { SAMPLED_FLAG, isSampled, parseTraceparent, ratioUpperBound, sampledByRatio } from "../../shared/telemetry/trace-context.ts";
+import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 import type { TelemetryConfig } from "./config.ts";
 import type { Fields, Log, SpanHandle, Tracing } from "./facade.ts";
 import type { InternalMetrics } from "./metrics.ts";
+import { KeyedTokenBuckets } from "./rate-limit.ts";
 import { TraceStore } from "./trace-store.ts";
 
 /** Batch/export bounds; defaults keep memory bounded and shutdown short with a dead collector. */
@@ -39,8 +46,24 @@ export interface ExportOptions {
   readonly concurrencyLimit?: number;
 }
 
+/**
+ * How many commands per session may be traced on the client's word alone (its sampled flag)
+ * beyond what the ratio samples anyway: a token bucket per session id.
+ */
+export interface RemoteSampleBudget {
+  readonly burst: number;
+  /** One more trace per this many ms. */
+  readonly refillMs: number;
+  /** Sessions remembered (least recently used forgotten). */
+  readonly maxSessions: number;
+}
+
+export const DEFAULT_REMOTE_SAMPLE_BUDGET: RemoteSampleBudget = { burst: 5, refillMs: 30_000, maxSessions: 10_000 };
+
 export interface TracingOptions {
   readonly metrics: InternalMetrics;
+  readonly remoteBudget?: RemoteSampleBudget;
+  readonly now?: () => number;
   /** The telemetry component's logger, for rate-limited export warnings. */
   readonly log: Log;
   readonly traceStore?: TraceStore;
@@ -57,8 +80,6 @@ export interface TracingBackend {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-const MAX_TRACEPARENT = 256;
-
 /** Resolves after ms (unref'd so it never holds the process open) — the bound for flush/shutdown. */
 function deadline(ms: number): Promise<"timeout"> {
   return new Promise((resolve) => {
@@ -72,9 +93,23 @@ export function tracesUrl(endpoint: string): string {
   return base.endsWith("/v1/traces") ? base : `${base}/v1/traces`;
 }
 
-/** Renders the W3C traceparent header for a span context. */
-export function formatTraceparent(traceId: string, spanId: string, flags: number): string {
-  return `00-${traceId}-${spanId}-${(flags & TraceFlags.SAMPLED) !== 0 ? "01" : "00"}`;
+/**
+ * Trace ids for new roots: skip() draws the id first (the ratio decision is a function of it)
+ * and hands it to the SDK through `next` for the span it then starts.
+ */
+class PresetIdGenerator implements IdGenerator {
+  next: string | undefined = undefined;
+  readonly random = new RandomIdGenerator();
+
+  generateTraceId(): string {
+    const id = this.next;
+    this.next = undefined;
+    return id ?? this.random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    return this.random.generateSpanId();
+  }
 }
 
 /** Wraps the OTLP exporter to count exported and failed spans and to tell the gate when spans leave the queue. */
@@ -191,6 +226,8 @@ function setFields(span: ApiSpan, fields: Fields): void {
 }
 
 class OtelSpanHandle implements SpanHandle {
+  private ctx: TraceContext | undefined = undefined;
+
   constructor(readonly span: ApiSpan) {}
 
   setAttributes(fields: Fields): void {
@@ -204,9 +241,12 @@ class OtelSpanHandle implements SpanHandle {
     this.span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
   }
 
-  traceparent(): string | undefined {
-    const sc = this.span.spanContext();
-    return isSpanContextValid(sc) ? formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags) : undefined;
+  context(): TraceContext {
+    if (this.ctx === undefined) {
+      const sc = this.span.spanContext();
+      this.ctx = { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags, isRemote: false };
+    }
+    return this.ctx;
   }
 
   end(endTimeMs?: number): void {
@@ -214,12 +254,12 @@ class OtelSpanHandle implements SpanHandle {
   }
 }
 
-/** Handle for a span the sampler would drop: records nothing, propagates its parent as is. */
+/** Handle for a span the sampler would drop: records nothing, hands its children an unsampled parent. */
 class UnsampledHandle implements SpanHandle {
-  constructor(private readonly parent: string | undefined) {}
+  constructor(private readonly parent: TraceContext | undefined) {}
   setAttributes(): void {}
   recordError(): void {}
-  traceparent(): string | undefined {
+  context(): TraceContext | undefined {
     return this.parent;
   }
   end(): void {}
@@ -274,14 +314,14 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
     }));
   }
 
+  const ids = new PresetIdGenerator();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: SERVICE_NAME, zone: cfg.zone, shard: cfg.shard }),
-    // Head sampling is ParentBased(ratio): children follow their parent, and a root is kept
-    // with probability traceSample. The root's ratio draw happens in skip() below, which every
-    // span passes before the SDK sees it, so the SDK's own root sampler must keep what
-    // reaches it (a second ratio draw here would sample roots at traceSample squared).
+    // Every sampling decision is made in skip() below, before the SDK sees a span: whatever
+    // reaches the SDK is to be recorded, except a child of a local span that was not.
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: processors,
+    idGenerator: ids,
   });
   const tracer = provider.getTracer(SERVICE_NAME);
 
@@ -294,20 +334,18 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
   const base: Attributes = Object.freeze({ zone: cfg.zone, shard: cfg.shard });
+  const upperBound = ratioUpperBound(cfg.traceSample);
+  const budget = opts.remoteBudget ?? DEFAULT_REMOTE_SAMPLE_BUDGET;
+  const remoteBudget = new KeyedTokenBuckets(budget.burst, budget.refillMs, budget.maxSessions, opts.now ?? Date.now);
 
-  /** The parent context: a valid remote traceparent, else the active context (invalid ones counted). */
-  const parentContext = (parent: string | undefined): Context => {
+  /** The parent context: the given one (an explicit parent) or the active context. */
+  const parentContext = (parent: TraceContext | undefined): Context => {
     const active = context.active();
-    if (parent === undefined || parent === "") return active;
-    const sc = parent.length <= MAX_TRACEPARENT ? parseTraceParent(parent) : null;
-    if (sc === null) {
-      metrics.traceParentInvalid();
-      return active;
-    }
-    return trace.setSpanContext(active, { ...sc, isRemote: true });
+    if (parent === undefined) return active;
+    return trace.setSpanContext(active, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags, isRemote: parent.isRemote });
   };
 
-  const start = (name: SpanName, fields: Fields, parent: string | undefined, startTime?: number): [ApiSpan, Context] => {
+  const start = (name: SpanName, fields: Fields, parent: TraceContext | undefined, startTime?: number): [ApiSpan, Context] => {
     const ctx = parentContext(parent);
     const span = tracer.startSpan(name, { attributes: base, startTime }, ctx);
     if (span.isRecording()) setFields(span, fields);
@@ -315,29 +353,51 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
   };
 
   /**
-   * Decides, before any SDK work, the spans ParentBased(TraceIdRatio) would never record: a
-   * root span that loses the ratio draw, or a child of a valid parent whose sampled flag is
-   * off. Those get an inert handle that passes the parent's traceparent on unchanged (W3C
-   * propagation of an unsampled trace), so the hot paths that open spans every tick cost a
-   * draw or a parse instead of a span, a context and an id. Returns null when a real span
-   * must be started (the sampler then decides as configured).
+   * The head-sampling policy, decided before any SDK work; returns an inert handle for a span
+   * not to record, or null when a real span must be started (`parent` may come back with its
+   * sampled flag set: see below).
+   * - No parent and no active span (a new root): TraceIdRatioBased on a freshly drawn trace id,
+   *   which the SDK then uses for the span.
+   * - A remote parent (from a client): sampled when the ratio samples its trace id (the
+   *   browser's sampler decides the same way), or when the client flagged it sampled and its
+   *   session still has budget. Otherwise its children get it back unsampled.
+   * - A local parent: followed (an unsampled one passes on unchanged).
+   * The hot paths that open spans every tick thus cost a hash or a flag test, not a span.
    */
-  const skip = (parent: string | undefined): SpanHandle | null => {
-    if (parent === undefined || parent === "") {
+  const skip = (parent: TraceContext | undefined, fields: Fields): SpanHandle | null => {
+    if (parent === undefined) {
       // A root only when no span is active (children of a live span follow their parent).
       if (trace.getSpan(context.active()) !== undefined) return null;
-      return Math.random() < cfg.traceSample ? null : UNSAMPLED_ROOT;
+      const traceId = ids.random.generateTraceId();
+      if (!sampledByRatio(traceId, upperBound)) return UNSAMPLED_ROOT;
+      ids.next = traceId;
+      return null;
     }
-    const sc = parent.length <= MAX_TRACEPARENT ? parseTraceParent(parent) : null;
-    if (sc === null || (sc.traceFlags & TraceFlags.SAMPLED) !== 0) return null;
-    return new UnsampledHandle(parent);
+    if (!parent.isRemote) return isSampled(parent) ? null : new UnsampledHandle(parent);
+    if (sampledByRatio(parent.traceId, upperBound)) return null;
+    if (isSampled(parent)) {
+      const session = typeof fields.session_id === "string" ? fields.session_id : "";
+      if (remoteBudget.take(session) === 0) return null;
+    }
+    return new UnsampledHandle({ traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags & ~SAMPLED_FLAG, isRemote: false });
   };
 
+  /** A remote parent the policy kept is recorded whatever its flag said (the SDK follows flags). */
+  const kept = (parent: TraceContext | undefined): TraceContext | undefined =>
+    parent === undefined || !parent.isRemote || isSampled(parent) ? parent : { ...parent, traceFlags: parent.traceFlags | SAMPLED_FLAG };
+
   const tracing: Tracing = {
-    withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: string): T {
-      const unsampled = skip(parent);
+    extract(traceparent) {
+      if (traceparent === undefined || traceparent === null) return undefined;
+      const parsed = parseTraceparent(traceparent);
+      if (parsed.ok) return parsed.value;
+      metrics.traceParentInvalid(parsed.reason);
+      return undefined;
+    },
+    withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: TraceContext): T {
+      const unsampled = skip(parent, fields);
       if (unsampled !== null) return fn(unsampled);
-      const [span, ctx] = start(name, fields, parent);
+      const [span, ctx] = start(name, fields, kept(parent));
       const handle = new OtelSpanHandle(span);
       return context.with(trace.setSpan(ctx, span), () => {
         let result: T;
@@ -366,7 +426,7 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
       });
     },
     startSpan(name, fields, parent, startTimeMs) {
-      return skip(parent) ?? new OtelSpanHandle(start(name, fields, parent, startTimeMs)[0]);
+      return skip(parent, fields) ?? new OtelSpanHandle(start(name, fields, kept(parent), startTimeMs)[0]);
     },
   };
 

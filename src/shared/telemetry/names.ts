@@ -3,6 +3,7 @@
  * Pure data (no SDK imports) so the server, the client, docs generators and dashboard tests
  * all read the same table. Every metric carries the default labels `zone` and `shard`.
  */
+import { TRACE_PARENT_INVALID_REASONS } from "./trace-context.ts";
 
 /** Log components (closed set, also used for per-component level directives). */
 export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest"] as const;
@@ -29,6 +30,7 @@ export const ERROR_CLASSES = [
   "mesh_worker",
   "system_panic",
   "ingest_rejected",
+  "bad_path",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
@@ -40,17 +42,60 @@ export type ClientState = (typeof CLIENT_STATES)[number];
 export const SPAN_DROP_REASONS = ["queue_full", "export_failed"] as const;
 export type SpanDropReason = (typeof SPAN_DROP_REASONS)[number];
 
-/** Client frame-rate summary points reported by the ingest (`quantile` of game_client_fps). */
-export const FPS_QUANTILES = ["p50", "p95", "p99", "low1"] as const;
-export type FpsQuantile = (typeof FPS_QUANTILES)[number];
+/**
+ * Why a traceparent was ignored (`reason` of game_trace_parent_invalid_total); defined with
+ * the parser in trace-context.ts.
+ */
+export { TRACE_PARENT_INVALID_REASONS };
+export type { TraceParentInvalidReason } from "./trace-context.ts";
 
 /** WebGPU error classes reported by clients (`class` of game_client_gpu_errors_total). */
 export const GPU_ERROR_CLASSES = ["validation", "out_of_memory", "internal", "device_lost"] as const;
 export type GpuErrorClass = (typeof GPU_ERROR_CLASSES)[number];
 
-/** Outcome of one client breadcrumb at the ingest (`result` of game_client_breadcrumbs_total). */
-export const BREADCRUMB_RESULTS = ["accepted", "rejected", "rate_limited", "disabled"] as const;
-export type BreadcrumbResult = (typeof BREADCRUMB_RESULTS)[number];
+/** The game port's client-telemetry routes (`route` of game_client_requests_total). */
+export const CLIENT_ROUTES = ["breadcrumbs", "traces", "sentry"] as const;
+export type ClientRoute = (typeof CLIENT_ROUTES)[number];
+
+/**
+ * Outcome of one request to a client-telemetry route (`result` of game_client_requests_total):
+ * one request, one count, whatever it carried. duplicate = a retry of a batch already taken
+ * (acknowledged, ingested once); upstream_error = valid, but the Sentry host or OTLP endpoint failed.
+ */
+export const CLIENT_RESULTS = ["accepted", "duplicate", "rejected", "rate_limited", "disabled", "upstream_error"] as const;
+export type ClientResult = (typeof CLIENT_RESULTS)[number];
+
+/**
+ * Why a client-telemetry request was refused (`reason` of game_client_rejected_total):
+ * unsupported content type, oversized body, malformed JSON or envelope, invalid against its
+ * schema, no or mixed session id (traces), over a rate limit, or a Sentry DSN not ours.
+ */
+export const CLIENT_REJECT_REASONS = ["unsupported", "oversized", "malformed", "invalid", "session", "rate_limited", "dsn_mismatch"] as const;
+export type ClientRejectReason = (typeof CLIENT_REJECT_REASONS)[number];
+
+/** The reasons each route can give (only these series are created). */
+export const CLIENT_ROUTE_REJECT_REASONS: Readonly<Record<ClientRoute, readonly ClientRejectReason[]>> = {
+  breadcrumbs: ["unsupported", "oversized", "malformed", "invalid", "rate_limited"],
+  traces: ["unsupported", "oversized", "malformed", "invalid", "session", "rate_limited"],
+  sentry: ["oversized", "malformed", "dsn_mismatch"],
+};
+
+/**
+ * Why the OTLP relay refused one span (`reason` of game_client_spans_rejected_total): the
+ * first field that broke its rule (otlp-schema.ts), `time` for a timestamp outside the window
+ * around now or an end before the start, `too_many` past the per-request span limit.
+ */
+export const SPAN_REJECT_REASONS = [
+  "trace_id", "span_id", "parent_span_id", "name", "kind", "time", "attributes", "events", "links", "status", "too_many", "other",
+] as const;
+export type SpanRejectReason = (typeof SPAN_REJECT_REASONS)[number];
+
+/**
+ * Sentry envelope item types the tunnel drops (`type` of game_client_crash_items_dropped_total):
+ * everything but the allow-listed `event`; `other` covers types it does not name.
+ */
+export const DROPPED_ITEM_TYPES = ["attachment", "user_report", "feedback", "session", "transaction", "replay", "other"] as const;
+export type DroppedItemType = (typeof DROPPED_ITEM_TYPES)[number];
 
 /** GPU buffer kinds uploaded by the client (`buffer` of game_client_upload_bytes_total). */
 export const UPLOAD_BUFFERS = ["vertex", "index"] as const;
@@ -139,7 +184,7 @@ export const BUCKETS = {
 } as const;
 
 type MetricType = "counter" | "gauge" | "histogram";
-type MetricUnit = "seconds" | "bytes" | "count" | "fps";
+type MetricUnit = "seconds" | "bytes" | "count";
 
 /** Shape of one metric entry; `seed` is the name the original issue used (null when new). */
 export interface MetricSpec {
@@ -254,16 +299,13 @@ export const METRICS = {
     side: "server", help: "Spans accepted by the OTLP collector.",
   },
   traceParentInvalid: {
-    prom: "game_trace_parent_invalid_total", seed: null, type: "counter", unit: "count", labels: [],
-    side: "server", help: "Malformed traceparent values ignored (a new trace was started).",
+    prom: "game_trace_parent_invalid_total", seed: null, type: "counter", unit: "count", labels: ["reason"],
+    labelValues: { reason: TRACE_PARENT_INVALID_REASONS }, side: "server",
+    help: "Invalid traceparent values from clients, ignored (the command was sampled as a new root).",
   },
   clientFrameTime: {
     prom: "game_client_frame_time_seconds", seed: "fps_percentiles", type: "histogram", unit: "seconds", labels: [],
     buckets: BUCKETS.frame, side: "client", help: "Client frame times reported through the ingest.",
-  },
-  clientFps: {
-    prom: "game_client_fps", seed: "fps_percentiles", type: "gauge", unit: "fps", labels: ["quantile"],
-    labelValues: { quantile: FPS_QUANTILES }, side: "client", help: "Latest reported client frame-rate summary.",
   },
   clientUploadDuration: {
     prom: "game_client_upload_duration_seconds", seed: "upload_ms", type: "histogram", unit: "seconds", labels: [],
@@ -277,9 +319,25 @@ export const METRICS = {
     prom: "game_client_gpu_errors_total", seed: "gfx_errors", type: "counter", unit: "count", labels: ["class"],
     labelValues: { class: GPU_ERROR_CLASSES }, side: "client", help: "Client WebGPU errors by class.",
   },
-  clientBreadcrumbs: {
-    prom: "game_client_breadcrumbs_total", seed: "breadcrumbs", type: "counter", unit: "count", labels: ["result"],
-    labelValues: { result: BREADCRUMB_RESULTS }, side: "client", help: "Client breadcrumbs by ingest outcome.",
+  clientRequests: {
+    prom: "game_client_requests_total", seed: "breadcrumbs", type: "counter", unit: "count", labels: ["route", "result"],
+    labelValues: { route: CLIENT_ROUTES, result: CLIENT_RESULTS }, side: "client",
+    help: "Requests to the client-telemetry routes (one per request: a breadcrumb batch, a span export, a crash envelope) by outcome.",
+  },
+  clientRejected: {
+    prom: "game_client_rejected_total", seed: null, type: "counter", unit: "count", labels: ["route", "reason"],
+    labelValues: { route: CLIENT_ROUTES, reason: CLIENT_REJECT_REASONS }, side: "client",
+    help: "Client-telemetry requests refused, by reason (one per refused request).",
+  },
+  clientSpansRejected: {
+    prom: "game_client_spans_rejected_total", seed: null, type: "counter", unit: "count", labels: ["reason"],
+    labelValues: { reason: SPAN_REJECT_REASONS }, side: "client",
+    help: "Client spans the OTLP relay refused (reported back in partialSuccess), by the first rule they broke.",
+  },
+  clientCrashItemsDropped: {
+    prom: "game_client_crash_items_dropped_total", seed: null, type: "counter", unit: "count", labels: ["type"],
+    labelValues: { type: DROPPED_ITEM_TYPES }, side: "client",
+    help: "Sentry envelope items the tunnel dropped because their type is not on its allow-list.",
   },
 } as const satisfies Record<string, MetricSpec>;
 export type MetricKey = keyof typeof METRICS;

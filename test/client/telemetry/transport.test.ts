@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffDelay, BreadcrumbBatcher, IDEMPOTENCY_HEADER, parseRetryAfter } from "../../../src/client/telemetry/transport.ts";
+import { PENDING_STORAGE_KEY, PendingStore } from "../../../src/client/telemetry/pending.ts";
+import { backoffDelay, BreadcrumbBatcher, IDEMPOTENCY_HEADER, KEEPALIVE_BUDGET_BYTES, parseRetryAfter } from "../../../src/client/telemetry/transport.ts";
 import type { BatcherOptions, FetchLike } from "../../../src/client/telemetry/transport.ts";
 import type { BreadcrumbBatch, BreadcrumbWindow } from "../../../src/shared/telemetry/breadcrumb.ts";
 import { validateBreadcrumbBatch } from "../../../src/shared/telemetry/breadcrumb.ts";
@@ -229,14 +230,105 @@ describe("BreadcrumbBatcher", () => {
     expect(f.calls).toHaveLength(1);
   });
 
-  it("falls back to a keepalive fetch when sendBeacon refuses", async () => {
+  it("uses a keepalive fetch where there is no sendBeacon", async () => {
     const f = fakeFetch([202]);
-    const b = batcher(f.fn, { sendBeacon: () => false });
+    const b = batcher(f.fn);
     b.flushOnHide();
     await vi.advanceTimersByTimeAsync(0);
     expect(f.calls).toHaveLength(1);
     expect(f.calls[0].init.keepalive).toBe(true);
     expect((f.calls[0].init.headers as Record<string, string>)[IDEMPOTENCY_HEADER]).toBe(f.calls[0].batch.key);
+    expect(b.stats.sentWindows).toBe(1);
+  });
+});
+
+/** localStorage stand-in. */
+function memoryStorage() {
+  const m = new Map<string, string>();
+  return {
+    map: m,
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+  };
+}
+
+/**
+ * A browser's sendBeacon with the shared keepalive quota: bodies stay "in flight" (the page
+ * is going away, nothing completes) and a beacon that would take the total past `quota` is
+ * refused, as Chromium does. `used` is what other code on the page already has in flight.
+ */
+function quotaBeacon(quota = KEEPALIVE_BUDGET_BYTES, used = 0) {
+  const sent: { bytes: number; body: Promise<BreadcrumbBatch> }[] = [];
+  let inFlight = used;
+  const sendBeacon = (_url: string, data: Blob): boolean => {
+    if (inFlight + data.size > quota) return false;
+    inFlight += data.size;
+    sent.push({ bytes: data.size, body: data.text().then((t) => JSON.parse(t) as BreadcrumbBatch) });
+    return true;
+  };
+  return { sendBeacon, sent, inFlight: () => inFlight };
+}
+
+describe("page hide within the keepalive budget", () => {
+  it("with 120 windows (~70 KB) queued, beacons at most 64 KiB in total and keeps the rest for the next start", async () => {
+    const storage = memoryStorage();
+    const beacon = quotaBeacon();
+    const b = batcher(fakeFetch([202]).fn, { sendBeacon: beacon.sendBeacon, pending: new PendingStore(storage), collect: () => null });
+    for (let i = 0; i < 120; i++) b.enqueue(win());
+    b.flushOnHide();
+    const bodies = await Promise.all(beacon.sent.map((x) => x.body));
+    const beaconed = bodies.reduce((n, x) => n + x.windows.length, 0);
+    // Every request fitted the shared budget, so the browser refused none.
+    expect(beacon.inFlight()).toBeLessThanOrEqual(KEEPALIVE_BUDGET_BYTES);
+    expect(beaconed).toBeGreaterThanOrEqual(80);
+    expect(beaconed).toBeLessThan(120);
+    expect(b.stats).toMatchObject({ sentWindows: beaconed, stored: 120 - beaconed, dropped: 0, queued: 0 });
+    const stored = JSON.parse(storage.map.get(PENDING_STORAGE_KEY)!) as { windows: BreadcrumbWindow[]; dropped: number };
+    expect(stored.windows).toHaveLength(120 - beaconed);
+
+    // Next page load (consent still granted: the batcher only exists with it): the backlog goes out first.
+    const f = fakeFetch([202]);
+    const next = batcher(f.fn, { pending: new PendingStore(storage), collect: () => null });
+    next.start();
+    await next.flush();
+    expect(f.calls.reduce((n, c) => n + c.batch.windows.length, 0)).toBe(120 - beaconed);
+    const all = [...bodies.flatMap((x) => x.windows), ...f.calls.flatMap((c) => c.batch.windows)].map((w) => w.start_ms);
+    expect(new Set(all).size).toBe(120);
+    expect(storage.map.has(PENDING_STORAGE_KEY)).toBe(false);
+    next.stop();
+  });
+
+  it("stores what sendBeacon refuses when other code holds part of the budget", async () => {
+    const storage = memoryStorage();
+    const beacon = quotaBeacon(KEEPALIVE_BUDGET_BYTES, 60_000);
+    const b = batcher(fakeFetch([202]).fn, { sendBeacon: beacon.sendBeacon, pending: new PendingStore(storage), collect: () => null });
+    for (let i = 0; i < 40; i++) b.enqueue(win());
+    b.flushOnHide();
+    expect(beacon.sent).toHaveLength(0);
+    expect(b.stats).toMatchObject({ stored: 40, dropped: 0, sentWindows: 0 });
+  });
+
+  it("counts windows as dropped when there is no storage, and reports them with the next batch", async () => {
+    const f = fakeFetch([202]);
+    const b = batcher(f.fn, { sendBeacon: () => false, collect: () => null });
+    for (let i = 0; i < 5; i++) b.enqueue(win());
+    b.flushOnHide();
+    expect(b.stats).toMatchObject({ dropped: 5, stored: 0 });
+    // The tab was only hidden: it comes back, and the next batch says how many were lost.
+    b.enqueue(win());
+    await b.flush();
+    expect(f.calls[0].batch.dropped).toBe(5);
+  });
+
+  it("withdrawing consent (stop) discards the stored windows too", () => {
+    const storage = memoryStorage();
+    const b = batcher(fakeFetch([202]).fn, { sendBeacon: () => false, pending: new PendingStore(storage), collect: () => null });
+    b.enqueue(win());
+    b.flushOnHide();
+    expect(storage.map.has(PENDING_STORAGE_KEY)).toBe(true);
+    b.stop();
+    expect(storage.map.has(PENDING_STORAGE_KEY)).toBe(false);
   });
 });
 

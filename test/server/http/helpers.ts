@@ -44,20 +44,24 @@ export async function receiver(status = 200, extraHeaders: Record<string, string
 export function recordingMetrics() {
   const calls = {
     frameTime: [] as number[],
-    fps: new Map<string, number>(),
     uploadDuration: [] as number[],
     uploadBytes: new Map<string, number>(),
     gpuError: new Map<string, number>(),
-    breadcrumb: new Map<string, number>(),
+    request: new Map<string, number>(),
+    rejected: new Map<string, number>(),
+    spansRejected: new Map<string, number>(),
+    crashItemDropped: new Map<string, number>(),
   };
   const add = (m: Map<string, number>, k: string, n: number): void => void m.set(k, (m.get(k) ?? 0) + n);
   const metrics: ClientMetrics = {
     frameTime: (s) => void calls.frameTime.push(s),
-    fps: (q, v) => void calls.fps.set(q, v),
     uploadDuration: (s) => void calls.uploadDuration.push(s),
     uploadBytes: (b, n) => add(calls.uploadBytes, b, n),
     gpuError: (c, n = 1) => add(calls.gpuError, c, n),
-    breadcrumb: (r, n = 1) => add(calls.breadcrumb, r, n),
+    request: (route, result) => add(calls.request, `${route}/${result}`, 1),
+    rejected: (route, reason) => add(calls.rejected, `${route}/${reason}`, 1),
+    spansRejected: (reason, n = 1) => add(calls.spansRejected, reason, n),
+    crashItemDropped: (type) => add(calls.crashItemDropped, type, 1),
   };
   return { metrics, calls };
 }

@@ -59,7 +59,7 @@ describe("GET /telemetry/v1/config", () => {
     const res = await t.post(validBatch());
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: "ingest_off" });
-    expect(t.rec.calls.breadcrumb.get("disabled")).toBe(1);
+    expect(t.rec.calls.request.get("breadcrumbs/disabled")).toBe(1);
     expect(t.rec.calls.frameTime).toHaveLength(0);
   });
 });
@@ -72,7 +72,8 @@ describe("POST /telemetry/v1/breadcrumbs", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: "accepted", windows: 2 });
     const c = t.rec.calls;
-    expect(c.breadcrumb.get("accepted")).toBe(2);
+    // One request, one count, however many windows it carried.
+    expect(c.request.get("breadcrumbs/accepted")).toBe(1);
     // 2 windows x 1800 frames in the (11.1, 16.7] ms bucket, replayed at its midpoint.
     expect(c.frameTime).toHaveLength(3600);
     expect(new Set(c.frameTime)).toEqual(new Set([(11.1 + 16.7) / 2 / 1000]));
@@ -80,8 +81,6 @@ describe("POST /telemetry/v1/breadcrumbs", () => {
     expect(c.uploadBytes.get("vertex")).toBe(2 * 123_456);
     expect(c.uploadBytes.get("index")).toBe(2 * 7_890);
     expect(c.gpuError.get("validation")).toBe(2);
-    // The latest window's fps figures become the gauge values.
-    expect(Object.fromEntries(c.fps)).toEqual({ p50: 61, p95: 59, p99: 57, low1: 52 });
     expect(t.outcomes).toEqual(["accepted"]);
   });
 
@@ -94,6 +93,9 @@ describe("POST /telemetry/v1/breadcrumbs", () => {
     expect(await again.json()).toEqual({ status: "duplicate" });
     expect(t.rec.calls.frameTime).toHaveLength(1800);
     expect(t.handler.outcomes).toMatchObject({ accepted: 1, duplicate: 1 });
+    // A duplicate has its own result: it is neither a rejection nor a second acceptance.
+    expect(Object.fromEntries(t.rec.calls.request)).toEqual({ "breadcrumbs/accepted": 1, "breadcrumbs/duplicate": 1 });
+    expect(t.rec.calls.rejected.size).toBe(0);
   });
 
   it("rejects malformed JSON and schema violations with 400 and counts each", async () => {
@@ -118,7 +120,8 @@ describe("POST /telemetry/v1/breadcrumbs", () => {
 
     expect(t.handler.outcomes).toMatchObject({ malformed: 1, invalid: 2, unsupported: 1 });
     expect(t.handler.rejections).toEqual({ unknown_key: 1, inconsistent: 1 });
-    expect(t.rec.calls.breadcrumb.get("rejected")).toBe(4);
+    expect(t.rec.calls.request.get("breadcrumbs/rejected")).toBe(4);
+    expect(Object.fromEntries(t.rec.calls.rejected)).toEqual({ "breadcrumbs/malformed": 1, "breadcrumbs/invalid": 2, "breadcrumbs/unsupported": 1 });
     expect(t.rec.calls.frameTime).toHaveLength(0);
   });
 
@@ -173,7 +176,8 @@ describe("POST /telemetry/v1/breadcrumbs", () => {
     expect((await t.post(validBatch({ session: "g".repeat(24) }))).status).toBe(202);
     now += 10_000;
     expect((await t.post(validBatch({ session }))).status).toBe(202);
-    expect(t.rec.calls.breadcrumb.get("rate_limited")).toBe(2);
+    expect(t.rec.calls.request.get("breadcrumbs/rate_limited")).toBe(2);
+    expect(t.rec.calls.rejected.get("breadcrumbs/rate_limited")).toBe(2);
   });
 
   it("rate-limits per connection and globally before reading the body", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTracing } from "../../../src/client/telemetry/otel.ts";
-import { createOtlpRelay, decodeOtlpJson, tracesUrl } from "../../../src/server/http/otlp-relay.ts";
+import { checkOtlpTraces, createOtlpRelay, tracesUrl } from "../../../src/server/http/otlp-relay.ts";
 import type { OtlpRelayDeps, RelayOutcome } from "../../../src/server/http/otlp-relay.ts";
 import type { StoredSpan } from "../../../src/server/telemetry/trace-store.ts";
 import { receiver, serve } from "./helpers.ts";
@@ -11,12 +11,20 @@ afterEach(async () => {
 });
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SESSION = "k3v9q0z2m4x7c1b8n5r6t2wy";
+/** The relay's clock in these tests (span times must lie near it). */
+const NOW_MS = 1_700_000_000_500;
 
-function otlpBody(spans: object[]): string {
+function otlpBody(spans: object[], session = SESSION): string {
   return JSON.stringify({
     resourceSpans: [
       {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "voxel-shooter-client" } }] },
+        resource: {
+          attributes: [
+            { key: "service.name", value: { stringValue: "voxel-shooter-client" } },
+            { key: "session.id", value: { stringValue: session } },
+          ],
+        },
         scopeSpans: [{ scope: { name: "voxel-shooter-client" }, spans }],
       },
     ],
@@ -46,7 +54,7 @@ async function setup(extra: Partial<OtlpRelayDeps> = {}) {
   const outcomes: RelayOutcome[] = [];
   let enabled = true;
   const s = await serve(
-    createOtlpRelay({ enabled: () => enabled, endpoint: () => undefined, store: (sp) => stored.push(...sp), onOutcome: (o) => outcomes.push(o), ...extra }),
+    createOtlpRelay({ enabled: () => enabled, endpoint: () => undefined, store: (sp) => stored.push(...sp), onOutcome: (o) => outcomes.push(o), now: () => NOW_MS, ...extra }),
   );
   closers.push(s.close);
   const post = (body: string, type = "application/json") => fetch(`${s.url}/v1/traces`, { method: "POST", headers: { "content-type": type }, body });
@@ -64,11 +72,12 @@ describe("POST /v1/traces with an OTLP endpoint", () => {
     expect(up.got).toHaveLength(1);
     expect(up.got[0].path).toBe("/v1/traces");
     expect(up.got[0].headers["content-type"]).toBe("application/json");
-    expect(up.got[0].body.toString("utf8")).toBe(body);
+    // Valid spans are forwarded as received (known OTLP fields only).
+    expect(JSON.parse(up.got[0].body.toString("utf8"))).toEqual(JSON.parse(body));
     expect(t.stored).toHaveLength(0);
-    // Protobuf is passed through too when forwarding.
-    expect((await t.post("\x0a\x00", "application/x-protobuf")).status).toBe(200);
-    expect(up.got[1].headers["content-type"]).toBe("application/x-protobuf");
+    // Protobuf cannot be checked here, so it is not relayed either.
+    expect((await t.post("\x0a\x00", "application/x-protobuf")).status).toBe(415);
+    expect(up.got).toHaveLength(1);
   });
 
   it("keeps retryable upstream answers retryable and maps the rest to 502", async () => {
@@ -125,13 +134,14 @@ describe("POST /v1/traces into the embedded trace store", () => {
     t.setEnabled(false);
     expect((await t.post(otlpBody([span()]))).status).toBe(404);
     expect(t.stored).toHaveLength(0);
-    expect(t.outcomes).toEqual(["malformed", "malformed", "unsupported", "oversized", "off"]);
+    expect(t.outcomes).toEqual(["malformed", "invalid", "unsupported", "oversized", "off"]);
   });
 });
 
 describe("client tracing through the relay", () => {
   it("exports a fire command span whose trace id is the traceparent's; nothing after shutdown", async () => {
-    const t = await setup();
+    // The real browser exporter's output passes the relay's checks (real clock: its span times are now).
+    const t = await setup({ now: Date.now });
     const tracer = startTracing({ url: `${t.url}/v1/traces`, sampleRatio: 1, serviceVersion: "0.1.0", environment: "test", sessionId: "s".repeat(24) });
     const traceparent = tracer.begin(17, "fire");
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
@@ -176,9 +186,10 @@ describe("helpers", () => {
     expect(tracesUrl("http://collector:4318/v1/traces")).toBe("http://collector:4318/v1/traces");
   });
 
-  it("returns null for bodies that are not OTLP", () => {
-    expect(decodeOtlpJson(null, 10)).toBeNull();
-    expect(decodeOtlpJson({ resourceSpans: {} }, 10)).toBeNull();
-    expect(decodeOtlpJson({ resourceSpans: [] }, 10)).toEqual({ accepted: [], rejected: 0 });
+  it("refuses bodies that are not OTLP, and accepts an empty export", () => {
+    const w = { maxSpans: 10, maxAgeMs: 60_000, maxFutureMs: 60_000, maxDurationMs: 60_000 };
+    expect(checkOtlpTraces(null, w, NOW_MS)).toMatchObject({ ok: false, outcome: "invalid" });
+    expect(checkOtlpTraces({ resourceSpans: {} }, w, NOW_MS)).toMatchObject({ ok: false, outcome: "invalid" });
+    expect(checkOtlpTraces({ resourceSpans: [] }, w, NOW_MS)).toMatchObject({ ok: true, spans: [] });
   });
 });

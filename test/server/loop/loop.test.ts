@@ -42,8 +42,8 @@ describe("scheduler", () => {
     };
     // Only the logger is observed; metrics and spans are inert doubles.
     const metrics = new Proxy({}, { get: () => () => {} }) as Metrics;
-    const span: SpanHandle = { setAttributes: () => {}, recordError: () => {}, traceparent: () => undefined, end: () => {} };
-    const tracing: Tracing = { withSpan: (_n, _f, fn) => fn(span), startSpan: () => span };
+    const span: SpanHandle = { setAttributes: () => {}, recordError: () => {}, context: () => undefined, end: () => {} };
+    const tracing: Tracing = { extract: () => undefined, withSpan: (_n, _f, fn) => fn(span), startSpan: () => span };
     const uninstall = installBackends({ logger: () => log, metrics, tracing });
     try {
       const h = harness({ npcCount: 0 });

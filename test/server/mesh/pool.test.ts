@@ -7,7 +7,7 @@ import type { MeshJobMeta } from "../../../src/server/mesh/pool.ts";
 import type { MeshedChunk } from "../../../src/server/game/state.ts";
 import type { SpanHandle } from "../../../src/server/telemetry/facade.ts";
 
-const span: SpanHandle = { setAttributes: () => {}, recordError: () => {}, traceparent: () => undefined, end: () => {} };
+const span: SpanHandle = { setAttributes: () => {}, recordError: () => {}, context: () => undefined, end: () => {} };
 const meta = (chunkId: number): MeshJobMeta => ({ chunkId, version: 1, impactId: 0, did: 0, span });
 const pools: MeshPool[] = [];
 

@@ -167,7 +167,14 @@ describe("upstream faults", () => {
   it("answers 502 when the relay's or the tunnel's upstream resets, and counts it at the forward stage", async () => {
     const forward = async (): Promise<number> => total(parseExposition(await g.scrape()), "game_net_socket_errors_total", { listener: "game", stage: "forward" });
     const before = await forward();
-    const relay = await fetch(`${g.game.url}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ resourceSpans: [] }) });
+    const nowNs = (ms: number): string => String(BigInt(Date.now() + ms) * 1_000_000n);
+    const spans = {
+      resourceSpans: [{
+        resource: { attributes: [{ key: "session.id", value: { stringValue: "tcpfaults0000000000000001" } }] },
+        scopeSpans: [{ scope: { name: "c" }, spans: [{ traceId: "a".repeat(32), spanId: "b".repeat(16), name: "client.command", kind: 3, startTimeUnixNano: nowNs(-50), endTimeUnixNano: nowNs(-10) }] }],
+      }],
+    };
+    const relay = await fetch(`${g.game.url}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spans) });
     expect(relay.status).toBe(502);
     const dsn = `http://key@127.0.0.1:${(upstream.address() as AddressInfo).port}/7`;
     const envelope = `${JSON.stringify({ dsn, event_id: "0".repeat(32) })}\n${JSON.stringify({ type: "event" })}\n${JSON.stringify({ message: "x" })}\n`;

@@ -7,6 +7,8 @@ import { installBackends } from "../../../src/server/telemetry/facade.ts";
 import type { Fields, Log, Metrics, SpanHandle, TelemetryBackends } from "../../../src/server/telemetry/facade.ts";
 import { Scheduler } from "../../../src/server/loop/scheduler.ts";
 import { SYSTEM_ORDER } from "../../../src/server/systems/index.ts";
+import { formatTraceparent, parseTraceparent } from "../../../src/shared/telemetry/trace-context.ts";
+import type { TraceContext } from "../../../src/shared/telemetry/trace-context.ts";
 import { SPAWN_WALL_DID } from "../../../src/shared/voxel/worldgen.ts";
 import { harness } from "../support.ts";
 import type { SystemHarness } from "../support.ts";
@@ -25,14 +27,15 @@ function recordingBackend(): { backends: TelemetryBackends; spans: Recorded[]; m
   let next = 1;
   const noop = (): void => {};
   const log: Log = { debug: noop, info: noop, warn: noop, error: noop, warnLimited: noop, child: () => log };
-  const start = (name: string, fields: Fields, parent?: string): SpanHandle => {
+  const start = (name: string, fields: Fields, parent?: TraceContext): SpanHandle => {
     const id = (next++).toString(16).padStart(16, "0");
-    const rec: Recorded = { name, fields: { ...fields }, parent, id, ended: false };
+    const rec: Recorded = { name, fields: { ...fields }, parent: parent && formatTraceparent(parent), id, ended: false };
+    const context: TraceContext = { traceId: "ab".repeat(16), spanId: id, traceFlags: 1, isRemote: false };
     spans.push(rec);
     return {
       setAttributes: (f) => Object.assign(rec.fields, f),
       recordError: noop,
-      traceparent: () => `00-${"ab".repeat(16)}-${id}-01`,
+      context: () => context,
       end: () => void (rec.ended = true),
     };
   };
@@ -46,6 +49,10 @@ function recordingBackend(): { backends: TelemetryBackends; spans: Recorded[]; m
       logger: () => log,
       metrics,
       tracing: {
+        extract: (tp) => {
+          const r = tp ? parseTraceparent(tp) : undefined;
+          return r?.ok ? r.value : undefined;
+        },
         withSpan: (name, fields, fn, parent) => {
           const s = start(name, fields, parent);
           try {
@@ -77,7 +84,7 @@ describe("tracing through the tick", () => {
     const s = new Scheduler(h.game, SYSTEM_ORDER, h.ctx);
     const p = h.game.spawnPlayer("sess")!;
     const clientTp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    Object.assign(p.control!.fires.pushSlot()!, { commandId: 5, ox: 0, oy: 0, oz: 0, dx: 0, dy: 0, dz: -1, traceparent: clientTp });
+    Object.assign(p.control!.fires.pushSlot()!, { commandId: 5, ox: 0, oy: 0, oz: 0, dx: 0, dy: 0, dz: -1, parent: rec.backends.tracing.extract(clientTp) });
     for (let i = 0; i < 30; i++) s.tick();
 
     const byName = (n: string) => rec.spans.filter((x) => x.name === n);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clientMetrics, installBackends, logger, metrics, tracing } from "../../../src/server/telemetry/facade.ts";
 import type { Fields, Log, TelemetryBackends } from "../../../src/server/telemetry/facade.ts";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
-import { captureLines, testConfig } from "./helpers.ts";
+import { captureLines, testConfig, traceparentOf } from "./helpers.ts";
 
 /** A recording backend: counts how often the facade asks it for loggers and children. */
 function recordingBackend(): { backends: TelemetryBackends; lines: string[]; resolves: { logger: number; child: number } } {
@@ -26,7 +26,11 @@ function recordingBackend(): { backends: TelemetryBackends; lines: string[]; res
       return make(c);
     },
     metrics: new Proxy({} as TelemetryBackends["metrics"], { get: () => noop }),
-    tracing: { withSpan: (_n, _f, fn) => fn({ setAttributes: noop, recordError: noop, traceparent: () => "tp", end: noop }), startSpan: () => ({ setAttributes: noop, recordError: noop, traceparent: () => "tp", end: noop }) },
+    tracing: {
+      extract: () => undefined,
+      withSpan: (_n, _f, fn) => fn({ setAttributes: noop, recordError: noop, context: () => undefined, end: noop }),
+      startSpan: () => ({ setAttributes: noop, recordError: noop, context: () => undefined, end: noop }),
+    },
   };
   return { backends, lines, resolves };
 }
@@ -40,9 +44,9 @@ describe("telemetry facade", () => {
       metrics.projectileHit("npc");
       clientMetrics.gpuError("validation");
     }).not.toThrow();
-    expect(tracing.withSpan("server.tick", {}, (s) => [s.traceparent(), 42])).toEqual([undefined, 42]);
+    expect(tracing.withSpan("server.tick", {}, (s) => [traceparentOf(s), 42])).toEqual([undefined, 42]);
     const span = tracing.startSpan("chunk.mesh", {});
-    expect(span.traceparent()).toBeUndefined();
+    expect(traceparentOf(span)).toBeUndefined();
     span.end();
   });
 
@@ -95,10 +99,10 @@ describe("telemetry facade", () => {
   it("initTelemetry installs real backends and shutdown uninstalls them (idempotently)", async () => {
     const out = captureLines();
     const h = await initTelemetry(testConfig({ metricsAddr: "off" }), { logDestination: out, processMetrics: false });
-    expect(tracing.withSpan("server.tick", {}, (s) => s.traceparent())).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(tracing.withSpan("server.tick", {}, (s) => traceparentOf(s))).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     await Promise.all([h.shutdown(), h.shutdown()]);
     await h.shutdown();
-    expect(tracing.withSpan("server.tick", {}, (s) => s.traceparent())).toBeUndefined();
+    expect(tracing.withSpan("server.tick", {}, (s) => traceparentOf(s))).toBeUndefined();
   });
 
   it("installFacade: false leaves the facade alone and still gives a working handle", async () => {
@@ -107,8 +111,8 @@ describe("telemetry facade", () => {
       processMetrics: false,
       installFacade: false,
     });
-    expect(tracing.withSpan("server.tick", {}, (s) => s.traceparent())).toBeUndefined();
-    expect(h.tracing.withSpan("server.tick", {}, (s) => s.traceparent())).toMatch(/^00-/);
+    expect(tracing.withSpan("server.tick", {}, (s) => traceparentOf(s))).toBeUndefined();
+    expect(h.tracing.withSpan("server.tick", {}, (s) => traceparentOf(s))).toMatch(/^00-/);
     expect(h.metricsServer).toBeUndefined();
     await h.shutdown();
   });
@@ -119,7 +123,7 @@ describe("telemetry facade", () => {
     await expect(
       initTelemetry(testConfig({ metricsAddr: taken }), { logDestination: captureLines(), processMetrics: false }),
     ).rejects.toThrow(/^METRICS_ADDR: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/);
-    expect(tracing.withSpan("server.tick", {}, (s) => s.traceparent())).toBeUndefined();
+    expect(tracing.withSpan("server.tick", {}, (s) => traceparentOf(s))).toBeUndefined();
     await first.shutdown();
   });
 });

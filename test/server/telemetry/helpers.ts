@@ -5,6 +5,8 @@ import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { DEFAULT_TELEMETRY_CONFIG } from "../../../src/server/telemetry/config.ts";
 import type { TelemetryConfig } from "../../../src/server/telemetry/config.ts";
+import type { SpanHandle } from "../../../src/server/telemetry/facade.ts";
+import { formatTraceparent } from "../../../src/shared/telemetry/trace-context.ts";
 
 export type LogLine = Record<string, unknown>;
 
@@ -98,4 +100,10 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (ok) return Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return undefined;
+}
+
+/** The W3C traceparent of a span handle's context (what would leave the process), or undefined. */
+export function traceparentOf(span: SpanHandle): string | undefined {
+  const c = span.context();
+  return c === undefined ? undefined : formatTraceparent(c);
 }

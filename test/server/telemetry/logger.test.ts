@@ -5,7 +5,7 @@ import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import { createLogger, sanitizeFields } from "../../../src/server/telemetry/logger.ts";
 import { createMetrics } from "../../../src/server/telemetry/metrics.ts";
-import { captureLines, sample, testConfig } from "./helpers.ts";
+import { captureLines, sample, testConfig, traceparentOf } from "./helpers.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -50,7 +50,7 @@ describe("logger", () => {
     const log = logger("destruct");
     let traceparent: string | undefined;
     await tracing.withSpan("voxel.carve", { impact_id: "imp-1" }, async (span) => {
-      traceparent = span.traceparent();
+      traceparent = traceparentOf(span);
       log.info({ impact_id: "imp-1" }, "carve queued");
       await new Promise((r) => setTimeout(r, 5));
       tracing.withSpan("chunk.mesh", {}, () => log.info({}, "nested"));
@@ -107,6 +107,33 @@ describe("logger", () => {
     expect(a).toMatchObject({ name: "[redacted]", ip: "[redacted]", payload: "[redacted]", session_id: "sess-7" });
     expect((a.note as string).length).toBeLessThan(600);
     expect(b).toMatchObject({ session_id: "sess-8", email: "[redacted]", blob: "[object]" });
+  });
+
+  it("masks Error objects like every other field: message and stack (the issue's case)", () => {
+    const out = captureLines();
+    const log = createLogger(testConfig(), { destination: out });
+    const err = new Error("login failed for bob@example.org with Bearer abc.def");
+    log.forComponent("http").error({ err } as unknown as Record<string, string>, "request failed");
+    const line = out.lines[0];
+    expect(line).not.toContain("bob@example.org");
+    expect(line).not.toContain("abc.def");
+    const [json] = out.json();
+    expect(json.err).toMatchObject({ type: "Error", message: "login failed for [redacted] with [redacted]" });
+    expect(String((json.err as { stack: string }).stack)).toMatch(/^Error: login failed for \[redacted\]/);
+  });
+
+  it("masks before truncating, so a cut never leaves part of a secret", () => {
+    const out = captureLines();
+    const log = createLogger(testConfig(), { destination: out });
+    // The address straddles the 512-character cut.
+    const text = `${"x".repeat(500)} carol.longname@example.org and more`;
+    log.forComponent("http").warn({ detail: text }, text);
+    const [json] = out.json();
+    for (const v of [json.detail, json.msg] as string[]) {
+      expect(v).not.toContain("carol.longna");
+      expect(v).toContain("[redacted]");
+      expect(v).toMatch(/…\[truncated \d+\]$/);
+    }
   });
 
   it("sanitizeFields returns the same object when nothing needs changing", () => {

@@ -92,9 +92,12 @@ describe("metrics listener", () => {
     metrics.error("malformed_frame");
     metrics.ticksOverBudget(1);
     clientMetrics.frameTime(0.016);
-    clientMetrics.fps("p95", 58);
     clientMetrics.gpuError("device_lost");
-    clientMetrics.breadcrumb("accepted", 3);
+    clientMetrics.request("breadcrumbs", "accepted");
+    clientMetrics.request("breadcrumbs", "duplicate");
+    clientMetrics.rejected("traces", "session");
+    clientMetrics.spansRejected("time", 2);
+    clientMetrics.crashItemDropped("attachment");
     clientMetrics.uploadBytes("vertex", 4096);
     clientMetrics.uploadDuration(0.0003);
     const after = (await scrape()).text;
@@ -119,9 +122,15 @@ describe("metrics listener", () => {
     expect(sample(after, "game_errors_total", { class: "malformed_frame" })).toBe(1);
     expect(sample(after, "game_ticks_over_budget_total")).toBe(1);
     expect(sample(after, "game_client_frame_time_seconds_count")).toBe(1);
-    expect(sample(after, "game_client_fps", { quantile: "p95" })).toBe(58);
     expect(sample(after, "game_client_gpu_errors_total", { class: "device_lost" })).toBe(1);
-    expect(sample(after, "game_client_breadcrumbs_total", { result: "accepted" })).toBe(3);
+    expect(sample(after, "game_client_requests_total", { route: "breadcrumbs", result: "accepted" })).toBe(1);
+    expect(sample(after, "game_client_requests_total", { route: "breadcrumbs", result: "duplicate" })).toBe(1);
+    expect(sample(after, "game_client_requests_total", { route: "traces", result: "accepted" })).toBe(0);
+    expect(sample(after, "game_client_rejected_total", { route: "traces", reason: "session" })).toBe(1);
+    // Only the reasons a route can give have a series.
+    expect(sample(after, "game_client_rejected_total", { route: "breadcrumbs", reason: "session" })).toBeUndefined();
+    expect(sample(after, "game_client_spans_rejected_total", { reason: "time" })).toBe(2);
+    expect(sample(after, "game_client_crash_items_dropped_total", { type: "attachment" })).toBe(1);
     expect(sample(after, "game_client_upload_bytes_total", { buffer: "vertex" })).toBe(4096);
     expect(sample(after, "game_client_upload_duration_seconds_count")).toBe(1);
   });
@@ -138,7 +147,8 @@ describe("metrics listener", () => {
       metrics.projectileHit("player-1234" as never);
       metrics.error("session_abc" as never);
       metrics.systemDuration("entity_42" as never, 0.1);
-      clientMetrics.fps("p42" as never, 10);
+      clientMetrics.request("breadcrumbs", "p42" as never);
+      clientMetrics.rejected("breadcrumbs", "session");
     }).not.toThrow();
     const after = (await scrape()).text;
     expect(series(after)).toBe(series(before));

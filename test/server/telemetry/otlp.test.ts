@@ -79,13 +79,13 @@ function carveStory(parent?: string): void {
     tracing.withSpan("projectile.integrate", { zone_hint: 1 }, () => {
       tracing.withSpan("destructible.raycast", { did: 4 }, () => {
         tracing.withSpan("voxel.carve", { did: 4, impact_id: "imp-77", chunk: "2,0,1" }, (carve) => {
-          const tp = carve.traceparent();
+          const tp = carve.context();
           tracing.startSpan("chunk.mesh", { did: 4, impact_id: "imp-77", chunk: "2,0,1" }, tp).end();
           tracing.startSpan("collider.rebuild", { did: 4, impact_id: "imp-77", chunk: "2,0,1" }, tp).end();
         });
       });
     });
-  }, parent);
+  }, tracing.extract(parent));
 }
 
 describe("OTLP export", () => {

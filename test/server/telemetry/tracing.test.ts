@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { tracing } from "../../../src/server/telemetry/facade.ts";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { StoredTrace, TelemetryConfig, TelemetryHandle } from "../../../src/server/telemetry/index.ts";
-import { formatTraceparent, tracesUrl } from "../../../src/server/telemetry/tracing.ts";
-import { captureLines, sample, testConfig } from "./helpers.ts";
+import { tracesUrl } from "../../../src/server/telemetry/tracing.ts";
+import { formatTraceparent } from "../../../src/shared/telemetry/trace-context.ts";
+import type { TraceContext } from "../../../src/shared/telemetry/trace-context.ts";
+import { captureLines, sample, testConfig, traceparentOf } from "./helpers.ts";
 
 let handle: TelemetryHandle | undefined;
 afterEach(async () => {
@@ -65,7 +67,7 @@ describe("tracing", () => {
     const h = await start();
     let id = "";
     tracing.withSpan("server.tick", {}, (s) => {
-      id = (s.traceparent() ?? "").split("-")[1];
+      id = (traceparentOf(s) ?? "").split("-")[1];
     });
     tracing.withSpan("server.tick", {}, () => {});
     const { traces } = await tracez(h, `?trace_id=${id}`);
@@ -76,14 +78,15 @@ describe("tracing", () => {
   it("continues a client's traceparent (same trace id, remote parent)", async () => {
     const h = await start({ traceSample: 0 });
     const parent = `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`;
-    let carveTraceparent: string | undefined;
+    let carveContext: TraceContext | undefined;
     tracing.withSpan("player.command", { command_id: "c1" }, () => {
       tracing.withSpan("voxel.carve", { impact_id: "imp-2" }, (s) => {
-        carveTraceparent = s.traceparent();
+        carveContext = s.context();
       });
-    }, parent);
-    // Later work (another tick) parents under the stored impact's traceparent.
-    const mesh = tracing.startSpan("chunk.mesh", { impact_id: "imp-2" }, carveTraceparent);
+    }, tracing.extract(parent));
+    // Later work (another tick) parents under the stored impact's context.
+    const mesh = tracing.startSpan("chunk.mesh", { impact_id: "imp-2" }, carveContext);
+    const carveTraceparent = carveContext && formatTraceparent(carveContext);
     mesh.end();
 
     const t = h.traceStore.get(REMOTE_TRACE);
@@ -105,8 +108,8 @@ describe("tracing", () => {
     const unsampled = `00-${"a".repeat(32)}-${REMOTE_SPAN}-00`;
     let childTp: string | undefined;
     tracing.withSpan("player.command", {}, (s) => {
-      childTp = s.traceparent();
-    }, unsampled);
+      childTp = traceparentOf(s);
+    }, tracing.extract(unsampled));
     expect(h.traceStore.list()).toHaveLength(0);
     // Unsampled spans still propagate ids so downstream work stays in the same (unsampled) trace.
     expect(childTp).toMatch(new RegExp(`^00-${"a".repeat(32)}-[0-9a-f]{16}-00$`));
@@ -115,8 +118,8 @@ describe("tracing", () => {
   it("ignores and counts invalid traceparents, starting a new trace", async () => {
     const h = await start();
     const bad = ["garbage", `00-${"0".repeat(32)}-${REMOTE_SPAN}-01`, `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01-extra`, "x".repeat(5000)];
-    for (const p of bad) tracing.withSpan("player.command", {}, () => {}, p);
-    tracing.withSpan("player.command", {}, () => {}, ""); // empty = no parent, not invalid
+    for (const p of bad) tracing.withSpan("player.command", {}, () => {}, tracing.extract(p));
+    tracing.withSpan("player.command", {}, () => {}, tracing.extract(undefined)); // absent = no parent, not invalid
     const traces = h.traceStore.list();
     expect(traces).toHaveLength(5);
     for (const t of traces) {
@@ -124,7 +127,10 @@ describe("tracing", () => {
       expect(t.spans[0].parent_span_id).toBeUndefined();
     }
     const text = await h.registry.metrics();
-    expect(sample(text, "game_trace_parent_invalid_total")).toBe(4);
+    expect(sample(text, "game_trace_parent_invalid_total", { reason: "format" })).toBe(2);
+    expect(sample(text, "game_trace_parent_invalid_total", { reason: "trace_id" })).toBe(1);
+    expect(sample(text, "game_trace_parent_invalid_total", { reason: "version" })).toBe(1);
+    expect(sample(text, "game_trace_parent_invalid_total", { reason: "parent_id" })).toBe(0);
   });
 
   it("startSpan takes explicit start and end times (work timed in another thread)", async () => {
@@ -159,7 +165,7 @@ describe("tracing", () => {
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
       tracing.withSpan("server.tick", { tick: i }, (s) => {
-        ids.push((s.traceparent() ?? "").split("-")[1]);
+        ids.push((traceparentOf(s) ?? "").split("-")[1]);
       });
     }
     const kept = h.traceStore.list().map((t) => t.trace_id);
@@ -171,8 +177,8 @@ describe("tracing", () => {
     expect(tracesUrl("http://c:4318")).toBe("http://c:4318/v1/traces");
     expect(tracesUrl("http://c:4318/")).toBe("http://c:4318/v1/traces");
     expect(tracesUrl("http://c:4318/v1/traces")).toBe("http://c:4318/v1/traces");
-    expect(formatTraceparent(REMOTE_TRACE, REMOTE_SPAN, 1)).toBe(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`);
-    expect(formatTraceparent(REMOTE_TRACE, REMOTE_SPAN, 0)).toBe(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-00`);
+    expect(formatTraceparent({ traceId: REMOTE_TRACE, spanId: REMOTE_SPAN, traceFlags: 1 })).toBe(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`);
+    expect(formatTraceparent({ traceId: REMOTE_TRACE, spanId: REMOTE_SPAN, traceFlags: 0 })).toBe(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-00`);
   });
 });
 
@@ -184,7 +190,7 @@ describe("trace store", () => {
       trace_id: REMOTE_TRACE, span_id: clientSpan, parent_span_id: undefined, parent_remote: false, name: "client.fire",
       start_ms: Date.now() - 5, duration_ms: 1, status: "unset", status_message: undefined, attributes: { "service.name": "voxel-client" }, events: [],
     }]);
-    tracing.withSpan("player.command", {}, () => {}, `00-${REMOTE_TRACE}-${clientSpan}-01`);
+    tracing.withSpan("player.command", {}, () => {}, tracing.extract(`00-${REMOTE_TRACE}-${clientSpan}-01`));
     const t = h.traceStore.get(REMOTE_TRACE);
     expect(t?.span_count).toBe(2);
     expect(t?.root_name).toBe("client.fire");
@@ -197,28 +203,28 @@ describe("sampling fast paths", () => {
     const h = await start({ traceSample: 0 });
     let inner: string | undefined = "unset";
     tracing.withSpan("player.command", { command_id: 1 }, (span) => {
-      inner = span.traceparent();
+      inner = traceparentOf(span);
       // A child opened inside an unsampled root is itself a root: also dropped at ratio 0.
       tracing.withSpan("voxel.carve", {}, () => {});
     });
     expect(inner).toBeUndefined();
-    expect(tracing.startSpan("projectile.integrate", {}).traceparent()).toBeUndefined();
+    expect(traceparentOf(tracing.startSpan("projectile.integrate", {}))).toBeUndefined();
     expect((await tracez(h)).traces).toHaveLength(0);
   });
 
   it("a child of an unsampled remote parent passes the parent on unchanged and records nothing", async () => {
-    const h = await start({ traceSample: 1 });
+    const h = await start({ traceSample: 0 });
     const parent = `00-${REMOTE_TRACE}-${REMOTE_SPAN}-00`;
-    const span = tracing.startSpan("projectile.integrate", { impact_id: 3 }, parent);
-    expect(span.traceparent()).toBe(parent);
+    const span = tracing.startSpan("projectile.integrate", { impact_id: 3 }, tracing.extract(parent));
+    expect(traceparentOf(span)).toBe(parent);
     span.end();
-    tracing.withSpan("voxel.carve", {}, (s) => expect(s.traceparent()).toBe(parent), parent);
+    tracing.withSpan("voxel.carve", {}, (s) => expect(traceparentOf(s)).toBe(parent), span.context());
     expect((await tracez(h)).traces).toHaveLength(0);
   });
 
-  it("a child of a sampled remote parent is recorded in the parent's trace even at ratio 0", async () => {
+  it("a child of a sampled remote parent is recorded in the parent's trace even at ratio 0 (within the session budget)", async () => {
     const h = await start({ traceSample: 0 });
-    tracing.withSpan("player.command", { command_id: 2 }, () => {}, `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`);
+    tracing.withSpan("player.command", { command_id: 2 }, () => {}, tracing.extract(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`));
     const { traces } = await tracez(h);
     expect(traces).toHaveLength(1);
     expect(traces[0].trace_id).toBe(REMOTE_TRACE);
