@@ -41,7 +41,9 @@ import { MessagePanel } from "./ui/message.ts";
 import { PauseState } from "./ui/pause.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
 import { MeshJobQueue } from "./workers/job-queue.ts";
-import { defaultPoolSize, MesherPool } from "./workers/pool.ts";
+import { MesherPool } from "./workers/pool.ts";
+import { createWorkerFailures } from "./workers/supervise.ts";
+import type { WorkerFailureKind } from "./workers/supervise.ts";
 
 /** Chunks (horizontal radius) around the spawn that must be drawn before the state becomes "playing". */
 const READY_RADIUS = 2;
@@ -57,11 +59,24 @@ interface Session {
   readonly player: PlayerOptions;
 }
 
+/** Failures of the mesher and worldgen workers, counted together (GameStats.workers, overlay, breadcrumbs). */
+const workerFailures = createWorkerFailures();
+
+/** A failed worker is counted, replaced and its jobs requeued; with crash consent it is also reported. */
+function reportWorkerFailure(worker: string): (kind: WorkerFailureKind, detail: string) => void {
+  return (kind, detail) => reportError(new Error(`${worker} worker ${kind === "crash" ? "crashed" : "hung"}: ${detail}`));
+}
+
+/** Generates a world in a supervised worker, counting failures with the mesher's. */
+function loadSupervisedWorld(config: WorldGenConfig): ReturnType<typeof loadWorld> {
+  return loadWorld(config, { failures: workerFailures, onWorkerFailure: reportWorkerFailure("worldgen") });
+}
+
 /** Offline: generate the world for the URL's seed while the GPU pipelines compile. */
 async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOptions: RendererOptions, panel: MessagePanel): Promise<Session> {
   panel.show("Loading", "Generating the world…");
   const config: WorldGenConfig = { ...DEFAULT_WORLD_GEN, seed };
-  const [loaded, renderer] = await Promise.all([loadWorld(config), Renderer.create(canvas, config, rendererOptions)]);
+  const [loaded, renderer] = await Promise.all([loadSupervisedWorld(config), Renderer.create(canvas, config, rendererOptions)]);
   return { world: loaded.world, renderer, spawn: loaded.spawn, spawnYaw: SPAWN_YAW, online: null, player: {} };
 }
 
@@ -70,7 +85,7 @@ async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOpt
  * and replay the server's edits while the GPU pipelines compile.
  */
 async function startOnline(connection: Connection, canvas: HTMLCanvasElement, rendererOptions: RendererOptions, panel: MessagePanel, onStatus: (s: NetStatus) => void, resync: ResyncTarget): Promise<Session> {
-  const online = new OnlineSession(connection, (config) => loadWorld(config).then((l) => l.world), {
+  const online = new OnlineSession(connection, (config) => loadSupervisedWorld(config).then((l) => l.world), {
     status: onStatus,
     resync: (dirty) => resync.markDirty?.(dirty),
     incompatible: () => {
@@ -134,6 +149,7 @@ async function main(panel: MessagePanel): Promise<void> {
   installClientTelemetry({
     renderer: () => telemetryParts.renderer?.stats,
     meshPool: () => telemetryParts.pool?.stats,
+    workers: () => workerFailures,
     device: () => telemetryParts.device,
     net: () => connection?.stats,
     uiRoot: document.body,
@@ -173,7 +189,11 @@ async function main(panel: MessagePanel): Promise<void> {
   if (gameState() === GameState.Error) return;
 
   const queue = new MeshJobQueue(world.size);
-  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces), defaultPoolSize(navigator.hardwareConcurrency), meshModeFor(renderer.ao));
+  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces), {
+    failures: workerFailures,
+    onWorkerFailure: reportWorkerFailure("mesher"),
+    mode: meshModeFor(renderer.ao),
+  });
   const streamer = new ChunkStreamer(world, queue, pool, renderer, viewChunks);
   const carveLatency = new CarveLatency((id) => streamer.isDrawn(id), () => renderer.whenSubmittedWorkDone());
   resync.markDirty = (dirty) => streamer.markDirty(dirty);
@@ -183,6 +203,7 @@ async function main(panel: MessagePanel): Promise<void> {
   const stats: GameStats = {
     render: renderer.stats,
     mesh: pool.stats,
+    workers: workerFailures,
     world: { shotsFired: 0, carves: 0, voxelsCarved: 0, projectilesInFlight: 0 },
     loop: { cpuMs: 0, dtMs: 0 },
     net: online?.connection.stats ?? null,
@@ -261,6 +282,7 @@ async function main(panel: MessagePanel): Promise<void> {
         },
         entity: (id) => (online?.entityPosition(id, tracked) ? [tracked.x, tracked.y, tracked.z] : null),
         dropConnection: (ms) => online?.connection.simulateDrop(ms),
+        terminateMeshWorker: (index) => pool.terminateWorkerForTest(index),
       })
       : null;
 

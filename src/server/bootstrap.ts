@@ -19,6 +19,10 @@ import type { RelayOutcome } from "./http/otlp-relay.ts";
 import type { HttpRoute } from "./http/routes.ts";
 import { createSentryTunnel } from "./http/sentry-tunnel.ts";
 import type { TunnelOutcome } from "./http/sentry-tunnel.ts";
+import { socketErrorCode } from "./net/faults.ts";
+import { runStopSteps } from "./shutdown.ts";
+import type { StopReport, StopStep } from "./shutdown.ts";
+import { installFatalHandlers } from "./telemetry/fatal.ts";
 import { initTelemetry, loadTelemetryConfig } from "./telemetry/index.ts";
 import type { TelemetryConfig, TelemetryHandle, TelemetryOptions } from "./telemetry/index.ts";
 
@@ -38,14 +42,30 @@ export interface StartGameOptions {
   readonly build?: string;
   /** Deployment environment for crash reports (default: NODE_ENV when it is a plain token, else "production"). */
   readonly environment?: string;
+  /**
+   * Steps of the embedder's own (stopping its bots, its receivers), run by stop() after the
+   * game stops accepting players and before the connections close, under the same deadline.
+   */
+  readonly extraStopSteps?: readonly StopStep[];
+  /**
+   * The last resort (telemetry/fatal.ts): an uncaught exception or unhandled rejection halts
+   * the game, is logged at fatal, counted and reported, telemetry is flushed within
+   * `deadlineMs`, then `exit` ends the process non-zero for the supervisor to restart it. The
+   * CLI passes process.exit; tests that run servers inside their own process leave it off.
+   */
+  readonly crashPolicy?: { exit(code: number): void; readonly deadlineMs?: number };
 }
 
 /** A running server: its telemetry, the game, and the one way to stop both. */
 export interface RunningGame {
   readonly telemetry: TelemetryHandle;
   readonly game: ServerHandle;
-  /** Stops accepting players, closes the game, then flushes and closes telemetry. Idempotent. */
-  stop(reason?: string): Promise<void>;
+  /**
+   * Stops accepting players, closes the game, then flushes and closes telemetry, all within
+   * the game's shutdownTimeoutMs: a step that hangs is logged by name and abandoned (see
+   * shutdown.ts). Resolves with what timed out or failed; never rejects. Idempotent.
+   */
+  stop(reason?: string): Promise<StopReport>;
 }
 
 /** Outcomes caused by what a client sent (counted as game_errors_total{class="ingest_rejected"}). */
@@ -56,6 +76,8 @@ const REJECTED_RELAY: readonly RelayOutcome[] = ["malformed", "invalid", "sessio
 /** What clients accept as a build version (breadcrumb token) and as an environment name. */
 const BUILD_TOKEN = /^[a-z0-9.-]{1,32}$/;
 const ENVIRONMENT_TOKEN = /^[a-z0-9._-]{1,32}$/;
+/** Time kept for the telemetry flush at the end of a stop even when earlier steps hang (ms). */
+const TELEMETRY_STOP_RESERVE_MS = 3000;
 
 /**
  * Validates the telemetry and game settings from `env` (a bad one rejects with an error that
@@ -72,13 +94,21 @@ export async function startGame(
 
   const build = opts.build ?? packageVersion();
   const environment = opts.environment ?? (env.NODE_ENV !== undefined && ENVIRONMENT_TOKEN.test(env.NODE_ENV) ? env.NODE_ENV : "production");
-  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...opts.telemetry });
-  let game: ServerHandle;
+  // With the crash policy ours, Sentry must not install a second uncaught-exception handler.
+  const sentryCapture = opts.crashPolicy === undefined ? {} : { sentryCaptureUncaught: false };
+  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...sentryCapture, ...opts.telemetry });
+  let game: ServerHandle | undefined;
+  // Upstream failures of the relay and the tunnel: counted with the game port's socket errors.
+  const upstreamError = (err: unknown): void => {
+    const code = socketErrorCode(err);
+    if (game !== undefined) game.game.stats.recordSocketError("forward", code);
+    else telemetry.metrics.socketError("game", "forward", code);
+  };
   try {
     game = await startServer({
       ...gameSettings,
       autoTick,
-      routes: [...routes, ...telemetryRoutes(cfg, telemetry, { build, environment })],
+      routes: [...routes, ...telemetryRoutes(cfg, telemetry, { build, environment }, upstreamError)],
     });
   } catch (err) {
     await telemetry.shutdown();
@@ -86,19 +116,33 @@ export async function startGame(
   }
 
   const log = telemetry.logger.forComponent("server");
-  let stopping: Promise<void> | undefined;
+  const running = game;
+  const [halt] = running.stopSteps();
+  const uninstallFatal = opts.crashPolicy === undefined
+    ? () => {}
+    : installFatalHandlers({
+      telemetry,
+      halt: () => void halt.run(),
+      exit: opts.crashPolicy.exit,
+      deadlineMs: opts.crashPolicy.deadlineMs,
+      release: `voxel-shooter@${build}`,
+      environment,
+    });
+  let stopping: Promise<StopReport> | undefined;
   return {
     telemetry,
-    game,
+    game: running,
     stop(reason = "stop") {
       stopping ??= (async () => {
         log.info({ reason }, "shutting down");
-        game.stopAccepting();
-        try {
-          await game.stop();
-        } finally {
-          await telemetry.shutdown();
-        }
+        const [first, ...rest] = running.stopSteps();
+        const flush: StopStep = { name: "flush telemetry", reserveMs: TELEMETRY_STOP_RESERVE_MS, run: () => telemetry.shutdown() };
+        const steps = [first, ...(opts.extraStopSteps ?? []), ...rest, flush];
+        const report = await runStopSteps(steps, running.config.shutdownTimeoutMs, log);
+        // The telemetry step flushed the logs, unless it was the one that hung; lines about it go out now.
+        telemetry.logger.flushSync();
+        uninstallFatal();
+        return report;
       })();
       return stopping;
     },
@@ -106,7 +150,12 @@ export async function startGame(
 }
 
 /** The client-telemetry routes; each answers 404 "ingest_off" while CLIENT_TELEMETRY is off. */
-function telemetryRoutes(cfg: TelemetryConfig, telemetry: TelemetryHandle, client: { build: string; environment: string }): HttpRoute[] {
+function telemetryRoutes(
+  cfg: TelemetryConfig,
+  telemetry: TelemetryHandle,
+  client: { build: string; environment: string },
+  upstreamError: (err: unknown) => void,
+): HttpRoute[] {
   const log = telemetry.logger.forComponent("ingest");
   const enabled = (): boolean => cfg.clientTelemetry;
   const rejected = (source: string, outcome: string): void => {
@@ -132,6 +181,7 @@ function telemetryRoutes(cfg: TelemetryConfig, telemetry: TelemetryHandle, clien
       enabled,
       dsn: () => cfg.sentryDsn,
       inbox: telemetry.crashInbox,
+      onUpstreamError: upstreamError,
       metrics: telemetry.clientMetrics,
       onOutcome: (outcome) => {
         if (REJECTED_TUNNEL.includes(outcome)) rejected("sentry", outcome);
@@ -142,6 +192,7 @@ function telemetryRoutes(cfg: TelemetryConfig, telemetry: TelemetryHandle, clien
       enabled,
       endpoint: () => cfg.otlpEndpoint,
       store: (spans) => telemetry.traceStore.addSpans(spans),
+      onUpstreamError: upstreamError,
       metrics: telemetry.clientMetrics,
       onOutcome: (outcome) => {
         if (REJECTED_RELAY.includes(outcome)) rejected("traces", outcome);

@@ -40,7 +40,30 @@ export interface ServerConfig {
   readonly floodCloseScore: number;
   /** Malformed or unknown frames tolerated before the session is closed. */
   readonly maxProtocolStrikes: number;
+  /** A socket that has not sent a valid hello by then is closed (4003). */
   readonly helloTimeoutMs: number;
+  /** WebSocket ping period; a socket with no pong for heartbeatTimeoutMs is closed (4006). */
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  /** A joined player that sends no frame at all (inputs, pings) for this long is closed (4007). */
+  readonly inputSilenceMs: number;
+  /**
+   * Bound on a socket's queued outgoing bytes, in seconds of that client's own stream, within
+   * [floor, ceiling] bytes. Past it the client is closed as a slow consumer (4005).
+   */
+  readonly sendQueueSeconds: number;
+  readonly sendQueueFloorBytes: number;
+  readonly sendQueueCeilingBytes: number;
+  /** Open TCP connections on the game port at once, in total and from one remote address; past them, 503. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** HTTP deadlines on the game port: complete headers, complete request, idle socket, idle keep-alive. */
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpRequestTimeoutMs: number;
+  readonly httpIdleTimeoutMs: number;
+  readonly httpKeepAliveTimeoutMs: number;
+  /** Overall deadline of a graceful stop (SIGTERM/SIGINT); steps still running then are abandoned. */
+  readonly shutdownTimeoutMs: number;
   /** How long a dropped player's entity waits for a resume before it is removed. */
   readonly resumeGraceMs: number;
   /** Send tick duration stats in deltas every this many ticks. */
@@ -76,7 +99,20 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   rateLimitBurst: 120,
   floodCloseScore: 400,
   maxProtocolStrikes: 20,
-  helloTimeoutMs: 5000,
+  helloTimeoutMs: 10_000,
+  heartbeatIntervalMs: 3000,
+  heartbeatTimeoutMs: 10_000,
+  inputSilenceMs: 20_000,
+  sendQueueSeconds: 2,
+  sendQueueFloorBytes: 128 * 1024,
+  sendQueueCeilingBytes: 4 * 1024 * 1024,
+  maxConnections: 2048,
+  maxConnectionsPerAddress: 64,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  httpIdleTimeoutMs: 30_000,
+  httpKeepAliveTimeoutMs: 5000,
+  shutdownTimeoutMs: 10_000,
   resumeGraceMs: 15000,
   statsEveryTicks: 15,
   distDir: null,
@@ -119,6 +155,19 @@ const BOUNDS: Record<NumericKey, readonly [number, number, "int" | "float"]> = {
   floodCloseScore: [1, 1e7, "float"],
   maxProtocolStrikes: [1, 1e6, "int"],
   helloTimeoutMs: [100, 600000, "int"],
+  heartbeatIntervalMs: [100, 600000, "int"],
+  heartbeatTimeoutMs: [200, 3600000, "int"],
+  inputSilenceMs: [1000, 3600000, "int"],
+  sendQueueSeconds: [0.1, 60, "float"],
+  sendQueueFloorBytes: [1024, 1 << 30, "int"],
+  sendQueueCeilingBytes: [1024, 1 << 30, "int"],
+  maxConnections: [1, 1_000_000, "int"],
+  maxConnectionsPerAddress: [1, 1_000_000, "int"],
+  httpHeadersTimeoutMs: [100, 600000, "int"],
+  httpRequestTimeoutMs: [100, 3600000, "int"],
+  httpIdleTimeoutMs: [100, 3600000, "int"],
+  httpKeepAliveTimeoutMs: [100, 600000, "int"],
+  shutdownTimeoutMs: [100, 600000, "int"],
   resumeGraceMs: [0, 3600000, "int"],
   statsEveryTicks: [1, 10000, "int"],
 };
@@ -135,6 +184,9 @@ export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): Serv
       throw new ServerConfigError(key, `expected ${kind === "int" ? "an integer" : "a number"} in [${lo}, ${hi}], got ${String(v)}`);
     }
   }
+  checkOrder(cfg, "httpHeadersTimeoutMs", "httpRequestTimeoutMs");
+  checkOrder(cfg, "heartbeatIntervalMs", "heartbeatTimeoutMs");
+  checkOrder(cfg, "sendQueueFloorBytes", "sendQueueCeilingBytes");
   if (!NAME_RE.test(cfg.zone)) throw new ServerConfigError("zone", "1-32 characters of [A-Za-z0-9._-]");
   if (!NAME_RE.test(cfg.shard)) throw new ServerConfigError("shard", "1-32 characters of [A-Za-z0-9._-]");
   if (typeof cfg.host !== "string" || cfg.host.length === 0) throw new ServerConfigError("host", "must not be empty");
@@ -154,7 +206,11 @@ export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" 
   MAX_PLAYERS: "maxPlayers",
   INTEREST_RADIUS: "interestRadius",
   MESH_WORKERS: "meshWorkers",
+  MAX_CONNECTIONS: "maxConnections",
+  MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
+  SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
   RESPAWN_MS: "respawnMs",
+  SPAWN_SPREAD: "spawnSpread",
 };
 
 /** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */
@@ -172,6 +228,11 @@ export function serverConfigFromEnv(env: Readonly<Record<string, string | undefi
     out[key] = n;
   }
   return out as Partial<ServerConfig>;
+}
+
+/** Throws unless cfg[lo] <= cfg[hi] (a deadline inside the one it belongs to, a floor under its ceiling). */
+function checkOrder(cfg: ServerConfig, lo: NumericKey, hi: NumericKey): void {
+  if (cfg[lo] > cfg[hi]) throw new ServerConfigError(lo, `must not exceed ${hi} (${cfg[hi]}), got ${cfg[lo]}`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

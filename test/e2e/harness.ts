@@ -197,7 +197,9 @@ export async function startGameInProcess(env: Record<string, string> = {}, telem
     logs,
     scrape: async () => (await get("/metrics")).text(),
     debugJson: async <T>(path: string) => (await (await get(path)).json()) as T,
-    stop: () => running.stop("e2e done"),
+    stop: async () => {
+      await running.stop("e2e done");
+    },
   };
 }
 

@@ -21,6 +21,8 @@ import type { GameStats } from "./stats.ts";
  *   net()      network state (status, ids, counters, recent carves), null offline
  *   entity(id) feet position of remote entity `id` as drawn this frame, or null
  *   dropConnection(ms)  cuts the socket as a network failure would; reconnects no sooner than ms
+ *   terminateMeshWorker(i)  terminates mesher worker i behind the pool's back (as the browser
+ *              may); the pool finds it by its job deadline. False when there is no such worker
  *   hud()      what the HUD shows (health, downed, marker, kill feed), pause, effects, sounds
  */
 
@@ -51,6 +53,7 @@ export interface GameHook {
   net(): NetReport | null;
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
+  terminateMeshWorker(index: number): boolean;
   hud(): HudReport;
 }
 
@@ -68,6 +71,7 @@ export interface HookTarget {
   net(): NetReport | null;
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
+  terminateMeshWorker(index: number): boolean;
   hud(): HudReport;
 }
 
@@ -95,6 +99,7 @@ export function installTestHook(target: HookTarget): (idle: boolean) => void {
     net: () => target.net(),
     entity: (id) => target.entity(id),
     dropConnection: (ms) => target.dropConnection(ms),
+    terminateMeshWorker: (index) => target.terminateMeshWorker(index),
     hud: () => target.hud(),
   };
   return (idle) => {

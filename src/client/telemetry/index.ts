@@ -35,12 +35,12 @@ import { MeshStats } from "./mesh-stats.ts";
 import { PendingStore } from "./pending.ts";
 import type { PendingStorage } from "./pending.ts";
 import type { CrashReporter } from "./sentry.ts";
-import type { MeshPoolStatsLike, NetStatsLike, RendererStatsLike, Source } from "./sources.ts";
+import type { MeshPoolStatsLike, NetStatsLike, RendererStatsLike, Source, WorkerFailuresLike } from "./sources.ts";
 import { BreadcrumbBatcher } from "./transport.ts";
 import type { FetchLike } from "./transport.ts";
 import { UploadStats } from "./upload-stats.ts";
 
-export type { RendererStatsLike, MeshPoolStatsLike, NetStatsLike, Source } from "./sources.ts";
+export type { RendererStatsLike, MeshPoolStatsLike, NetStatsLike, Source, WorkerFailuresLike } from "./sources.ts";
 export { ConsentStore } from "./consent.ts";
 export { commandTraceparent, commandDone, reportError, gpuScope } from "./facade.ts";
 
@@ -51,6 +51,8 @@ export type TelemetryDevice = GpuDeviceLike & { readonly adapterInfo?: { readonl
 export interface ClientTelemetryContext {
   renderer?: Source<RendererStatsLike>;
   meshPool?: Source<MeshPoolStatsLike>;
+  /** Mesher and worldgen worker failures (available from the start: worldgen runs before the pool). */
+  workers?: Source<WorkerFailuresLike>;
   net?: Source<NetStatsLike>;
   /** The current GPUDevice (it may appear late or be replaced after a loss). */
   device?: Source<TelemetryDevice>;
@@ -124,6 +126,8 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
   const sample = (): void => {
     const pool = ctx.meshPool?.();
     if (pool) mesh.poll(pool);
+    const workers = ctx.workers?.();
+    if (workers) mesh.pollWorkers(workers);
     aggregator.sampleNet();
     const device = ctx.device?.() ?? null;
     if (device !== attachedDevice) {
@@ -319,6 +323,8 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
             summarizeMesh(mesh, meshScratch, meshSummary);
             out.mesh_ms_p50 = meshSummary.p50;
             out.mesh_ms_p95 = meshSummary.p95;
+            const workers = ctx.workers?.();
+            out.worker_failures = workers ? workers.failures : Number.NaN;
             const n = ctx.net?.();
             if (n) {
               const now = mono();

@@ -20,6 +20,7 @@ export const OVERLAY_NUMBERS = [
   "mesh_queue",
   "mesh_ms_p50",
   "mesh_ms_p95",
+  "worker_failures",
   "net_in",
   "net_out",
   "rtt_ms",
@@ -70,7 +71,7 @@ type Format = "fps" | "ms" | "bytes" | "rate" | "count";
 const ROWS: readonly (readonly [string, readonly (readonly [OverlayNumber | OverlayText, string, Format?])[]])[] = [
   ["frame", [["fps_p50", "fps p50", "fps"], ["fps_p95", "p95", "fps"], ["fps_p99", "p99", "fps"], ["fps_low1", "1% low", "fps"], ["frame_ms", "frame ms", "ms"], ["cpu_ms", "cpu ms", "ms"]]],
   ["gpu", [["upload_ms", "upload ms", "ms"], ["upload_bytes", "upload", "bytes"], ["chunks_drawn", "chunks", "count"], ["chunks_total", "of", "count"], ["quads", "quads", "count"], ["gpu_memory", "gpu mem", "bytes"]]],
-  ["mesh", [["mesh_queue", "queue", "count"], ["mesh_ms_p50", "mesh ms p50", "ms"], ["mesh_ms_p95", "p95", "ms"]]],
+  ["mesh", [["mesh_queue", "queue", "count"], ["mesh_ms_p50", "mesh ms p50", "ms"], ["mesh_ms_p95", "p95", "ms"], ["worker_failures", "worker fail", "count"]]],
   ["net", [["net_in", "in", "rate"], ["net_out", "out", "rate"], ["rtt_ms", "rtt ms", "ms"], ["server_tick_ms", "server tick ms", "ms"]]],
   ["errors", [["gpu_validation", "validation", "count"], ["gpu_out_of_memory", "oom", "count"], ["gpu_internal", "internal", "count"], ["gpu_device_lost", "lost", "count"], ["gpu_upload_failures", "upload fail", "count"]]],
   ["consent", [["consent_performance", "perf"], ["consent_crash", "crash"], ["telemetry", "sending"]]],

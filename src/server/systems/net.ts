@@ -23,8 +23,12 @@ import type { System, TickContext } from "./types.ts";
 
 const log = logger("net");
 
-/** Send-buffer limits: above SOFT a client skips deltas (they stay relative to what it got); above HARD it is dropped. */
-export const BACKPRESSURE = { soft: 256 * 1024, hard: 8 * 1024 * 1024 } as const;
+/**
+ * Above `soft` queued bytes (or half the client's own bound, whichever is lower) a client skips
+ * deltas (they stay relative to what it got); above its bound (NetPort.queueLimit, seconds of
+ * its own stream) it is closed as a slow consumer.
+ */
+export const BACKPRESSURE = { soft: 256 * 1024 } as const;
 /** Self state is re-sent at least this often even when unchanged (keeps reconciliation fresh). */
 const SELF_REFRESH_TICKS = 30;
 
@@ -151,13 +155,14 @@ export const netSystem: System = {
       }
       addNotices(s, game);
       const queued = net.buffered(s);
-      if (queued > BACKPRESSURE.hard) {
-        log.warnLimited("net.slow_consumer", { session_id: s.sessionId, buffered: queued }, "closing client that stopped reading");
-        net.closeSession(s, CloseCode.SlowConsumer, "send buffer overflow");
+      const limit = net.queueLimit(s);
+      if (queued > limit) {
+        log.warnLimited("net.slow_consumer", { session_id: s.sessionId, buffered: queued, limit: Math.round(limit) }, "closing client that stopped reading");
+        net.closeSession(s, CloseCode.SlowConsumer, "send queue over its bound");
         continue;
       }
       // A backed-up client still gets the events (world consistency) but skips this delta.
-      const deltaBytes = queued > BACKPRESSURE.soft ? 0 : addDelta(game, ctx, s);
+      const deltaBytes = queued > Math.min(BACKPRESSURE.soft, limit / 2) ? 0 : addDelta(game, ctx, s);
       inView += s.interest!.count;
       const frame = builder.bytes();
       if (frame === null || !net.send(s, frame, false)) continue;

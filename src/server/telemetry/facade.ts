@@ -7,11 +7,17 @@ import type {
   ClientRejectReason,
   ClientResult,
   ClientRoute,
+  CloseReason,
   Component,
   DroppedItemType,
   ErrorClass,
+  FatalOrigin,
   GpuErrorClass,
   HitKind,
+  Listener,
+  NetStage,
+  RefuseReason,
+  SocketErrorCode,
   SpanName,
   SpanRejectReason,
   SystemName,
@@ -20,8 +26,12 @@ import type {
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 // The closed sets live in the pure shared table so client, docs and dashboards share them.
-export { COMPONENTS, ERROR_CLASSES, HIT_KINDS, SPAN_NAMES, SYSTEMS } from "../../shared/telemetry/names.ts";
-export type { Component, ErrorClass, HitKind, SpanName, SystemName } from "../../shared/telemetry/names.ts";
+export {
+  CLOSE_REASONS, COMPONENTS, ERROR_CLASSES, HIT_KINDS, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
+} from "../../shared/telemetry/names.ts";
+export type {
+  CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
+} from "../../shared/telemetry/names.ts";
 export type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 /** Structured log/span fields: snake_case keys, primitive values only. */
@@ -65,6 +75,11 @@ export interface Metrics {
   interestEntities(count: number): void;
   error(cls: ErrorClass): void;
   ticksOverBudget(count: number): void;
+  socketError(listener: Listener, stage: NetStage, code: SocketErrorCode): void;
+  connectionRefused(listener: Listener, reason: RefuseReason): void;
+  connectionsOpen(listener: Listener, count: number): void;
+  wsClose(reason: CloseReason): void;
+  fatal(origin: FatalOrigin): void;
 }
 
 /** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
@@ -119,6 +134,7 @@ const noopMetrics: Metrics = {
   tickDuration: noop, systemDuration: noop, voxelQueueLength: noop, chunksDirty: noop, chunksMeshed: noop,
   meshDuration: noop, colliderDuration: noop, carveRequests: noop, projectileHit: noop, snapshotBytes: noop,
   deltaBytes: noop, clients: noop, interestEntities: noop, error: noop, ticksOverBudget: noop,
+  socketError: noop, connectionRefused: noop, connectionsOpen: noop, wsClose: noop, fatal: noop,
 };
 const noopClientMetrics: ClientMetrics = {
   frameTime: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, request: noop, rejected: noop,
@@ -227,6 +243,11 @@ export const metrics: Metrics = {
   interestEntities: (n) => active.metrics.interestEntities(n),
   error: (c) => active.metrics.error(c),
   ticksOverBudget: (n) => active.metrics.ticksOverBudget(n),
+  socketError: (l, s, c) => active.metrics.socketError(l, s, c),
+  connectionRefused: (l, r) => active.metrics.connectionRefused(l, r),
+  connectionsOpen: (l, n) => active.metrics.connectionsOpen(l, n),
+  wsClose: (r) => active.metrics.wsClose(r),
+  fatal: (o) => active.metrics.fatal(o),
 };
 
 /** The active client-ingest recorders (no-op until installed or when the backend has none). */

@@ -140,12 +140,23 @@ export const CloseCode = {
   ProtocolViolation: 4002,
   HelloTimeout: 4003,
   ServerFull: 4004,
-  /** The client stopped reading and its send buffer overflowed. */
+  /** The client stopped reading and its send queue passed its bound (seconds of its own stream). */
   SlowConsumer: 4005,
+  /** No pong to the server's WebSocket pings within the heartbeat deadline. */
+  Unresponsive: 4006,
+  /** A joined client sent nothing at all (no input, no ping) for too long. */
+  InputSilence: 4007,
   /** Sustained command flood past the per-session rate limit. */
   RateLimited: 4029,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * Close codes the client sends when it gives up on a connection it still wants (an undecodable
+ * frame, a silent socket, a join that timed out): 4400-4499. The server keeps the player for a
+ * resume after these, as after a plain network drop.
+ */
+export const CLIENT_RECONNECT_CLOSE_CODES = { min: 4400, max: 4499 } as const;
 
 // ---- client -> server ----
 
