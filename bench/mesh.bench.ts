@@ -1,5 +1,9 @@
 // Mesher benchmark: figures, not assertions. `npm run bench` prints a table; `npm run bench --
-// --json` prints one JSON object per case, mode and line. Options: --runs N (timed runs per case).
+// --json` prints one JSON object per case, mode and line. Options: --runs N (timed runs per case),
+// --write-chunks FILE (also writes the world64 chunks there, 64 x 34^3 bytes in paddedIndex
+// layout, for a side-by-side run of another mesher on the very same chunks: the C++ v1/v2
+// comparison of issue 15 used cgerikj/binary-greedy-meshing, built with g++ -O3
+// -march=native outside this repository).
 //
 // Modes (quad.ts MeshMode), each case is run in all three:
 //   vertex  merge where material and corner AO agree, AO baked per quad (`?ao=vertex`)
@@ -17,6 +21,7 @@
 // gpu_bytes_per_chunk: mesh bytes uploaded per chunk of the case (quads, plus spilled rings in
 // shader mode: ring_bytes_per_chunk), empty chunks counted as 0; gpu_alloc_bytes_per_chunk
 // rounds each mesh up as the renderer allocates it (mesh-uploads.ts ALLOC_GRANULE).
+import { writeFileSync } from "node:fs";
 import { ALLOC_GRANULE } from "../src/client/render/mesh-uploads.ts";
 import { CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
 import { Material } from "../src/shared/voxel/materials.ts";
@@ -33,6 +38,9 @@ const args = process.argv.slice(2);
 const json = args.includes("--json");
 const runsArg = args.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 1) : 1000;
+const chunksArg = args.indexOf("--write-chunks");
+const CHUNKS_FILE = chunksArg >= 0 ? args[chunksArg + 1] : undefined;
+if (chunksArg >= 0 && !CHUNKS_FILE) throw new Error("--write-chunks needs a file name");
 const WARMUP = 300;
 /** Bytes of the dense alternative the issue first proposed: the padded 34^3 solid bits per non-empty chunk, whole words. */
 const DENSE_FIELD_BYTES = Math.ceil(PADDED_VOLUME / 32) * 4;
@@ -196,6 +204,10 @@ function terrainCases(): CaseResult[] {
   const median = surfaceChunks[surfaceChunks.length >> 1];
   const size = `${DEFAULT_WORLD_GEN.chunksX}x${DEFAULT_WORLD_GEN.chunksY}x${DEFAULT_WORLD_GEN.chunksZ}`;
   const around = chunksAroundSpawn(world, spawn);
+  if (CHUNKS_FILE) {
+    writeFileSync(CHUNKS_FILE, Buffer.concat(around));
+    console.error(`wrote the ${around.length} world64 chunks (${around.length * PADDED_VOLUME} bytes) to ${CHUNKS_FILE}`);
+  }
   const results: CaseResult[] = [];
   for (const mode of MODES) {
     results.push(
