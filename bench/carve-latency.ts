@@ -7,6 +7,7 @@
 //
 // WebGPU runs on SwiftShader here (no GPU): frames are CPU-rendered and slow, so the absolute
 // times are mostly frame time; the two modes are compared in one run on the same machine.
+import { quantileSorted } from "../src/shared/telemetry/percentiles.ts";
 import { ensureBuilt, launchChromium, openPage, startServer } from "../test/e2e/harness.ts";
 
 const args = process.argv.slice(2);
@@ -27,10 +28,6 @@ interface ModeResult {
   gpu_mesh_bytes_per_chunk: number;
   /** Mean interval between frames over the carves (on SwiftShader mostly the GPU's rendering time). */
   frame_ms: number;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 async function runMode(browser: Awaited<ReturnType<typeof launchChromium>>, url: string, mode: string): Promise<ModeResult> {
@@ -71,10 +68,10 @@ async function runMode(browser: Awaited<ReturnType<typeof launchChromium>>, url:
   return {
     mode,
     carves: ms.length,
-    p50_ms: r2(quantile(ms, 0.5)),
-    p95_ms: r2(quantile(ms, 0.95)),
+    p50_ms: r2(quantileSorted(ms, ms.length, 0.5)),
+    p95_ms: r2(quantileSorted(ms, ms.length, 0.95)),
     max_ms: r2(ms[ms.length - 1]),
-    worker_mesh_p50_ms: r2(quantile(mesh, 0.5)),
+    worker_mesh_p50_ms: r2(quantileSorted(mesh, mesh.length, 0.5)),
     gpu_mesh_bytes_per_chunk: Math.round(stats.bytes / Math.max(1, stats.chunks)),
     frame_ms: r2((stats.end[1] - start[1]) / Math.max(1, stats.end[0] - start[0])),
   };
