@@ -195,7 +195,7 @@ export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): Serv
 }
 
 /** Environment variables the CLI reads, and the setting each one overrides. */
-export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" | "shard">> = {
+const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" | "shard">> = {
   HOST: "host",
   PORT: "port",
   ZONE: "zone",

@@ -17,7 +17,7 @@ import type { MutableTickContext } from "../../src/server/loop/scheduler.ts";
 export const SMALL_WORLD = { seed: 4242, chunksX: 8, chunksY: 4, chunksZ: 8 } as const;
 
 /** Test server options: loopback, free port, small world, no spawn spread. */
-export function testOptions(extra: StartServerOptions = {}): StartServerOptions {
+function testOptions(extra: StartServerOptions = {}): StartServerOptions {
   return { host: "127.0.0.1", port: 0, ...SMALL_WORLD, spawnSpread: 0, npcCount: 20, meshWorkers: 1, ...extra };
 }
 

@@ -23,7 +23,7 @@ export type QueuedFire = Omit<FireMsg, "type" | "traceparent"> & {
 };
 
 /** A bounded FIFO of reusable records. */
-export class Ring<T> {
+class Ring<T> {
   private readonly items: T[];
   private head = 0;
   length = 0;
@@ -62,8 +62,8 @@ export class Ring<T> {
 }
 
 /** Queue sizes: two seconds of inputs at 30 Hz, a few shots. */
-export const INPUT_QUEUE = 64;
-export const FIRE_QUEUE = 16;
+const INPUT_QUEUE = 64;
+const FIRE_QUEUE = 16;
 
 /** What the net layer and intake system share about one connected player. */
 export class PlayerControl {

@@ -27,7 +27,7 @@ import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 // The closed sets live in the pure shared table so client, docs and dashboards share them.
 export {
-  CLOSE_REASONS, COMPONENTS, ERROR_CLASSES, HIT_KINDS, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
+  CLOSE_REASONS, ERROR_CLASSES, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
 } from "../../shared/telemetry/names.ts";
 export type {
   CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,

@@ -50,7 +50,7 @@ export const METRICS_LISTENER_LIMITS: ListenerLimits = {
 };
 
 /** The error thrown by POST /debug/crash. */
-export class DevCrashError extends Error {
+class DevCrashError extends Error {
   override readonly name = "DevCrashError";
 }
 

@@ -6,7 +6,7 @@
 import type { DestinationStream } from "pino";
 import type { Registry } from "prom-client";
 import type { TelemetryConfig } from "./config.ts";
-import { describeEffectiveConfig, loadTelemetryConfig } from "./config.ts";
+import { describeEffectiveConfig } from "./config.ts";
 import { CrashInbox } from "./crash-inbox.ts";
 import type { CrashInboxOptions } from "./crash-inbox.ts";
 import { installBackends } from "./facade.ts";
@@ -23,15 +23,13 @@ import type { TraceStoreOptions } from "./trace-store.ts";
 import { createTracing } from "./tracing.ts";
 import type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
-export { ConfigError, DEFAULT_TELEMETRY_CONFIG, describeEffectiveConfig, loadTelemetryConfig } from "./config.ts";
-export type { HostPort, LogLevel, LogLevelDirectives, TelemetryConfig } from "./config.ts";
-export { CrashInbox, parseEnvelope } from "./crash-inbox.ts";
-export type { CrashEnvelope, CrashItem, StoredCrash } from "./crash-inbox.ts";
+export { DEFAULT_TELEMETRY_CONFIG, loadTelemetryConfig } from "./config.ts";
+export type { TelemetryConfig } from "./config.ts";
+export type { StoredCrash } from "./crash-inbox.ts";
 export type { MetricsServer } from "./http.ts";
 export type { TelemetryLogger } from "./logger.ts";
 export type { ServerSentry } from "./sentry.ts";
-export { TraceStore } from "./trace-store.ts";
-export type { StoredSpan, StoredTrace } from "./trace-store.ts";
+export type { StoredTrace } from "./trace-store.ts";
 export type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
 export interface TelemetryOptions {
@@ -173,13 +171,4 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
       return stopping;
     },
   };
-}
-
-/** Loads config from env/argv and starts telemetry: the one-call path for src/server/main.ts. */
-export function initTelemetryFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-  argv: readonly string[] = [],
-  opts: TelemetryOptions = {},
-): Promise<TelemetryHandle> {
-  return initTelemetry(loadTelemetryConfig(env, argv), opts);
 }

@@ -18,7 +18,7 @@ import type { TelemetryConfig } from "./config.ts";
 import type { Fields, Log } from "./facade.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
-export const REDACTED = "[redacted]";
+const REDACTED = "[redacted]";
 
 /** Keys that name a person, an address, a credential or a raw payload (compared lower-cased). */
 const SENSITIVE_KEY =

@@ -32,7 +32,7 @@ export interface ServerSentry {
 }
 
 /** Removes identity and request details from an event before it leaves the process. */
-export function scrubEvent(event: ErrorEvent): ErrorEvent {
+function scrubEvent(event: ErrorEvent): ErrorEvent {
   delete event.user;
   delete event.server_name;
   if (event.request !== undefined) {

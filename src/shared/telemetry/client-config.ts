@@ -90,7 +90,7 @@ export function parseDsn(dsn: string): DsnParts | null {
 }
 
 /** True for a well-formed public DSN. */
-export function isDsn(dsn: string): boolean {
+function isDsn(dsn: string): boolean {
   return parseDsn(dsn) !== null;
 }
 

@@ -29,7 +29,7 @@ import { SMALL_WORLD } from "../support.ts";
 import { captureLines } from "../telemetry/helpers.ts";
 import type { LogLine, Receiver } from "../telemetry/helpers.ts";
 
-export { captureLines, startBlackHole, startReceiver } from "../telemetry/helpers.ts";
+export { startBlackHole, startReceiver } from "../telemetry/helpers.ts";
 export type { LogLine, Receiver } from "../telemetry/helpers.ts";
 
 // ---------------------------------------------------------------------------------------------
