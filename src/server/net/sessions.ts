@@ -163,7 +163,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     this.game.stats.messagesIn++;
     const now = this.now();
     s.lastFrameAt = now;
-    if (!s.bucket.take(now)) {
+    if (s.bucket.take(now) > 0) {
       this.flood(s, now, "over rate limit");
       return;
     }

@@ -32,7 +32,8 @@ import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 import type { TelemetryConfig } from "./config.ts";
 import type { Fields, Log, SpanHandle, Tracing } from "./facade.ts";
 import type { InternalMetrics } from "./metrics.ts";
-import { KeyedTokenBuckets } from "./rate-limit.ts";
+import { tracesUrl } from "../http/forward.ts";
+import { KeyedTokenBuckets } from "../http/rate-limit.ts";
 import { TraceStore } from "./trace-store.ts";
 
 /** Batch/export bounds; defaults keep memory bounded and shutdown short with a dead collector. */
@@ -85,12 +86,6 @@ function deadline(ms: number): Promise<"timeout"> {
   return new Promise((resolve) => {
     setTimeout(() => resolve("timeout"), ms).unref();
   });
-}
-
-/** `${endpoint}/v1/traces` unless the endpoint already names the traces path. */
-export function tracesUrl(endpoint: string): string {
-  const base = endpoint.replace(/\/+$/, "");
-  return base.endsWith("/v1/traces") ? base : `${base}/v1/traces`;
 }
 
 /**
