@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { worldChecksum } from "../shared/voxel/checksum.ts";
 import type { World } from "../shared/voxel/world.ts";
 import { resolveServerConfig } from "./config.ts";
-import type { ServerConfig } from "./config.ts";
+import type { ServerConfig, ServerOverrides } from "./config.ts";
 import type { Game } from "./game/state.ts";
 import { Game as GameState } from "./game/state.ts";
 import type { ServerStatsSnapshot } from "./game/stats.ts";
@@ -32,8 +32,10 @@ import { logger, metrics } from "./telemetry/facade.ts";
 
 const log = logger("server");
 
-/** startServer options: any ServerConfig field, plus extra HTTP routes. */
-export interface StartServerOptions extends Partial<ServerConfig> {
+/** startServer options: any setting code may fix (or a configuration already resolved), plus extra HTTP routes. */
+export interface StartServerOptions extends ServerOverrides {
+  /** The whole configuration, already resolved (startGame's); the settings above are then ignored. */
+  readonly config?: ServerConfig;
   /** Routes tried after /healthz and before the static files (e.g. telemetry ingest). */
   readonly routes?: readonly HttpRoute[];
   /** Start the tick loop right away (default true); false leaves ticking to handle.tickOnce(). */
@@ -81,8 +83,8 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, ...overrides } = options;
-  const config = resolveServerConfig(overrides);
+  const { routes = [], autoTick = true, config: resolved, ...overrides } = options;
+  const config = resolved ?? resolveServerConfig(overrides);
   const t0 = performance.now();
   const game = new GameState(config);
   game.spawnNpcs();

@@ -23,7 +23,7 @@ import type { TraceStoreOptions } from "./trace-store.ts";
 import { createTracing } from "./tracing.ts";
 import type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
-export { DEFAULT_TELEMETRY_CONFIG, loadTelemetryConfig } from "./config.ts";
+export { DEFAULT_TELEMETRY_CONFIG } from "./config.ts";
 export type { TelemetryConfig } from "./config.ts";
 export type { StoredCrash } from "./crash-inbox.ts";
 export type { MetricsServer } from "./http.ts";

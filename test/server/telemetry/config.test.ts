@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, loadTelemetryConfig } from "../../../src/server/config.ts";
 import {
-  ConfigError,
   DEFAULT_TELEMETRY_CONFIG,
   describeEffectiveConfig,
   formatLogLevel,
   levelFor,
-  loadTelemetryConfig,
   parseLogLevel,
 } from "../../../src/server/telemetry/config.ts";
 
