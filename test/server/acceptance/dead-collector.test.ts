@@ -6,22 +6,10 @@
 // The export queue is made small through startGame's telemetry export options so it fills
 // within the test; the defaults differ only in size.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bucketCount,
-  cleanup,
-  connectBots,
-  jsonLines,
-  onCleanup,
-  parseExposition,
-  percentile,
-  play,
-  sleep,
-  startAcceptanceGame,
-  startBlackHole,
-  total,
-  waitUntil,
-} from "./harness.ts";
-import type { AcceptanceGame, Exposition } from "./harness.ts";
+import { cleanup, connectBots, jsonLines, onCleanup, percentile, play, sleep, startAcceptanceGame, startBlackHole, waitUntil } from "./harness.ts";
+import type { AcceptanceGame } from "./harness.ts";
+import { bucketCount, parseExposition, total } from "../../prometheus-text.ts";
+import type { Exposition } from "../../prometheus-text.ts";
 
 const BUDGET_MS = 1000 / 30;
 const WINDOW_S = 5;

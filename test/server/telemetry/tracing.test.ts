@@ -5,7 +5,8 @@ import type { StoredTrace, TelemetryConfig, TelemetryHandle } from "../../../src
 import { tracesUrl } from "../../../src/server/http/forward.ts";
 import { formatTraceparent } from "../../../src/shared/telemetry/trace-context.ts";
 import type { TraceContext } from "../../../src/shared/telemetry/trace-context.ts";
-import { captureLines, sample, testConfig, traceparentOf } from "./helpers.ts";
+import { sample } from "../../prometheus-text.ts";
+import { captureLines, testConfig, traceparentOf } from "./helpers.ts";
 
 let handle: TelemetryHandle | undefined;
 afterEach(async () => {
