@@ -2,19 +2,11 @@
 // the intake system (which drains them once per tick). Fixed-size rings of preallocated
 // records: a flood can fill them but never grow them.
 
-import type { FireMsg } from "../../shared/protocol/messages.ts";
+import type { FireMsg, InputMsg } from "../../shared/protocol/messages.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
-/** One queued movement input (copied out of the decoded message). */
-export interface QueuedInput {
-  seq: number;
-  dt: number;
-  forward: number;
-  right: number;
-  yaw: number;
-  pitch: number;
-  buttons: number;
-}
+/** One queued movement input: the decoded message's fields, copied into a reusable record. */
+export type QueuedInput = Omit<InputMsg, "type">;
 
 /** One queued fire command: the decoded message's fields, kept in a reusable record. */
 export type QueuedFire = Omit<FireMsg, "type" | "traceparent"> & {
