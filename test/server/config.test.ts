@@ -4,19 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_SERVER_CONFIG, loadServerConfig, resolveServerConfig, serverConfigFromEnv } from "../../src/server/config.ts";
+import { errorOf } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "server-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("server config", () => {
   it("defaults to 30 Hz on 127.0.0.1:8080 with at least 20 NPCs", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, loadTelemetryConfig } from "../../../src/server/config.ts";
+import { loadTelemetryConfig } from "../../../src/server/config.ts";
 import {
   DEFAULT_TELEMETRY_CONFIG,
   describeEffectiveConfig,
@@ -10,6 +10,7 @@ import {
   levelFor,
   parseLogLevel,
 } from "../../../src/server/telemetry/config.ts";
+import { errorOf } from "../support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "telemetry-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,16 +19,6 @@ function file(name: string, content: unknown): string {
   const p = join(dir, name);
   writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
   return p;
-}
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("telemetry config", () => {
