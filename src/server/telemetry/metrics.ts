@@ -84,15 +84,24 @@ interface Factory {
   histogram(spec: MetricSpec): Histogram<string>;
   counter(spec: MetricSpec): Counter<string>;
   gauge(spec: MetricSpec): Gauge<string>;
+  /** A counter with one label (its spec's only one): a bound child per value of the closed set. */
+  counterBy<K extends string>(spec: MetricSpec, values: readonly K[]): Record<K, Incrementer>;
 }
 
 function factory(registry: Registry): Factory {
   const registers = [registry];
+  const counter = (spec: MetricSpec): Counter<string> => new Counter({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
   return {
     histogram: (spec) =>
       new Histogram({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], buckets: [...(spec.buckets ?? [])], registers }),
-    counter: (spec) => new Counter({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers }),
+    counter,
     gauge: (spec) => new Gauge({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers }),
+    counterBy: (spec, values) => {
+      if (spec.labels.length !== 1) throw new Error(`${spec.prom}: counterBy needs exactly one label`);
+      const label = spec.labels[0];
+      const c = counter(spec);
+      return bind(values, (v): Incrementer => c.labels({ [label]: v }));
+    },
   };
 }
 
@@ -120,13 +129,11 @@ function simRecorders(f: Factory): Omit<Metrics, "clients" | "socketError" | "co
   const mesh = f.histogram(METRICS.meshDuration);
   const collider = f.histogram(METRICS.colliderDuration);
   const carve = f.counter(METRICS.carveRequests);
-  const hitsCounter = f.counter(METRICS.projectileHits);
-  const hits = bind(HIT_KINDS, (k): Incrementer => hitsCounter.labels({ kind: k }));
+  const hits = f.counterBy(METRICS.projectileHits, HIT_KINDS);
   const snapshot = f.counter(METRICS.snapshotBytes);
   const delta = f.counter(METRICS.deltaBytes);
   const interest = f.gauge(METRICS.interestEntities);
-  const errorsCounter = f.counter(METRICS.errors);
-  const errors = bind(ERROR_CLASSES, (c): Incrementer => errorsCounter.labels({ class: c }));
+  const errors = f.counterBy(METRICS.errors, ERROR_CLASSES);
   const overBudget = f.counter(METRICS.ticksOverBudget);
   for (const s of SYSTEMS) systemHist.zero({ system: s });
   zero(hits, errors, dirty, meshed, carve, snapshot, delta, overBudget, queue, interest);
@@ -160,10 +167,8 @@ function netRecorders(f: Factory): Pick<Metrics, "clients" | "socketError" | "co
   const refused = bind(LISTENERS, (l) => bind(REFUSE_REASONS, (r): Incrementer => refusedCounter.labels({ listener: l, reason: r })));
   const openGauge = f.gauge(METRICS.netConnectionsOpen);
   const open = bind(LISTENERS, (l): Setter => openGauge.labels({ listener: l }));
-  const closesCounter = f.counter(METRICS.netWsCloses);
-  const closes = bind(CLOSE_REASONS, (r): Incrementer => closesCounter.labels({ reason: r }));
-  const fatalCounter = f.counter(METRICS.fatalErrors);
-  const fatal = bind(FATAL_ORIGINS, (o): Incrementer => fatalCounter.labels({ origin: o }));
+  const closes = f.counterBy(METRICS.netWsCloses, CLOSE_REASONS);
+  const fatal = f.counterBy(METRICS.fatalErrors, FATAL_ORIGINS);
   zero(clients, socketErrors, refused, open, closes, fatal);
   return {
     clients: (c, d) => {
@@ -180,13 +185,10 @@ function netRecorders(f: Factory): Pick<Metrics, "clients" | "socketError" | "co
 
 /** The telemetry pipeline's own metrics: suppressed log lines, dropped and exported spans, bad traceparents. */
 function internalRecorders(f: Factory): InternalMetrics {
-  const logDroppedCounter = f.counter(METRICS.logDropped);
-  const logDropped = bind(COMPONENTS, (c): Incrementer => logDroppedCounter.labels({ component: c }));
-  const spansDroppedCounter = f.counter(METRICS.traceSpansDropped);
-  const spansDropped = bind(SPAN_DROP_REASONS, (r): Incrementer => spansDroppedCounter.labels({ reason: r }));
+  const logDropped = f.counterBy(METRICS.logDropped, COMPONENTS);
+  const spansDropped = f.counterBy(METRICS.traceSpansDropped, SPAN_DROP_REASONS);
   const spansExported = f.counter(METRICS.traceSpansExported);
-  const parentInvalidCounter = f.counter(METRICS.traceParentInvalid);
-  const parentInvalid = bind(TRACE_PARENT_INVALID_REASONS, (r): Incrementer => parentInvalidCounter.labels({ reason: r }));
+  const parentInvalid = f.counterBy(METRICS.traceParentInvalid, TRACE_PARENT_INVALID_REASONS);
   zero(logDropped, spansDropped, spansExported, parentInvalid);
   return {
     logDropped: (c) => logDropped[c]?.inc(),
@@ -200,10 +202,8 @@ function internalRecorders(f: Factory): InternalMetrics {
 function clientRecorders(f: Factory): ClientMetrics {
   const frame = f.histogram(METRICS.clientFrameTime);
   const upload = f.histogram(METRICS.clientUploadDuration);
-  const uploadBytesCounter = f.counter(METRICS.clientUploadBytes);
-  const uploadBytes = bind(UPLOAD_BUFFERS, (b): Incrementer => uploadBytesCounter.labels({ buffer: b }));
-  const gpuCounter = f.counter(METRICS.clientGpuErrors);
-  const gpu = bind(GPU_ERROR_CLASSES, (c): Incrementer => gpuCounter.labels({ class: c }));
+  const uploadBytes = f.counterBy(METRICS.clientUploadBytes, UPLOAD_BUFFERS);
+  const gpu = f.counterBy(METRICS.clientGpuErrors, GPU_ERROR_CLASSES);
   const requestsCounter = f.counter(METRICS.clientRequests);
   const requests = bind(CLIENT_ROUTES, (route) => bind(CLIENT_RESULTS, (r): Incrementer => requestsCounter.labels({ route, result: r })));
   const rejectedCounter = f.counter(METRICS.clientRejected);
@@ -213,10 +213,8 @@ function clientRecorders(f: Factory): ClientMetrics {
     for (const r of CLIENT_ROUTE_REJECT_REASONS[route]) byReason[r] = rejectedCounter.labels({ route, reason: r });
     return byReason;
   });
-  const spansRejectedCounter = f.counter(METRICS.clientSpansRejected);
-  const spansRejected = bind(SPAN_REJECT_REASONS, (r): Incrementer => spansRejectedCounter.labels({ reason: r }));
-  const itemsDroppedCounter = f.counter(METRICS.clientCrashItemsDropped);
-  const itemsDropped = bind(DROPPED_ITEM_TYPES, (t): Incrementer => itemsDroppedCounter.labels({ type: t }));
+  const spansRejected = f.counterBy(METRICS.clientSpansRejected, SPAN_REJECT_REASONS);
+  const itemsDropped = f.counterBy(METRICS.clientCrashItemsDropped, DROPPED_ITEM_TYPES);
   zero(uploadBytes, gpu, requests, rejected, spansRejected, itemsDropped);
   return {
     frameTime: (s) => ok(s) && frame.observe(s),
