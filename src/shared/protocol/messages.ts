@@ -4,6 +4,8 @@
 // Positions of other entities are quantised to 1/POS_SCALE voxel and yaw to 1/256 turn, and
 // deltas are relative to what the same client was last sent (the socket is reliable and ordered).
 
+import type { Motion } from "../physics/movement.ts";
+
 /** Bumped on every incompatible change; the server rejects a hello with another version. */
 export const PROTOCOL_VERSION = 2;
 
@@ -269,13 +271,7 @@ export interface WorldEditsMsg {
 }
 
 /** The receiving player's own authoritative state (full precision, for reconciliation). */
-export interface SelfState {
-  x: number;
-  y: number;
-  z: number;
-  vx: number;
-  vy: number;
-  vz: number;
+export interface SelfState extends Motion {
   flags: number;
   health: number;
 }
