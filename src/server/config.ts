@@ -168,7 +168,7 @@ const GAME_SETTINGS: { readonly [K in keyof GameSettings]-?: Setting<GameSetting
   carveRadius: float(0.5, 16),
   respawnMs: int(0, 60000, "RESPAWN_MS"),
   friendlyFire: { schema: z.boolean(), expected: "expected true or false" },
-  spawnSpread: float(0, 2048),
+  spawnSpread: float(0, 2048, "SPAWN_SPREAD"),
   rateLimitPerSecond: float(1, 10000),
   rateLimitBurst: int(1, 100000),
   floodCloseScore: float(1, 1e7),
