@@ -15,6 +15,13 @@ describe("token bucket", () => {
     expect(ok).toBeLessThanOrEqual(10);
   });
 
+  it("holds at most its capacity however long it was idle", () => {
+    const b = new TokenBucket(3, 10, 1000, 0);
+    let ok = 0;
+    for (let i = 0; i < 10; i++) if (b.take(60_000) === 0) ok++;
+    expect(ok).toBe(3);
+  });
+
   it("says how long until the next token, and hands out partial grants", () => {
     const b = new TokenBucket(2, 1, 500, 0);
     expect([b.take(0), b.take(0)]).toEqual([0, 0]);
