@@ -23,6 +23,7 @@
 // the OS scheduler (as real clients on other machines never would), not by blocking its event
 // loop or adding to its GC; the tick durations measured inside the server stay its own work.
 import { fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { devNull } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -30,8 +31,10 @@ import { startServer } from "../src/server/app.ts";
 import type { ServerHandle, StartServerOptions } from "../src/server/app.ts";
 import { startGame } from "../src/server/bootstrap.ts";
 import type { RunningGame } from "../src/server/bootstrap.ts";
+import type { ServerStatsSnapshot } from "../src/server/game/stats.ts";
 import { SYSTEMS } from "../src/server/telemetry/facade.ts";
 import { DEFAULT_TELEMETRY_CONFIG } from "../src/server/telemetry/index.ts";
+import { nearestRank } from "../src/shared/telemetry/percentiles.ts";
 import type { SwarmConfig, SwarmResult } from "./bots/swarm.ts";
 import type { SinkStats } from "./otlp-sink.ts";
 
@@ -112,12 +115,6 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** What a phase with telemetry on adds to its report. */
@@ -196,38 +193,46 @@ interface PhaseResult {
 
 const phaseName = (p: Phase): string => (p.telemetry === "off" ? "off" : `on, traces ${p.traceSample}`);
 
-async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<PhaseResult> {
-  let server: ServerHandle | null = null;
-  let game: RunningGame | null = null;
-  let url = args.url;
-  const logs = nullLogDestination();
-  if (url === null) {
-    // Players spawn spread over the roaming disc, so the run measures a dispersed crowd from the start.
-    const options: StartServerOptions = {
-      host: "127.0.0.1", port: 0, tickHz: args.tickHz, interestRadius: args.interest, meshWorkers: args.meshWorkers,
-      maxPlayers: Math.max(256, args.bots + 8), spawnSpread: args.roam,
-    };
-    if (phase.telemetry === "off") {
-      server = await startServer(options);
-    } else {
-      if (sink === null) throw new Error("telemetry on needs the OTLP sink");
-      // The env startGame reads is built here, not taken from process.env, so the phase is what it says.
-      game = await startGame(
-        { LOG_LEVEL: "info", JSON_LOGS: "true", METRICS_ADDR: "127.0.0.1:0", OTLP_ENDPOINT: sink.url, TRACE_SAMPLE: String(phase.traceSample), CLIENT_TELEMETRY: "on" },
-        { server: options, telemetry: { logDestination: logs } },
-      );
-      server = game.game;
-    }
-    url = server.wsUrl;
+/** The server a phase measures: in-process (bare, or the full start sequence with telemetry), or the one at --url. */
+interface PhaseServer {
+  server: ServerHandle | null;
+  game: RunningGame | null;
+  url: string;
+}
+
+async function startPhaseServer(args: Args, phase: Phase, sink: Sink | null, logs: ReturnType<typeof nullLogDestination>): Promise<PhaseServer> {
+  if (args.url !== null) return { server: null, game: null, url: args.url };
+  // Players spawn spread over the roaming disc, so the run measures a dispersed crowd from the start.
+  const options: StartServerOptions = {
+    host: "127.0.0.1", port: 0, tickHz: args.tickHz, interestRadius: args.interest, meshWorkers: args.meshWorkers,
+    maxPlayers: Math.max(256, args.bots + 8), spawnSpread: args.roam,
+  };
+  if (phase.telemetry === "off") {
+    const server = await startServer(options);
+    return { server, game: null, url: server.wsUrl };
   }
-  const metricsUrl = game?.telemetry.metricsServer?.url;
+  if (sink === null) throw new Error("telemetry on needs the OTLP sink");
+  // The env startGame reads is built here, not taken from process.env, so the phase is what it says.
+  const game = await startGame(
+    { LOG_LEVEL: "info", JSON_LOGS: "true", METRICS_ADDR: "127.0.0.1:0", OTLP_ENDPOINT: sink.url, TRACE_SAMPLE: String(phase.traceSample), CLIENT_TELEMETRY: "on" },
+    { server: options, telemetry: { logDestination: logs } },
+  );
+  return { server: game.game, game, url: game.game.wsUrl };
+}
+
+/** Scrapes /metrics every SCRAPE_EVERY_MS, as the deploy's Prometheus would; counts the scrapes that answered. */
+function startScraper(metricsUrl: string | undefined): { readonly count: () => number; stop(): void } {
   let scrapes = 0;
-  const scraper = metricsUrl === undefined
+  const timer = metricsUrl === undefined
     ? undefined
     : setInterval(() => {
       fetch(`${metricsUrl}/metrics`).then((r) => r.text()).then(() => scrapes++, () => {});
     }, SCRAPE_EVERY_MS);
-  const sinkBefore = sink !== null && game !== null ? await sink.stats() : null;
+  return { count: () => scrapes, stop: () => clearInterval(timer) };
+}
+
+/** Forks the bot swarm and resolves once its bots have joined. */
+async function startSwarm(args: Args, url: string): Promise<{ child: ChildProcess; ready: { connected: number; joinMs: number } }> {
   const child = fork(fileURLToPath(new URL("./bots/swarm.ts", import.meta.url)), [], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const config: SwarmConfig = { url, bots: args.bots, seconds: args.seconds, fireEvery: args.fireEvery, roam: args.roam, inputHz: args.tickHz, trackers: 2, warmup: args.warmup };
   const ready = await new Promise<{ connected: number; joinMs: number }>((resolve, reject) => {
@@ -238,29 +243,56 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<Ph
     child.once("exit", (code) => reject(new Error(`bot process exited early (${code})`)));
     child.send({ type: "start", config });
   });
+  return { child, ready };
+}
 
-  // Bots play through the warm-up; the measurement window opens when the swarm says so, and
-  // from then on every tick duration and the server's counters are recorded.
-  let windowStats = server?.stats();
-  let ticksBefore = server?.game.tick ?? 0;
-  let sysBefore = server ? { ...server.tickStats.systemMs } : null;
-  let cpuBefore = process.cpuUsage();
-  let t0 = performance.now();
-  let logsBefore = { lines: 0, bytes: 0 };
-  let scrapesBefore = 0;
+/** The server's counters when the measurement window opened. */
+interface WindowStart {
+  stats: ServerStatsSnapshot | undefined;
+  tick: number;
+  systemMs: Record<string, number> | null;
+  cpu: NodeJS.CpuUsage;
+  t0: number;
+  logs: { lines: number; bytes: number };
+  scrapes: number;
+}
+
+/** What the window recorded: the swarm's result, the server's per-tick figures, CPU and wall time. */
+interface Measured {
+  result: SwarmResult;
+  start: WindowStart;
+  wallS: number;
+  cpu: NodeJS.CpuUsage;
+  ticks: number[];
+  perSystem: Float64Array[];
+  flushes: number[];
+  /** The server's counters and world checksum when the swarm's result came (undefined: --url). */
+  after: ServerStatsSnapshot | undefined;
+  serverChecksum: number | undefined;
+}
+
+/**
+ * Bots play through the warm-up; the measurement window opens when the swarm says so, and from
+ * then on every tick duration and the server's counters are recorded, until the swarm's result.
+ */
+async function measureWindow(child: ChildProcess, server: ServerHandle | null, logs: ReturnType<typeof nullLogDestination>, scrapes: () => number): Promise<Measured> {
+  const snapshot = (): WindowStart => ({
+    stats: server?.stats(),
+    tick: server?.game.tick ?? 0,
+    systemMs: server ? { ...server.tickStats.systemMs } : null,
+    cpu: process.cpuUsage(),
+    t0: performance.now(),
+    logs: { lines: logs.lines, bytes: logs.bytes },
+    scrapes: scrapes(),
+  });
+  let start = { ...snapshot(), logs: { lines: 0, bytes: 0 }, scrapes: 0 };
   const openWindow = (): void => {
-    logsBefore = { lines: logs.lines, bytes: logs.bytes };
-    scrapesBefore = scrapes;
-    windowStats = server?.stats();
-    ticksBefore = server?.game.tick ?? 0;
-    sysBefore = server ? { ...server.tickStats.systemMs } : null;
     if (server) {
       server.tickStats.recording = [];
       server.tickStats.systemRecording = [];
       server.flushStats.recording = [];
     }
-    cpuBefore = process.cpuUsage();
-    t0 = performance.now();
+    start = snapshot();
   };
   const result = await new Promise<SwarmResult>((resolve, reject) => {
     child.removeAllListeners("message");
@@ -272,8 +304,8 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<Ph
     child.once("exit", (code) => reject(new Error(`bot process exited (${code})`)));
     child.send({ type: "measure" });
   });
-  const wallS = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
+  const wallS = (performance.now() - start.t0) / 1000;
+  const cpu = process.cpuUsage(start.cpu);
   const ticks = server?.tickStats.recording ?? [];
   const perSystem = server?.tickStats.systemRecording ?? [];
   const flushes = server?.flushStats.recording ?? [];
@@ -282,42 +314,71 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<Ph
     server.tickStats.systemRecording = null;
     server.flushStats.recording = null;
   }
-  const after = server?.stats();
-  const serverChecksum = server?.checksum();
-  if (scraper !== undefined) clearInterval(scraper);
-  let telemetry: TelemetryFigures | null = null;
-  if (game !== null && phase.telemetry === "on") {
-    // Spans still queued at the end are exported (and counted) before the totals are read.
-    await game.telemetry.forceFlush();
-    const dump = await game.telemetry.registry.getMetricsAsJSON();
-    const sinkAfter = sink !== null ? await sink.stats() : null;
-    telemetry = {
-      trace_sample: phase.traceSample,
-      log_lines: logs.lines - logsBefore.lines,
-      log_bytes: logs.bytes - logsBefore.bytes,
-      log_lines_phase: logs.lines,
-      scrapes: scrapes - scrapesBefore,
-      spans_exported: metricTotal(dump, "game_trace_spans_exported_total"),
-      spans_dropped: metricTotal(dump, "game_trace_spans_dropped_total"),
-      otlp_requests: sinkAfter && sinkBefore ? sinkAfter.requests - sinkBefore.requests : 0,
-      otlp_bytes: sinkAfter && sinkBefore ? sinkAfter.bytes - sinkBefore.bytes : 0,
-    };
-  }
+  return { result, start, wallS, cpu, ticks, perSystem, flushes, after: server?.stats(), serverChecksum: server?.checksum() };
+}
 
+/** What telemetry did in a phase with it on: log lines and bytes, scrapes, spans and OTLP traffic. */
+async function telemetryFigures(
+  game: RunningGame,
+  traceSample: number,
+  sink: { readonly sink: Sink | null; readonly before: SinkStats | null },
+  logs: ReturnType<typeof nullLogDestination>,
+  start: WindowStart,
+  scrapes: () => number,
+): Promise<TelemetryFigures> {
+  // Spans still queued at the end are exported (and counted) before the totals are read.
+  await game.telemetry.forceFlush();
+  const dump = await game.telemetry.registry.getMetricsAsJSON();
+  const sinkBefore = sink.before;
+  const sinkAfter = sink.sink !== null ? await sink.sink.stats() : null;
+  return {
+    trace_sample: traceSample,
+    log_lines: logs.lines - start.logs.lines,
+    log_bytes: logs.bytes - start.logs.bytes,
+    log_lines_phase: logs.lines,
+    scrapes: scrapes() - start.scrapes,
+    spans_exported: metricTotal(dump, "game_trace_spans_exported_total"),
+    spans_dropped: metricTotal(dump, "game_trace_spans_dropped_total"),
+    otlp_requests: sinkAfter && sinkBefore ? sinkAfter.requests - sinkBefore.requests : 0,
+    otlp_bytes: sinkAfter && sinkBefore ? sinkAfter.bytes - sinkBefore.bytes : 0,
+  };
+}
+
+/** The three slowest ticks, each with its systems' ms and the time not spent in any system. */
+function slowestTicks(ticks: readonly number[], perSystem: readonly Float64Array[]): Record<string, number>[] {
+  return ticks
+    .map((ms, i) => ({ ms, i }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map(({ ms, i }) => {
+      const row = perSystem[i];
+      const parts: Record<string, number> = { total: r2(ms) };
+      let inSystems = 0;
+      if (row) for (let k = 0; k < SYSTEMS.length; k++) {
+        inSystems += row[k];
+        if (row[k] >= 0.5) parts[SYSTEMS[k]] = r2(row[k]);
+      }
+      parts.outside_systems = r2(ms - inSystems);
+      return parts;
+    });
+}
+
+/** A phase's figures as the JSON report (`--json`) holds them. */
+function phaseReport(args: Args, phase: Phase, ps: PhaseServer, m: Measured, joinMs: number, telemetry: TelemetryFigures | null) {
+  const { server } = ps;
+  const { result, start, ticks, flushes } = m;
   const sorted = ticks.length > 0 ? [...ticks].sort((x, y) => x - y) : [...result.tickMaxSamples].sort((x, y) => x - y);
   const flushSorted = [...flushes].sort((x, y) => x - y);
   const budget = 1000 / args.tickHz;
   const inView = result.entitiesInView;
-  const viewMean = inView.reduce((s, x) => s + x, 0) / Math.max(1, inView.length);
   const viewSorted = [...inView].sort((x, y) => x - y);
-  const before = windowStats;
+  const before = start.stats;
+  const { after, serverChecksum } = m;
   const measured = server !== null && before !== undefined && after !== undefined;
-  const carvesPerS = measured ? (after.carves - before.carves) / result.seconds : result.carvesSeenByFirst / result.seconds;
-  const tickCount = server ? server.game.tick - ticksBefore : 0;
+  const tickCount = server ? server.game.tick - start.tick : 0;
   const systems: Record<string, number> = {};
-  if (server && sysBefore) for (const [k, v] of Object.entries(server.tickStats.systemMs)) systems[k] = r2((v - sysBefore[k as keyof typeof sysBefore]) / Math.max(1, tickCount));
-  const checksumsAgree = result.checksums.every((c) => c === result.checksums[0]) && (serverChecksum === undefined || result.checksums[0] === serverChecksum);
-  const report = {
+  if (server && start.systemMs) for (const [k, v] of Object.entries(server.tickStats.systemMs)) systems[k] = r2((v - start.systemMs[k]) / Math.max(1, tickCount));
+  return {
     telemetry: phase.telemetry,
     trace_sample: phase.telemetry === "on" ? phase.traceSample : null,
     bots: args.bots,
@@ -328,59 +389,51 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<Ph
     tick_hz: args.tickHz,
     tick_source: ticks.length > 0 ? "server" : "delta samples: max tick ms per stats window",
     ticks: ticks.length > 0 ? ticks.length : sorted.length,
-    tick_p50_ms: r2(percentile(sorted, 50)),
-    tick_p95_ms: r2(percentile(sorted, 95)),
-    tick_p99_ms: r2(percentile(sorted, 99)),
+    tick_p50_ms: r2(nearestRank(sorted, 50)),
+    tick_p95_ms: r2(nearestRank(sorted, 95)),
+    tick_p99_ms: r2(nearestRank(sorted, 99)),
     tick_mean_ms: r2(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
     tick_max_ms: r2(sorted[sorted.length - 1] ?? NaN),
     tick_budget_ms: r2(budget),
     ticks_over_budget: sorted.filter((x) => x > budget).length,
     system_ms_per_tick: systems,
-    // The three slowest ticks, each with its systems' ms and the time not spent in any system.
-    slowest_ticks: ticks
-      .map((ms, i) => ({ ms, i }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 3)
-      .map(({ ms, i }) => {
-        const row = perSystem[i];
-        const parts: Record<string, number> = { total: r2(ms) };
-        let inSystems = 0;
-        if (row) for (let k = 0; k < SYSTEMS.length; k++) {
-          inSystems += row[k];
-          if (row[k] >= 0.5) parts[SYSTEMS[k]] = r2(row[k]);
-        }
-        parts.outside_systems = r2(ms - inSystems);
-        return parts;
-      }),
-    socket_flush_p50_ms: r2(percentile(flushSorted, 50)),
-    socket_flush_p99_ms: r2(percentile(flushSorted, 99)),
+    slowest_ticks: slowestTicks(ticks, m.perSystem),
+    socket_flush_p50_ms: r2(nearestRank(flushSorted, 50)),
+    socket_flush_p99_ms: r2(nearestRank(flushSorted, 99)),
     socket_flush_ms_per_s: r2(flushes.reduce((a, b) => a + b, 0) / result.seconds),
     bytes_per_client_per_s: Math.round(result.payloadBytes / result.connected / result.seconds),
     wire_bytes_per_client_per_s: Math.round(result.wireBytes / result.connected / result.seconds),
     frames_per_client_per_s: r2(result.frames / result.connected / result.seconds),
-    carves_per_s: r2(carvesPerS),
+    carves_per_s: r2(measured ? (after.carves - before.carves) / result.seconds : result.carvesSeenByFirst / result.seconds),
     chunks_dirtied_per_s: measured ? r2((after.chunksDirtied - before.chunksDirtied) / result.seconds) : null,
     chunks_meshed_per_s: measured ? r2((after.chunksMeshed - before.chunksMeshed) / result.seconds) : null,
     mesh_queue_length_end: server ? server.game.meshQueue.length : null,
     shots_per_s: measured ? r2((after.shots - before.shots) / result.seconds) : null,
     hits_per_s: measured ? r2((after.hits.npc + after.hits.player - before.hits.npc - before.hits.player) / result.seconds) : null,
-    entities_in_view_mean: r2(viewMean),
-    entities_in_view_p50: percentile(viewSorted, 50),
+    entities_in_view_mean: r2(inView.reduce((s, x) => s + x, 0) / Math.max(1, inView.length)),
+    entities_in_view_p50: nearestRank(viewSorted, 50),
     entities_in_view_max: viewSorted[viewSorted.length - 1] ?? 0,
-    join_s: r2(ready.joinMs / 1000),
-    server_cpu_percent: server ? r2(((cpu.user + cpu.system) / 1000 / (wallS * 1000)) * 100) : null,
+    join_s: r2(joinMs / 1000),
+    server_cpu_percent: server ? r2(((m.cpu.user + m.cpu.system) / 1000 / (m.wallS * 1000)) * 100) : null,
     bots_cpu_percent: r2(result.cpuPercent),
     server_errors: measured ? Object.fromEntries(Object.entries(after.errors).map(([k, v]) => [k, v - before.errors[k as keyof typeof before.errors]]).filter(([, v]) => (v as number) > 0)) : null,
     decode_errors: result.decodeErrors,
     mirror_inconsistencies: result.inconsistencies,
-    checksums_agree: checksumsAgree,
+    checksums_agree: result.checksums.every((c) => c === result.checksums[0]) && (serverChecksum === undefined || result.checksums[0] === serverChecksum),
     telemetry_figures: telemetry,
   };
+}
 
-  const lines = [
+/** The report as the console prints it. */
+function phaseLines(args: Args, phase: Phase, ps: PhaseServer, m: Measured, report: ReturnType<typeof phaseReport>): string[] {
+  const { server, url } = ps;
+  const telemetry = report.telemetry_figures;
+  const { checksums } = m.result;
+  const serverChecksum = m.serverChecksum;
+  return [
     `loadtest [telemetry ${phaseName(phase)}]: ${report.connected}/${report.bots} bots, ${report.seconds} s measured after ${args.warmup} s warm-up, ${args.tickHz} Hz, ${server ? "in-process server" : url}, bots in a child process (joined in ${report.join_s} s)`,
     `tick ms        p50 ${report.tick_p50_ms}  p95 ${report.tick_p95_ms}  p99 ${report.tick_p99_ms}  max ${report.tick_max_ms}  (${report.ticks} ${report.tick_source === "server" ? "ticks" : "samples"}, budget ${report.tick_budget_ms} ms, over budget ${report.ticks_over_budget}) [${report.tick_source}]`,
-    server ? `systems ms/tick ${Object.entries(systems).map(([k, v]) => `${k} ${v}`).join("  ")}` : "",
+    server ? `systems ms/tick ${Object.entries(report.system_ms_per_tick).map(([k, v]) => `${k} ${v}`).join("  ")}` : "",
     server ? `slowest ticks  ${report.slowest_ticks.map((t) => JSON.stringify(t)).join("  ")}` : "",
     server ? `socket flush   p50 ${report.socket_flush_p50_ms}  p99 ${report.socket_flush_p99_ms} ms after each tick (${report.socket_flush_ms_per_s} ms/s; writes queued by the net system)` : "",
     `bytes/client/s ${report.bytes_per_client_per_s} payload, ${report.wire_bytes_per_client_per_s} with WebSocket framing (${report.frames_per_client_per_s} frames/s)`,
@@ -392,12 +445,28 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<Ph
     telemetry
       ? `telemetry      ${telemetry.log_lines} log lines in the window (${telemetry.log_lines_phase} in the phase, serialised to ${devNull}), ${telemetry.scrapes} scrapes, spans exported ${telemetry.spans_exported} dropped ${telemetry.spans_dropped} and OTLP ${telemetry.otlp_requests} requests ${Math.round(telemetry.otlp_bytes / 1024)} KiB (whole phase, warm-up included)`
       : `telemetry      off (not initialised: the facade is a no-op)`,
-    `world checksum ${checksumsAgree ? (serverChecksum === undefined ? "tracking bots agree" : "bots and server agree") : "MISMATCH"} (${result.checksums.join(", ")}${serverChecksum !== undefined ? ` vs server ${serverChecksum}` : ""})`,
+    `world checksum ${report.checksums_agree ? (serverChecksum === undefined ? "tracking bots agree" : "bots and server agree") : "MISMATCH"} (${checksums.join(", ")}${serverChecksum !== undefined ? ` vs server ${serverChecksum}` : ""})`,
   ].filter((l) => l !== "");
-  if (game !== null) await game.stop("loadtest phase done");
-  else await server?.stop();
+}
+
+/** One phase: its server, a scraper when telemetry is on, the swarm, the window, then the report. */
+async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<PhaseResult> {
+  const logs = nullLogDestination();
+  const ps = await startPhaseServer(args, phase, sink, logs);
+  const scraper = startScraper(ps.game?.telemetry.metricsServer?.url);
+  const sinkBefore = sink !== null && ps.game !== null ? await sink.stats() : null;
+  const { child, ready } = await startSwarm(args, ps.url);
+  const m = await measureWindow(child, ps.server, logs, scraper.count);
+  scraper.stop();
+  const telemetry = ps.game !== null && phase.telemetry === "on"
+    ? await telemetryFigures(ps.game, phase.traceSample, { sink, before: sinkBefore }, logs, m.start, scraper.count)
+    : null;
+  const report = phaseReport(args, phase, ps, m, ready.joinMs, telemetry);
+  const lines = phaseLines(args, phase, ps, m, report);
+  if (ps.game !== null) await ps.game.stop("loadtest phase done");
+  else await ps.server?.stop();
   logs.close();
-  return { report, lines, ticks: [...ticks], cpuMs: (cpu.user + cpu.system) / 1000, wallMs: wallS * 1000 };
+  return { report, lines, ticks: [...m.ticks], cpuMs: (m.cpu.user + m.cpu.system) / 1000, wallMs: m.wallS * 1000 };
 }
 
 /** Tick figures of several rounds of one phase, pooled. */
@@ -406,8 +475,8 @@ function pooled(results: readonly PhaseResult[]): { p50: number; p99: number; me
   const cpu = results.reduce((a, r) => a + r.cpuMs, 0);
   const wall = results.reduce((a, r) => a + r.wallMs, 0);
   return {
-    p50: percentile(all, 50),
-    p99: percentile(all, 99),
+    p50: nearestRank(all, 50),
+    p99: nearestRank(all, 99),
     mean: all.reduce((a, b) => a + b, 0) / Math.max(1, all.length),
     cpuPercent: (cpu / Math.max(1, wall)) * 100,
     ticks: all.length,

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
 echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
 echo "== lint";      npx eslint --max-warnings 0 .
+echo "== knip (unused files, exports, dependencies)"; npx knip
 if [ -f deploy/prometheus/prometheus.yml ]; then
   echo "== promtool"; bash scripts/promtool-checks.sh
 fi

@@ -22,7 +22,7 @@ export interface ClientsConfig {
   seed: number;
 }
 
-export const HOSTILE_KINDS = ["garbage", "oversized", "flood", "bad_version", "silent", "reset", "slowloris", "slow_reader"] as const;
+const HOSTILE_KINDS = ["garbage", "oversized", "flood", "bad_version", "silent", "reset", "slowloris", "slow_reader"] as const;
 type HostileKind = (typeof HOSTILE_KINDS)[number];
 
 /** What the clients did so far (cumulative). */

@@ -9,11 +9,12 @@ import type { AddressInfo } from "node:net";
 import { worldChecksum } from "../shared/voxel/checksum.ts";
 import type { World } from "../shared/voxel/world.ts";
 import { resolveServerConfig } from "./config.ts";
-import type { ServerConfig } from "./config.ts";
+import type { ServerConfig, ServerOverrides } from "./config.ts";
 import type { Game } from "./game/state.ts";
 import { Game as GameState } from "./game/state.ts";
 import type { ServerStatsSnapshot } from "./game/stats.ts";
 import { healthRoute } from "./http/health.ts";
+import { sendText } from "./http/respond.ts";
 import type { HttpRoute } from "./http/routes.ts";
 import { createStaticHandler } from "./http/static.ts";
 import { Scheduler } from "./loop/scheduler.ts";
@@ -32,8 +33,10 @@ import { logger, metrics } from "./telemetry/facade.ts";
 
 const log = logger("server");
 
-/** startServer options: any ServerConfig field, plus extra HTTP routes. */
-export interface StartServerOptions extends Partial<ServerConfig> {
+/** startServer options: any setting code may fix (or a configuration already resolved), plus extra HTTP routes. */
+export interface StartServerOptions extends ServerOverrides {
+  /** The whole configuration, already resolved (startGame's); the settings above are then ignored. */
+  readonly config?: ServerConfig;
   /** Routes tried after /healthz and before the static files (e.g. telemetry ingest). */
   readonly routes?: readonly HttpRoute[];
   /** Start the tick loop right away (default true); false leaves ticking to handle.tickOnce(). */
@@ -81,8 +84,8 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, ...overrides } = options;
-  const config = resolveServerConfig(overrides);
+  const { routes = [], autoTick = true, config: resolved, ...overrides } = options;
+  const config = resolved ?? resolveServerConfig(overrides);
   const t0 = performance.now();
   const game = new GameState(config);
   game.spawnNpcs();
@@ -102,42 +105,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     for (const w of waiters) w();
   };
   const loop = new TickLoop(config.tickHz, tick);
-  const startedAt = performance.now();
-
-  const allRoutes: HttpRoute[] = [
-    healthRoute({
-      running: () => loop.running,
-      tick: () => game.tick,
-      tickHz: config.tickHz,
-      lastTickAt: () => game.tickStats.lastTickAt,
-      lastTickMs: () => game.tickStats.lastTickMs,
-      clients: () => sessions.playing.length,
-      startedAt,
-    }),
-    ...routes,
-  ];
+  const health = healthRoute({
+    running: () => loop.running,
+    tick: () => game.tick,
+    tickHz: config.tickHz,
+    lastTickAt: () => game.tickStats.lastTickAt,
+    lastTickMs: () => game.tickStats.lastTickMs,
+    clients: () => sessions.playing.length,
+    startedAt: performance.now(),
+  });
+  const allRoutes: HttpRoute[] = [health, ...routes];
   if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path") }));
-  http.on("request", (req, res) => {
-    guard.watch(req, res);
-    if (guard.refuse(req, res)) return;
-    void (async () => {
-      for (const route of allRoutes) if (await route(req, res)) return;
-      res.writeHead(req.method === "GET" || req.method === "HEAD" ? 404 : 405, { "content-type": "text/plain" }).end("not found\n");
-    })().catch((err: unknown) => {
-      log.error({ error: err instanceof Error ? err.message : String(err) }, "http handler failed");
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
-
+  serveRoutes(http, guard, allRoutes);
   sessions.start();
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.port, config.host, () => {
-      http.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(http, config.port, config.host);
   const port = (http.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
   if (autoTick) loop.start();
@@ -158,17 +139,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     checksum: () => worldChecksum(game.world),
     running: () => loop.running,
     tickOnce: tick,
-    waitForTicks: (n) =>
-      new Promise<void>((resolve) => {
-        let left = n;
-        const w = (): void => {
-          if (--left <= 0) {
-            waiters.delete(w);
-            resolve();
-          }
-        };
-        waiters.add(w);
-      }),
+    waitForTicks: (n) => afterTicks(waiters, n),
     openConnections: () => guard.openConnections,
     stopAccepting: () => sessions.stopAccepting(),
     stopSteps: () => [...steps],
@@ -179,6 +150,47 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   };
   log.info({ url: handle.url, tick_hz: config.tickHz }, "game server listening");
   return handle;
+}
+
+/** Answers each request on the game port with the first route that takes it (404, or 405 for other methods, after the last). */
+function serveRoutes(http: Server, guard: ListenerGuard, routes: readonly HttpRoute[]): void {
+  http.on("request", (req, res) => {
+    guard.watch(req, res);
+    if (guard.refuse(req, res)) return;
+    void (async () => {
+      for (const route of routes) if (await route(req, res)) return;
+      sendText(res, req.method === "GET" || req.method === "HEAD" ? 404 : 405, "text/plain", "not found\n");
+    })().catch((err: unknown) => {
+      log.error({ error: err instanceof Error ? err.message : String(err) }, "http handler failed");
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+}
+
+/** Binds the game port; rejects with the listen error (EADDRINUSE...). */
+function listen(http: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Resolves after `n` more ticks: a waiter the tick function calls once per tick. */
+function afterTicks(waiters: Set<() => void>, n: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let left = n;
+    const w = (): void => {
+      if (--left <= 0) {
+        waiters.delete(w);
+        resolve();
+      }
+    };
+    waiters.add(w);
+  });
 }
 
 /** The game port: an http.Server with its guard (deadlines, caps, error paths) and the WebSocket transport. */

@@ -5,15 +5,16 @@
 //   GET /telemetry/v1/config, POST /telemetry/v1/breadcrumbs   ingest.ts
 //   POST /telemetry/sentry                                      sentry-tunnel.ts
 //   POST /v1/traces                                             otlp-relay.ts
-// Zone and shard come from the telemetry config alone, so the game's logs, metric labels and
-// spans name the same zone and shard.
+// Every setting comes from the one configuration (config.ts), so the game's logs, metric labels
+// and spans name the same zone and shard.
 import { readFileSync } from "node:fs";
 import type { IngestOutcome } from "../shared/telemetry/breadcrumb.ts";
 import { startServer } from "./app.ts";
 import type { ServerHandle, StartServerOptions } from "./app.ts";
-import { resolveServerConfig, serverConfigFromEnv } from "./config.ts";
+import { loadServerConfig } from "./config.ts";
+import type { ServerConfig } from "./config.ts";
+import type { ClientConfigSource } from "./http/client-config.ts";
 import { createIngestHandler } from "./http/ingest.ts";
-import type { ClientConfigSource } from "./http/ingest.ts";
 import { createOtlpRelay } from "./http/otlp-relay.ts";
 import type { RelayOutcome } from "./http/otlp-relay.ts";
 import type { HttpRoute } from "./http/routes.ts";
@@ -23,19 +24,19 @@ import { socketErrorCode } from "./net/faults.ts";
 import { runStopSteps } from "./shutdown.ts";
 import type { StopReport, StopStep } from "./shutdown.ts";
 import { installFatalHandlers } from "./telemetry/fatal.ts";
-import { initTelemetry, loadTelemetryConfig } from "./telemetry/index.ts";
-import type { TelemetryConfig, TelemetryHandle, TelemetryOptions } from "./telemetry/index.ts";
+import { initTelemetry } from "./telemetry/index.ts";
+import type { TelemetryHandle, TelemetryOptions } from "./telemetry/index.ts";
 
 /** What the caller fixes in code; everything else comes from the environment. */
 export interface StartGameOptions {
   /** Command-line arguments (`--telemetry-config <file>`). */
   readonly argv?: readonly string[];
   /**
-   * Game settings that win over the environment (distDir; a test's port 0 and small world).
-   * `routes` are tried before the telemetry routes. Zone and shard are not settable here:
-   * they always come from the telemetry config (ZONE / SHARD).
+   * Game settings that win over the file and the environment (distDir; a test's port 0 and
+   * small world). `routes` are tried before the telemetry routes. Zone and shard are not
+   * settable here: they come from the configuration (ZONE / SHARD).
    */
-  readonly server?: Omit<StartServerOptions, "zone" | "shard">;
+  readonly server?: Omit<StartServerOptions, "zone" | "shard" | "config">;
   /** initTelemetry options (a log destination for tests, export bounds). */
   readonly telemetry?: TelemetryOptions;
   /** Build version told to clients and Sentry (default: the package.json version). */
@@ -87,10 +88,8 @@ export async function startGame(
   env: Readonly<Record<string, string | undefined>>,
   opts: StartGameOptions = {},
 ): Promise<RunningGame> {
-  const cfg = loadTelemetryConfig(env, opts.argv ?? []);
   const { routes = [], autoTick, ...fixed } = opts.server ?? {};
-  const gameSettings = { ...serverConfigFromEnv(env), ...fixed, zone: cfg.zone, shard: cfg.shard };
-  const resolved = resolveServerConfig(gameSettings);
+  const cfg = loadServerConfig(env, opts.argv ?? [], fixed);
 
   const build = opts.build ?? packageVersion();
   const environment = opts.environment ?? (env.NODE_ENV !== undefined && ENVIRONMENT_TOKEN.test(env.NODE_ENV) ? env.NODE_ENV : "production");
@@ -106,13 +105,13 @@ export async function startGame(
   };
   try {
     game = await startServer({
-      ...gameSettings,
+      config: cfg,
       autoTick,
       routes: [...routes, ...telemetryRoutes(cfg, telemetry, { build, environment }, upstreamError)],
     });
   } catch (err) {
     await telemetry.shutdown();
-    throw listenError(err, resolved.host, resolved.port);
+    throw listenError(err, cfg.host, cfg.port);
   }
 
   const log = telemetry.logger.forComponent("server");
@@ -151,7 +150,7 @@ export async function startGame(
 
 /** The client-telemetry routes; each answers 404 "ingest_off" while CLIENT_TELEMETRY is off. */
 function telemetryRoutes(
-  cfg: TelemetryConfig,
+  cfg: ServerConfig,
   telemetry: TelemetryHandle,
   client: { build: string; environment: string },
   upstreamError: (err: unknown) => void,

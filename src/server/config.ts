@@ -1,15 +1,23 @@
-// Game server configuration: defaults, then options passed to startServer, then environment
-// overrides for the CLI. Every value is validated; a bad one fails startup with a message
-// that names the setting.
+// The server's one configuration: the game settings below and the telemetry settings
+// (telemetry/config.ts), each a zod schema with one environment variable at most, so every
+// setting has one owner. Built from the defaults, then the JSON file (`--telemetry-config <path>`
+// or TELEMETRY_CONFIG; its keys are the field names), then the environment, then what the caller
+// fixes in code (a test's port 0). A bad value fails startup with a ConfigError that names where
+// it came from and the value.
+import { z } from "zod";
 import { DEFAULT_WORLD_GEN } from "../shared/voxel/worldgen.ts";
+import { ConfigError, numberText, parseSetting, pathFromArgv, readJsonObject } from "./settings.ts";
+import type { Setting } from "./settings.ts";
+import { DEFAULT_TELEMETRY_CONFIG, TELEMETRY_SETTINGS } from "./telemetry/config.ts";
+import type { TelemetryConfig } from "./telemetry/config.ts";
 
-/** Everything the game server needs to start; see DEFAULT_SERVER_CONFIG for the values. */
-export interface ServerConfig {
+export { ConfigError } from "./settings.ts";
+
+/** The game server's settings; see DEFAULT_GAME_SETTINGS for the values. */
+interface GameSettings {
   readonly host: string;
   /** 0 picks a free port (tests, loadtest). */
   readonly port: number;
-  readonly zone: string;
-  readonly shard: string;
   readonly tickHz: number;
   readonly seed: number;
   readonly chunksX: number;
@@ -72,12 +80,16 @@ export interface ServerConfig {
   readonly distDir: string | null;
 }
 
+/** Everything the server needs to start: the game settings and the telemetry settings. */
+export type ServerConfig = Readonly<GameSettings & TelemetryConfig>;
+
+/** What code may fix (startServer options, tests): any game setting, and the zone and shard. */
+export type ServerOverrides = Partial<GameSettings & Pick<TelemetryConfig, "zone" | "shard">>;
+
 /** Defaults: one zone at 30 Hz on the default generated world. */
-export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+const DEFAULT_GAME_SETTINGS: GameSettings = {
   host: "127.0.0.1",
   port: 8080,
-  zone: "z0",
-  shard: "s0",
   tickHz: 30,
   seed: DEFAULT_WORLD_GEN.seed,
   chunksX: DEFAULT_WORLD_GEN.chunksX,
@@ -118,125 +130,169 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   distDir: null,
 };
 
-/** A configuration value that failed validation; `setting` names it. */
-export class ServerConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`invalid ${setting}: ${message}`);
-    this.name = "ServerConfigError";
-  }
+
+/** The defaults of every setting. */
+export const DEFAULT_SERVER_CONFIG: ServerConfig = { ...DEFAULT_GAME_SETTINGS, ...DEFAULT_TELEMETRY_CONFIG };
+
+/** An integer (or any finite number) setting within [lo, hi], optionally set by `env`. */
+function numeric(lo: number, hi: number, kind: "int" | "float", env?: string): Setting<number> {
+  const n = z.number().min(lo).max(hi);
+  return {
+    schema: kind === "int" ? n.int() : n,
+    expected: `expected ${kind === "int" ? "an integer" : "a number"} in [${lo}, ${hi}]`,
+    env,
+    text: env === undefined ? undefined : numberText(env),
+  };
 }
 
-type NumericKey = { [K in keyof ServerConfig]: ServerConfig[K] extends number ? K : never }[keyof ServerConfig];
+const int = (lo: number, hi: number, env?: string) => numeric(lo, hi, "int", env);
+const float = (lo: number, hi: number, env?: string) => numeric(lo, hi, "float", env);
 
-/** Inclusive bounds of every numeric setting. */
-const BOUNDS: Record<NumericKey, readonly [number, number, "int" | "float"]> = {
-  port: [0, 65535, "int"],
-  tickHz: [1, 120, "int"],
-  seed: [-2147483648, 4294967295, "int"],
-  chunksX: [1, 64, "int"],
-  chunksY: [1, 16, "int"],
-  chunksZ: [1, 64, "int"],
-  npcCount: [0, 1000, "int"],
-  maxPlayers: [1, 4096, "int"],
-  interestRadius: [8, 1024, "float"],
-  meshWorkers: [0, 16, "int"],
-  meshQueueCapacity: [1, 1 << 20, "int"],
-  weaponCooldownMs: [10, 60000, "int"],
-  projectileSpeed: [1, 1000, "float"],
-  projectileLifetimeMs: [50, 60000, "int"],
-  carveRadius: [0.5, 16, "float"],
-  respawnMs: [0, 60000, "int"],
-  spawnSpread: [0, 2048, "float"],
-  rateLimitPerSecond: [1, 10000, "float"],
-  rateLimitBurst: [1, 100000, "int"],
-  floodCloseScore: [1, 1e7, "float"],
-  maxProtocolStrikes: [1, 1e6, "int"],
-  helloTimeoutMs: [100, 600000, "int"],
-  heartbeatIntervalMs: [100, 600000, "int"],
-  heartbeatTimeoutMs: [200, 3600000, "int"],
-  inputSilenceMs: [1000, 3600000, "int"],
-  sendQueueSeconds: [0.1, 60, "float"],
-  sendQueueFloorBytes: [1024, 1 << 30, "int"],
-  sendQueueCeilingBytes: [1024, 1 << 30, "int"],
-  maxConnections: [1, 1_000_000, "int"],
-  maxConnectionsPerAddress: [1, 1_000_000, "int"],
-  httpHeadersTimeoutMs: [100, 600000, "int"],
-  httpRequestTimeoutMs: [100, 3600000, "int"],
-  httpIdleTimeoutMs: [100, 3600000, "int"],
-  httpKeepAliveTimeoutMs: [100, 600000, "int"],
-  shutdownTimeoutMs: [100, 600000, "int"],
-  resumeGraceMs: [0, 3600000, "int"],
-  statsEveryTicks: [1, 10000, "int"],
+/** Every game setting: its schema, environment variable (if any) and failure text. */
+const GAME_SETTINGS: { readonly [K in keyof GameSettings]-?: Setting<GameSettings[K]> } = {
+  host: { schema: z.string().min(1), expected: "must not be empty", env: "HOST" },
+  port: int(0, 65535, "PORT"),
+  tickHz: int(1, 120, "TICK_HZ"),
+  seed: int(-2147483648, 4294967295, "WORLD_SEED"),
+  chunksX: int(1, 64),
+  chunksY: int(1, 16),
+  chunksZ: int(1, 64),
+  npcCount: int(0, 1000, "NPC_COUNT"),
+  maxPlayers: int(1, 4096, "MAX_PLAYERS"),
+  interestRadius: float(8, 1024, "INTEREST_RADIUS"),
+  meshWorkers: int(0, 16, "MESH_WORKERS"),
+  meshQueueCapacity: int(1, 1 << 20),
+  weaponCooldownMs: int(10, 60000),
+  projectileSpeed: float(1, 1000),
+  projectileLifetimeMs: int(50, 60000),
+  carveRadius: float(0.5, 16),
+  respawnMs: int(0, 60000, "RESPAWN_MS"),
+  friendlyFire: { schema: z.boolean(), expected: "expected true or false" },
+  spawnSpread: float(0, 2048, "SPAWN_SPREAD"),
+  rateLimitPerSecond: float(1, 10000),
+  rateLimitBurst: int(1, 100000),
+  floodCloseScore: float(1, 1e7),
+  maxProtocolStrikes: int(1, 1e6),
+  helloTimeoutMs: int(100, 600000),
+  heartbeatIntervalMs: int(100, 600000),
+  heartbeatTimeoutMs: int(200, 3600000),
+  inputSilenceMs: int(1000, 3600000),
+  sendQueueSeconds: float(0.1, 60),
+  sendQueueFloorBytes: int(1024, 1 << 30),
+  sendQueueCeilingBytes: int(1024, 1 << 30),
+  maxConnections: int(1, 1_000_000, "MAX_CONNECTIONS"),
+  maxConnectionsPerAddress: int(1, 1_000_000, "MAX_CONNECTIONS_PER_ADDRESS"),
+  httpHeadersTimeoutMs: int(100, 600000),
+  httpRequestTimeoutMs: int(100, 3600000),
+  httpIdleTimeoutMs: int(100, 3600000),
+  httpKeepAliveTimeoutMs: int(100, 600000),
+  shutdownTimeoutMs: int(100, 600000, "SHUTDOWN_TIMEOUT_MS"),
+  resumeGraceMs: int(0, 3600000),
+  statsEveryTicks: int(1, 10000),
+  distDir: { schema: z.string().min(1).nullable(), expected: "expected a directory path or null" },
 };
 
-const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
+type Key = keyof ServerConfig;
+const SETTINGS: { readonly [K in Key]: Setting<ServerConfig[K]> } = { ...GAME_SETTINGS, ...TELEMETRY_SETTINGS };
+const KEYS = Object.keys(SETTINGS) as Key[];
+const TELEMETRY_KEYS = Object.keys(TELEMETRY_SETTINGS) as (keyof TelemetryConfig)[];
+/** The game settings whose raw form is already their type, so code may pass them (ServerOverrides). */
+const CODE_KEYS = new Set<Key>([...(Object.keys(GAME_SETTINGS) as Key[]), "zone", "shard"]);
 
-/** Merges `overrides` over the defaults and validates the result. Throws ServerConfigError. */
-export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
-  const cfg: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...stripUndefined(overrides) };
-  for (const key of Object.keys(BOUNDS) as NumericKey[]) {
-    const [lo, hi, kind] = BOUNDS[key];
-    const v = cfg[key];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (kind === "int" && !Number.isInteger(v))) {
-      throw new ServerConfigError(key, `expected ${kind === "int" ? "an integer" : "a number"} in [${lo}, ${hi}], got ${String(v)}`);
-    }
+/** Raw values of one layer, and the name an error gives to each (the variable, "<file>: <key>" or the key). */
+interface Layer {
+  readonly values: Readonly<Partial<Record<Key, unknown>>>;
+  readonly source: (key: Key) => string;
+}
+
+/** Parses every layer's values over the defaults (later layers win), then checks settings against each other. */
+function resolveLayers(layers: readonly Layer[]): ServerConfig {
+  const cfg: Record<string, unknown> = { ...DEFAULT_SERVER_CONFIG };
+  for (const key of KEYS) {
+    let last: Layer | undefined;
+    for (const layer of layers) if (layer.values[key] !== undefined) last = layer;
+    if (last !== undefined) cfg[key] = parseSetting(SETTINGS[key] as Setting<unknown>, last.values[key], last.source(key));
   }
-  checkOrder(cfg, "httpHeadersTimeoutMs", "httpRequestTimeoutMs");
-  checkOrder(cfg, "heartbeatIntervalMs", "heartbeatTimeoutMs");
-  checkOrder(cfg, "sendQueueFloorBytes", "sendQueueCeilingBytes");
-  if (!NAME_RE.test(cfg.zone)) throw new ServerConfigError("zone", "1-32 characters of [A-Za-z0-9._-]");
-  if (!NAME_RE.test(cfg.shard)) throw new ServerConfigError("shard", "1-32 characters of [A-Za-z0-9._-]");
-  if (typeof cfg.host !== "string" || cfg.host.length === 0) throw new ServerConfigError("host", "must not be empty");
-  if (typeof cfg.friendlyFire !== "boolean") throw new ServerConfigError("friendlyFire", "expected true or false");
+  const out = cfg as unknown as ServerConfig;
+  checkOrder(out, "httpHeadersTimeoutMs", "httpRequestTimeoutMs");
+  checkOrder(out, "heartbeatIntervalMs", "heartbeatTimeoutMs");
+  checkOrder(out, "sendQueueFloorBytes", "sendQueueCeilingBytes");
+  return out;
+}
+
+/** Merges `overrides` over the defaults and validates the result. Throws a ConfigError naming the key. */
+export function resolveServerConfig(overrides: ServerOverrides = {}): ServerConfig {
+  for (const key of Object.keys(overrides)) {
+    if (!CODE_KEYS.has(key as Key)) throw new ConfigError(key, "unknown setting");
+  }
+  return resolveLayers([{ values: overrides, source: (key) => key }]);
+}
+
+/**
+ * Reads the game settings' environment variables that are set (empty counts as unset), as
+ * their raw values: numbers parsed, nothing else checked yet. Throws a ConfigError naming the
+ * variable when a number is not one.
+ */
+export function serverConfigFromEnv(env: Readonly<Record<string, string | undefined>>): ServerOverrides {
+  const { values } = envLayer(env);
+  return Object.fromEntries([...CODE_KEYS].filter((k) => values[k] !== undefined).map((k) => [k, values[k]])) as ServerOverrides;
+}
+
+/** Every setting's environment variable that is set, raw (numbers parsed). */
+function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
+  const values: Partial<Record<Key, unknown>> = {};
+  const names = new Map<Key, string>();
+  for (const key of KEYS) {
+    const { env: name, text } = SETTINGS[key];
+    const raw = name === undefined ? undefined : env[name];
+    if (name === undefined || raw === undefined || raw.trim() === "") continue;
+    values[key] = text === undefined ? raw : text(raw);
+    names.set(key, name);
+  }
+  return { values, source: (key) => names.get(key) ?? key };
+}
+
+/** The JSON file named by argv (first) or TELEMETRY_CONFIG, if any; unknown keys are errors (typos), null means unset. */
+function fileLayer(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): Layer {
+  const argvPath = pathFromArgv(argv, "--telemetry-config");
+  const envPath = env.TELEMETRY_CONFIG?.trim() || undefined;
+  const path = argvPath ?? envPath;
+  if (path === undefined) return { values: {}, source: (key) => key };
+  const data = readJsonObject(path, argvPath !== undefined ? "--telemetry-config" : "TELEMETRY_CONFIG");
+  const values: Partial<Record<Key, unknown>> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!Object.hasOwn(SETTINGS, key)) throw new ConfigError(`${path}: ${key}`, `unknown setting (known: ${KEYS.join(", ")})`);
+    if (value !== null) values[key as Key] = value;
+  }
+  return { values, source: (key) => `${path}: ${key}` };
+}
+
+/**
+ * Builds the configuration: defaults, then the JSON file named by argv or TELEMETRY_CONFIG,
+ * then the environment (empty values count as unset; "off" clears OTLP_ENDPOINT, SENTRY_DSN,
+ * METRICS_ADDR and CRASH_DIR), then `fixed`. Throws a ConfigError on any bad value.
+ */
+export function loadServerConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[] = [],
+  fixed: ServerOverrides = {},
+): ServerConfig {
+  const cfg = resolveLayers([fileLayer(env, argv), envLayer(env), { values: fixed, source: (key) => key }]);
+  if (cfg.devCrashTrigger && env.NODE_ENV === "production") {
+    throw new ConfigError("DEV_CRASH_TRIGGER", "is development-only and refused with NODE_ENV=production");
+  }
   return cfg;
 }
 
-/** Environment variables the CLI reads, and the setting each one overrides. */
-export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" | "shard">> = {
-  HOST: "host",
-  PORT: "port",
-  ZONE: "zone",
-  SHARD: "shard",
-  TICK_HZ: "tickHz",
-  WORLD_SEED: "seed",
-  NPC_COUNT: "npcCount",
-  MAX_PLAYERS: "maxPlayers",
-  INTEREST_RADIUS: "interestRadius",
-  MESH_WORKERS: "meshWorkers",
-  MAX_CONNECTIONS: "maxConnections",
-  MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
-  SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
-  RESPAWN_MS: "respawnMs",
-  SPAWN_SPREAD: "spawnSpread",
-};
-
-/** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */
-export function serverConfigFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<ServerConfig> {
-  const out: Record<string, string | number> = {};
-  for (const [name, key] of Object.entries(ENV_SETTINGS)) {
-    const raw = env[name];
-    if (raw === undefined || raw === "") continue;
-    if (key === "host" || key === "zone" || key === "shard") {
-      out[key] = raw;
-      continue;
-    }
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw new ServerConfigError(name, `not a number: ${JSON.stringify(raw)}`);
-    out[key] = n;
-  }
-  return out as Partial<ServerConfig>;
+/** The telemetry part of loadServerConfig's result. */
+export function loadTelemetryConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = []): TelemetryConfig {
+  const cfg = loadServerConfig(env, argv);
+  return Object.freeze(Object.fromEntries(TELEMETRY_KEYS.map((k) => [k, cfg[k]])) as unknown as TelemetryConfig);
 }
 
 /** Throws unless cfg[lo] <= cfg[hi] (a deadline inside the one it belongs to, a floor under its ceiling). */
-function checkOrder(cfg: ServerConfig, lo: NumericKey, hi: NumericKey): void {
-  if (cfg[lo] > cfg[hi]) throw new ServerConfigError(lo, `must not exceed ${hi} (${cfg[hi]}), got ${cfg[lo]}`);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+function checkOrder(cfg: ServerConfig, lo: keyof GameSettings, hi: keyof GameSettings): void {
+  const a = cfg[lo] as number;
+  const b = cfg[hi] as number;
+  if (a > b) throw new ConfigError(lo, `must not exceed ${hi} (${b}), got ${a}`);
 }

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const DEPLOY = join(ROOT, "deploy");
 export const ALERTS_FILE = join(DEPLOY, "prometheus", "alerts.yml");
-export const DASHBOARDS_DIR = join(DEPLOY, "grafana", "dashboards");
+const DASHBOARDS_DIR = join(DEPLOY, "grafana", "dashboards");
 export const RUNBOOK_FILE = join(ROOT, "docs", "telemetry", "README.md");
 
 export interface AlertRule {
@@ -74,7 +74,7 @@ export function allExprs(): SourcedExpr[] {
 }
 
 /** GitHub's heading anchor for a Markdown heading text. */
-export function headingAnchor(text: string): string {
+function headingAnchor(text: string): string {
   return text
     .trim()
     .toLowerCase()

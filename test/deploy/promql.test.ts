@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { familyOf, metricNames, parseExposition, selectors, unknownNames } from "./promql.ts";
+import { parseExposition } from "../prometheus-text.ts";
+import { familyOf, metricNames, selectors, unknownNames } from "./promql.ts";
 
 const sorted = (xs: string[]): string[] => [...xs].sort();
 
@@ -62,7 +63,7 @@ describe("parseExposition", () => {
     "# TYPE rpc summary",
     'untyped_thing{a="x \\" y"} 1 1700000000000',
   ].join("\n");
-  const exp = parseExposition(text);
+  const exp = parseExposition(text, { strict: false });
 
   it("derives histogram and summary series names from TYPE lines, even with no sample yet", () => {
     for (const s of ["game_tick_duration_seconds_bucket", "game_tick_duration_seconds_sum", "game_tick_duration_seconds_count"]) {
@@ -78,7 +79,7 @@ describe("parseExposition", () => {
     expect(exp.samples.find((s) => s.name === "game_voxel_queue_length")).toEqual({
       name: "game_voxel_queue_length", labels: { zone: "z", shard: "s" }, value: 7,
     });
-    expect(exp.samples.find((s) => s.name === "untyped_thing")?.labels.a).toBe('x \\" y');
+    expect(exp.samples.find((s) => s.name === "untyped_thing")?.labels.a).toBe('x " y');
     expect(exp.series.has("untyped_thing")).toBe(true);
   });
 

@@ -191,48 +191,6 @@ export function familyOf(series: string, types: ReadonlyMap<string, string>): st
   return undefined;
 }
 
-/** A parsed text exposition: family types, and every series name queryable in Prometheus. */
-export interface Exposition {
-  /** Family name → type from `# TYPE` lines. */
-  types: Map<string, string>;
-  /** Series names a PromQL query can select (histogram `_bucket/_sum/_count`, summary quantiles). */
-  series: Set<string>;
-  /** Every sample line seen, as name plus label map. */
-  samples: { name: string; labels: Record<string, string>; value: number }[];
-}
-
-/**
- * Parses a Prometheus text exposition (what `/metrics` returns). Series names come from the
- * `# TYPE` lines (so a labelled histogram with no observation yet still counts) and from
- * every sample line.
- */
-export function parseExposition(text: string): Exposition {
-  const types = new Map<string, string>();
-  const series = new Set<string>();
-  const samples: Exposition["samples"] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "") continue;
-    const typeLine = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line);
-    if (typeLine) {
-      const [, name, type] = typeLine;
-      types.set(name, type);
-      if (type === "histogram") for (const s of ["_bucket", "_sum", "_count"]) series.add(name + s);
-      else if (type === "summary") for (const s of ["", "_sum", "_count"]) series.add(name + s);
-      else series.add(name);
-      continue;
-    }
-    if (line.startsWith("#")) continue;
-    const m = /^([A-Za-z_:][\w:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const lm of (m[3] ?? "").matchAll(/([A-Za-z_]\w*)="((?:[^"\\]|\\.)*)"/g)) labels[lm[1]] = lm[2];
-    series.add(m[1]);
-    samples.push({ name: m[1], labels, value: Number(m[4]) });
-  }
-  return { types, series, samples };
-}
-
 /** Names in `names` that are neither exposed series nor Prometheus' own synthetic series. */
 export function unknownNames(names: Iterable<string>, exposed: ReadonlySet<string>): string[] {
   return [...names].filter((n) => !exposed.has(n) && !SYNTHETIC_SERIES.has(n));

@@ -15,6 +15,9 @@ import type { RunningGame } from "../../src/server/bootstrap.ts";
 import { pathOf } from "../../src/server/http/routes.ts";
 import type { TelemetryOptions } from "../../src/server/telemetry/index.ts";
 
+/** The value of the Prometheus sample `name{labels}` in a scrape (extra labels allowed), or undefined. */
+export { sample as metricSample } from "../prometheus-text.ts";
+
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const OUTPUT_DIR = join(ROOT, "test-output");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -230,17 +233,6 @@ export async function hideAndShowPage(page: Page): Promise<void> {
     delete (document as { visibilityState?: unknown }).visibilityState;
     document.dispatchEvent(new Event("visibilitychange"));
   });
-}
-
-/** The value of the Prometheus sample `name{labels}` in a scrape (extra labels allowed), or undefined. */
-export function metricSample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = new Map([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]] as const));
-    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) return Number(m[3]);
-  }
-  return undefined;
 }
 
 /** Polls `probe` every `everyMs` until it returns a value; fails after `ms` with `what` and the last error. */

@@ -8,7 +8,7 @@ const horizon = SKY_HORIZON.map(linearToSrgb8);
 const zenith = SKY_ZENITH.map(linearToSrgb8);
 
 /** True when the colour lies within `tolerance` (sRGB units) of the sky gradient (horizon..zenith). */
-export function isSky(r: number, g: number, b: number, tolerance = 14): boolean {
+function isSky(r: number, g: number, b: number, tolerance = 14): boolean {
   const dx = zenith[0] - horizon[0], dy = zenith[1] - horizon[1], dz = zenith[2] - horizon[2];
   const px = r - horizon[0], py = g - horizon[1], pz = b - horizon[2];
   const t = Math.max(0, Math.min(1, (px * dx + py * dy + pz * dz) / (dx * dx + dy * dy + dz * dz)));

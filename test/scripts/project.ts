@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../e2e/harness.ts";
 
-export const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(import.meta.dirname, "../..");
 
 /** What a start needs besides node_modules. */
 const PROJECT_FILES = ["index.html", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.server.json", "vite.config.ts", "public", "src", "scripts"];

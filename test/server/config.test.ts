@@ -1,6 +1,13 @@
 // Server config: defaults, validation errors that name the setting, environment overrides.
-import { describe, expect, it } from "vitest";
-import { DEFAULT_SERVER_CONFIG, resolveServerConfig, serverConfigFromEnv, ServerConfigError } from "../../src/server/config.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_SERVER_CONFIG, loadServerConfig, resolveServerConfig, serverConfigFromEnv } from "../../src/server/config.ts";
+import { errorOf } from "./support.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "server-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("server config", () => {
   it("defaults to 30 Hz on 127.0.0.1:8080 with at least 20 NPCs", () => {
@@ -12,7 +19,7 @@ describe("server config", () => {
 
   it("rejects bad values with an error naming the setting", () => {
     expect(() => resolveServerConfig({ tickHz: 0 })).toThrow(/tickHz/);
-    expect(() => resolveServerConfig({ port: 70000 })).toThrow(ServerConfigError);
+    expect(() => resolveServerConfig({ port: 70000 })).toThrow(ConfigError);
     expect(() => resolveServerConfig({ interestRadius: NaN })).toThrow(/interestRadius/);
     expect(() => resolveServerConfig({ zone: "a b" })).toThrow(/zone/);
     expect(() => resolveServerConfig({ respawnMs: 70_000 })).toThrow(/respawnMs/);
@@ -41,5 +48,25 @@ describe("server config", () => {
     expect(serverConfigFromEnv({ MAX_CONNECTIONS: "500", MAX_CONNECTIONS_PER_ADDRESS: "8", SHUTDOWN_TIMEOUT_MS: "5000" }))
       .toEqual({ maxConnections: 500, maxConnectionsPerAddress: 8, shutdownTimeoutMs: 5000 });
     expect(() => resolveServerConfig(serverConfigFromEnv({ MAX_CONNECTIONS: "-1" }))).toThrow(/maxConnections/);
+  });
+
+  it("layers defaults, the file, the environment, then code, for game and telemetry settings alike", () => {
+    const path = join(dir, "layers.json");
+    writeFileSync(path, JSON.stringify({ tickHz: 20, npcCount: 5, zone: "eu1", traceSample: 0.5 }));
+    const cfg = loadServerConfig({ TELEMETRY_CONFIG: path, TICK_HZ: "25", TRACE_SAMPLE: "0.25" }, [], { npcCount: 3 });
+    expect([cfg.tickHz, cfg.npcCount, cfg.zone, cfg.traceSample, cfg.port]).toEqual([25, 3, "eu1", 0.25, 8080]);
+    // One owner per setting: ZONE has one rule, wherever it is read.
+    expect(errorOf(() => loadServerConfig({ ZONE: "EU West" })).setting).toBe("ZONE");
+    expect(() => resolveServerConfig({ zone: "EU.West" })).toThrow(/^zone: must match/);
+  });
+
+  it("names where a bad value came from: the variable, the file and key, or the key", () => {
+    const env = errorOf(() => loadServerConfig({ MAX_CONNECTIONS: "-1" }));
+    expect([env.setting, env.message]).toEqual(["MAX_CONNECTIONS", "MAX_CONNECTIONS: expected an integer in [1, 1000000], got -1"]);
+    const path = join(dir, "bad.json");
+    writeFileSync(path, JSON.stringify({ tickHz: 0 }));
+    expect(errorOf(() => loadServerConfig({ TELEMETRY_CONFIG: path })).message).toBe(`${path}: tickHz: expected an integer in [1, 120], got 0`);
+    expect(errorOf(() => loadServerConfig({}, [], { port: 70000 })).setting).toBe("port");
+    expect(errorOf(() => resolveServerConfig({ logLevel: "debug" } as never)).message).toBe("logLevel: unknown setting");
   });
 });

@@ -1,8 +1,9 @@
 // Shared helpers for server tests: a small deterministic world config, server start/stop, and
 // aiming helpers for bots.
+import { expect } from "vitest";
 import { startServer } from "../../src/server/app.ts";
 import type { ServerHandle, StartServerOptions } from "../../src/server/app.ts";
-import { resolveServerConfig } from "../../src/server/config.ts";
+import { ConfigError, resolveServerConfig } from "../../src/server/config.ts";
 import type { ServerConfig } from "../../src/server/config.ts";
 import { Game } from "../../src/server/game/state.ts";
 import { SPAWN_WALL_DID } from "../../src/shared/voxel/worldgen.ts";
@@ -17,7 +18,7 @@ import type { MutableTickContext } from "../../src/server/loop/scheduler.ts";
 export const SMALL_WORLD = { seed: 4242, chunksX: 8, chunksY: 4, chunksZ: 8 } as const;
 
 /** Test server options: loopback, free port, small world, no spawn spread. */
-export function testOptions(extra: StartServerOptions = {}): StartServerOptions {
+function testOptions(extra: StartServerOptions = {}): StartServerOptions {
   return { host: "127.0.0.1", port: 0, ...SMALL_WORLD, spawnSpread: 0, npcCount: 20, meshWorkers: 1, ...extra };
 }
 
@@ -73,4 +74,15 @@ export function harness(extra: Partial<ServerConfig> = {}, meshWorkers = 0): Sys
       game.timeMs += ctx.dt * 1000;
     },
   };
+}
+
+/** The ConfigError `fn` throws (fails the test when it throws anything else, or nothing). */
+export function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
 }

@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startGame } from "../../src/server/bootstrap.ts";
 import type { RunningGame, StartGameOptions } from "../../src/server/bootstrap.ts";
 import { PLACEHOLDER_SENTRY_DSN } from "../../src/shared/telemetry/client-config.ts";
+import { sample } from "../prometheus-text.ts";
 import { validBatch } from "../shared/telemetry/fixtures.ts";
 import { captureLines } from "./telemetry/helpers.ts";
 import type { LogLine } from "./telemetry/helpers.ts";
@@ -47,18 +48,6 @@ async function start(env: Record<string, string> = {}, opts: StartGameOptions = 
   const metricsUrl = game.telemetry.metricsServer?.url;
   if (metricsUrl === undefined) throw new Error("no metrics listener");
   return { ...game, logs, metricsUrl, scrape: () => fetch(`${metricsUrl}/metrics`).then((r) => r.text()) };
-}
-
-/** The value of one sample line (`name{labels} value`), or undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) continue;
-    const braces = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!braces) continue;
-    const got = Object.fromEntries([...(braces[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(braces[2]);
-  }
-  return undefined;
 }
 
 /** Resolves when a TCP listener can be bound on `port` again (the port was freed). */

@@ -42,7 +42,7 @@ import { UploadStats } from "./upload-stats.ts";
 
 export type { RendererStatsLike, MeshPoolStatsLike, NetStatsLike, Source, WorkerFailuresLike } from "./sources.ts";
 export { ConsentStore } from "./consent.ts";
-export { commandTraceparent, commandDone, reportError, gpuScope } from "./facade.ts";
+export { commandTraceparent, reportError } from "./facade.ts";
 
 /** A device plus the adapter info Chrome exposes on it (vendor/architecture tokens go in breadcrumbs). */
 export type TelemetryDevice = GpuDeviceLike & { readonly adapterInfo?: { readonly vendor: string; readonly architecture: string } };

@@ -21,6 +21,7 @@ import {
 } from "@sentry/browser";
 import type { BrowserOptions } from "@sentry/browser";
 import type { GpuErrorReport } from "./gpu-errors.ts";
+import { sentryDataCollection } from "../../shared/telemetry/scrub.ts";
 import { scrubBreadcrumb, scrubEvent } from "./scrub.ts";
 
 export interface CrashReportingOptions {
@@ -67,15 +68,7 @@ export function startCrashReporting(options: CrashReportingOptions): CrashReport
     maxBreadcrumbs: 30,
     sendClientReports: false,
     // v11 collects user info, headers, cookies and query strings unless told not to.
-    dataCollection: {
-      userInfo: false,
-      cookies: false,
-      httpHeaders: false,
-      httpBodies: [],
-      urlQueryParams: false,
-      stackFrameVariables: false,
-      frameContextLines: 0,
-    },
+    dataCollection: { ...sentryDataCollection(), frameContextLines: 0 },
     // An explicit list: no session tracking, console capture, culture context or DOM breadcrumbs.
     defaultIntegrations: false,
     integrations: [

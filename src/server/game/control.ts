@@ -2,19 +2,11 @@
 // the intake system (which drains them once per tick). Fixed-size rings of preallocated
 // records: a flood can fill them but never grow them.
 
-import type { FireMsg } from "../../shared/protocol/messages.ts";
+import type { FireMsg, InputMsg } from "../../shared/protocol/messages.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
-/** One queued movement input (copied out of the decoded message). */
-export interface QueuedInput {
-  seq: number;
-  dt: number;
-  forward: number;
-  right: number;
-  yaw: number;
-  pitch: number;
-  buttons: number;
-}
+/** One queued movement input: the decoded message's fields, copied into a reusable record. */
+export type QueuedInput = Omit<InputMsg, "type">;
 
 /** One queued fire command: the decoded message's fields, kept in a reusable record. */
 export type QueuedFire = Omit<FireMsg, "type" | "traceparent"> & {
@@ -23,7 +15,7 @@ export type QueuedFire = Omit<FireMsg, "type" | "traceparent"> & {
 };
 
 /** A bounded FIFO of reusable records. */
-export class Ring<T> {
+class Ring<T> {
   private readonly items: T[];
   private head = 0;
   length = 0;
@@ -62,8 +54,8 @@ export class Ring<T> {
 }
 
 /** Queue sizes: two seconds of inputs at 30 Hz, a few shots. */
-export const INPUT_QUEUE = 64;
-export const FIRE_QUEUE = 16;
+const INPUT_QUEUE = 64;
+const FIRE_QUEUE = 16;
 
 /** What the net layer and intake system share about one connected player. */
 export class PlayerControl {

@@ -2,7 +2,8 @@
 // client's interest state (indexed by slot) can tell a new occupant from the old one.
 import { createPlayerState } from "../../shared/physics/movement.ts";
 import type { MoveInput, PlayerState } from "../../shared/physics/movement.ts";
-import { EntityKind, Team } from "../../shared/protocol/messages.ts";
+import type { EntityKind } from "../../shared/protocol/messages.ts";
+import { Team } from "../../shared/protocol/messages.ts";
 import type { PlayerControl } from "./control.ts";
 
 /** Hit points of a fresh player or NPC. */
@@ -95,9 +96,4 @@ export class EntityTable {
 /** True while the entity is downed (not hittable, not moving, waiting to respawn). */
 export function isDowned(e: Entity): boolean {
   return e.respawnAtMs >= 0;
-}
-
-/** True for NPC entities. */
-export function isNpc(e: Entity): boolean {
-  return e.kind === EntityKind.Npc;
 }

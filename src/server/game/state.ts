@@ -68,7 +68,7 @@ export interface MeshedChunk {
 }
 
 /** What systems produce during a tick for the net system to deliver at its end. */
-export class Outbox {
+class Outbox {
   /** Encoded messages for every playing client (carve and down events), owned copies. */
   readonly broadcasts: Uint8Array[] = [];
   readonly hits: PendingHitEvent[] = [];

@@ -1,5 +1,6 @@
 // GET /healthz: 200 with a small JSON status while the tick loop is running and ticking, 503
 // when it is stopped or has not completed a tick for a while (a stalled loop).
+import { sendJson } from "./respond.ts";
 import { pathOf } from "./routes.ts";
 import type { HttpRoute } from "./routes.ts";
 
@@ -27,16 +28,15 @@ export function healthRoute(src: HealthSource): HttpRoute {
     const age = now - last;
     const stallMs = Math.max(1000, (STALL_PERIODS * 1000) / src.tickHz);
     const ok = src.running() && age < stallMs;
-    const body = JSON.stringify({
+    const body = {
       status: ok ? "ok" : "unavailable",
       tick: src.tick(),
       tick_hz: src.tickHz,
       last_tick_ms: Math.round(src.lastTickMs() * 1000) / 1000,
       last_tick_age_ms: Math.round(age),
       clients: src.clients(),
-    });
-    res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(req.method === "HEAD" ? undefined : body);
+    };
+    sendJson(res, ok ? 200 : 503, body, {}, req.method === "HEAD");
     return true;
   };
 }

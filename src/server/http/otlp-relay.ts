@@ -15,15 +15,17 @@ import { describeIssue, flattenAttributes, otlpSpanSchema, otlpTracesRequestSche
 import type { OtlpSpan, OtlpTracesRequest } from "../../shared/telemetry/otlp-schema.ts";
 import type { ClientMetrics } from "../telemetry/facade.ts";
 import type { StoredSpan } from "../telemetry/trace-store.ts";
-import type { RouteHandler } from "./ingest.ts";
-import { CLOSE, pathOf, readLimitedBody, retryAfter, sendJson } from "./ingest.ts";
+import { fetchForwarder, tracesUrl } from "./forward.ts";
+import type { Forwarder } from "./forward.ts";
+import { receive } from "./intake.ts";
 import { ClientRateLimiter } from "./rate-limit.ts";
 import type { ClientRateLimits } from "./rate-limit.ts";
-import type { Forwarder } from "./sentry-tunnel.ts";
-import { fetchForwarder } from "./sentry-tunnel.ts";
+import { retryAfter, sendJson } from "./respond.ts";
+import { pathOf } from "./routes.ts";
+import type { HttpRoute } from "./routes.ts";
 
-export const RELAY_OUTCOMES = ["forwarded", "stored", "off", "oversized", "malformed", "invalid", "session", "unsupported", "rate_limited", "upstream_error"] as const;
-export type RelayOutcome = (typeof RELAY_OUTCOMES)[number];
+/** What happened to one relay request. */
+export type RelayOutcome = "forwarded" | "stored" | "off" | "oversized" | "malformed" | "invalid" | "session" | "unsupported" | "rate_limited" | "upstream_error";
 
 export interface OtlpRelayDeps {
   /** Client telemetry accepted at all (CLIENT_TELEMETRY). */
@@ -52,7 +54,7 @@ export interface OtlpRelayDeps {
 }
 
 /** Default relay limits: a browser exports a batch every few seconds at most. */
-export const DEFAULT_RELAY_LIMITS: ClientRateLimits = {
+const DEFAULT_RELAY_LIMITS: ClientRateLimits = {
   sessionBurst: 10,
   sessionRefillMs: 2_000,
   connectionBurst: 20,
@@ -60,8 +62,6 @@ export const DEFAULT_RELAY_LIMITS: ClientRateLimits = {
   globalPerSecond: 200,
   maxSessions: 10_000,
 };
-
-const JSON_TYPE = "application/json";
 
 /** Outcome -> the `result` and (for a refusal) the `reason` it is counted under. */
 function relayResult(outcome: RelayOutcome): [ClientResult, ClientRejectReason | undefined] {
@@ -81,8 +81,8 @@ function relayResult(outcome: RelayOutcome): [ClientResult, ClientRejectReason |
 }
 
 /** Creates the relay route. */
-export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
-  const maxBytes = deps.maxBodyBytes ?? 512 * 1024;
+export function createOtlpRelay(deps: OtlpRelayDeps): HttpRoute {
+  const maxBodyBytes = deps.maxBodyBytes ?? 512 * 1024;
   const now = deps.now ?? Date.now;
   const window: SpanWindow = {
     maxSpans: deps.maxSpans ?? 1000,
@@ -93,13 +93,34 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
   const limiter = new ClientRateLimiter({ ...DEFAULT_RELAY_LIMITS, ...deps.limits }, now);
   const upstreamError = deps.onUpstreamError ?? (() => {});
   const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
-  const done = (res: ServerResponse, outcome: RelayOutcome, status: number, body: object, spans = 0, extra: Record<string, string> = {}): true => {
+  const done = (res: ServerResponse, outcome: RelayOutcome, status: number, body: object, spans = 0, extra: Readonly<Record<string, string>> = {}): true => {
     const [result, reason] = relayResult(outcome);
     deps.metrics?.request("traces", result);
     if (reason !== undefined) deps.metrics?.rejected("traces", reason);
     deps.onOutcome?.(outcome, spans);
     sendJson(res, status, body, extra);
     return true;
+  };
+  /** Hands the checked spans on: upstream when an endpoint is set, else to the embedded store. */
+  const deliver = async (res: ServerResponse, checked: Extract<CheckedTraces, { ok: true }>): Promise<true> => {
+    const body = partialSuccess(checked.rejected);
+    const endpoint = deps.endpoint();
+    if (!endpoint) {
+      if (checked.spans.length) deps.store(checked.spans);
+      return done(res, "stored", 200, body, checked.spans.length);
+    }
+    if (checked.spans.length === 0) return done(res, "forwarded", 200, body);
+    try {
+      const up = await forward(tracesUrl(endpoint), Buffer.from(JSON.stringify(checked.forward)), { "content-type": "application/json" });
+      if (up.status >= 200 && up.status < 300) return done(res, "forwarded", 200, body, checked.spans.length);
+      // 429/502/503/504 make the browser exporter retry; keep them, and Retry-After, as they are.
+      const retryable = up.status === 429 || up.status === 502 || up.status === 503 || up.status === 504;
+      const extra: Record<string, string> = up.retryAfter && retryable ? { "retry-after": up.retryAfter } : {};
+      return done(res, "upstream_error", retryable ? up.status : 502, { error: "upstream", status: up.status }, 0, extra);
+    } catch (err) {
+      upstreamError(err);
+      return done(res, "upstream_error", 502, { error: "upstream_unreachable" });
+    }
   };
 
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -108,48 +129,19 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
       sendJson(res, 405, { error: "method_not_allowed" }, { allow: "POST" });
       return true;
     }
-    if (!deps.enabled()) return done(res, "off", 404, { error: "ingest_off" }, 0, CLOSE);
-    const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
     // JSON only: what is relayed must be checked, and there is no protobuf decoder here.
-    if (type !== JSON_TYPE) return done(res, "unsupported", 415, { error: "unsupported_media_type" }, 0, CLOSE);
-    if (Number(req.headers["content-length"] ?? Number.NaN) > maxBytes) return done(res, "oversized", 413, { error: "too_large" }, 0, CLOSE);
-    const admitWait = limiter.admit(req.socket);
-    if (admitWait > 0) return done(res, "rate_limited", 429, { error: "rate_limited" }, 0, { ...CLOSE, "retry-after": retryAfter(admitWait) });
-    const read = await readLimitedBody(req, maxBytes);
-    if (!read.ok) {
-      if (read.reason === "too_large") return done(res, "oversized", 413, { error: "too_large" }, 0, CLOSE);
-      res.destroy();
+    const got = await receive(req, { enabled: deps.enabled, maxBodyBytes, json: true, limiter });
+    if (!got.ok) {
+      if (got.refusal === undefined) res.destroy();
+      else done(res, got.refusal.outcome, got.refusal.status, got.refusal.body, 0, got.refusal.headers);
       return true;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(read.body.toString("utf8"));
-    } catch {
-      return done(res, "malformed", 400, { error: "malformed_json" });
-    }
-    const checked = checkOtlpTraces(parsed, window, now());
+    const checked = checkOtlpTraces(got.value, window, now());
     if (!checked.ok) return done(res, checked.outcome, 400, { error: checked.outcome === "session" ? "session" : "not_otlp", detail: checked.detail });
     const sessionWait = limiter.session(checked.session);
     if (sessionWait > 0) return done(res, "rate_limited", 429, { error: "rate_limited" }, 0, { "retry-after": retryAfter(sessionWait) });
     for (const [reason, n] of checked.rejected) deps.metrics?.spansRejected(reason, n);
-    const body = partialSuccess(checked.rejected);
-    const endpoint = deps.endpoint();
-    if (endpoint) {
-      if (checked.spans.length === 0) return done(res, "forwarded", 200, body);
-      try {
-        const up = await forward(tracesUrl(endpoint), Buffer.from(JSON.stringify(checked.forward)), { "content-type": JSON_TYPE });
-        if (up.status >= 200 && up.status < 300) return done(res, "forwarded", 200, body, checked.spans.length);
-        // 429/502/503/504 make the browser exporter retry; keep them, and Retry-After, as they are.
-        const retryable = up.status === 429 || up.status === 502 || up.status === 503 || up.status === 504;
-        const extra: Record<string, string> = up.retryAfter && retryable ? { "retry-after": up.retryAfter } : {};
-        return done(res, "upstream_error", retryable ? up.status : 502, { error: "upstream", status: up.status }, 0, extra);
-      } catch (err) {
-        upstreamError(err);
-        return done(res, "upstream_error", 502, { error: "upstream_unreachable" });
-      }
-    }
-    if (checked.spans.length) deps.store(checked.spans);
-    return done(res, "stored", 200, body, checked.spans.length);
+    return deliver(res, checked);
   };
 }
 
@@ -163,13 +155,6 @@ function partialSuccess(rejected: ReadonlyMap<SpanRejectReason, number>): object
   }
   return n === 0 ? {} : { partialSuccess: { rejectedSpans: String(n), errorMessage: `spans refused by rule: ${parts.join(", ")}` } };
 }
-
-/** The traces URL of an OTLP/HTTP base endpoint. */
-export function tracesUrl(endpoint: string): string {
-  const base = endpoint.replace(/\/+$/, "");
-  return base.endsWith(OTLP_TRACES_PATH) ? base : base + OTLP_TRACES_PATH;
-}
-
 
 /** What makes a span time plausible, and how many spans one request may carry. */
 export interface SpanWindow {

@@ -13,7 +13,7 @@
  * Styles that UI code adds at run time go through constructable stylesheets (CSSOM), which
  * style-src does not restrict; `<style>` elements and style attributes would be refused.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "worker-src 'self'",
@@ -32,7 +32,7 @@ export const CONTENT_SECURITY_POLICY = [
  * Chromium knows are named: an unknown one is a console warning on every load (Debian's
  * Chromium knows neither `bluetooth` nor `web-share`).
  */
-export const PERMISSIONS_POLICY = [
+const PERMISSIONS_POLICY = [
   "fullscreen=(self)",
   ...[
     "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "gamepad",

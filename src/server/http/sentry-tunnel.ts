@@ -16,15 +16,15 @@ import { ALLOWED_ITEM_TYPES, droppedItemType, envelopeHeaderSchema, itemHeaderSc
 import type { ClientMetrics } from "../telemetry/facade.ts";
 import type { CrashEnvelope, CrashItem } from "../telemetry/crash-inbox.ts";
 import { parseEnvelope as defaultParseEnvelope } from "../telemetry/crash-inbox.ts";
-import type { RouteHandler } from "./ingest.ts";
-import { CLOSE, pathOf, readLimitedBody, retryAfter, sendJson } from "./ingest.ts";
+import { fetchForwarder } from "./forward.ts";
+import type { Forwarder } from "./forward.ts";
+import { receive } from "./intake.ts";
+import { retryAfter, sendJson } from "./respond.ts";
+import { pathOf } from "./routes.ts";
+import type { HttpRoute } from "./routes.ts";
 
 /** What happened to one tunnel request. */
-export const TUNNEL_OUTCOMES = ["forwarded", "stored", "filtered", "off", "oversized", "malformed", "dsn_mismatch", "upstream_error", "unsupported"] as const;
-export type TunnelOutcome = (typeof TUNNEL_OUTCOMES)[number];
-
-/** Sends bytes upstream; returns the status and Retry-After (injected in tests). */
-export type Forwarder = (url: string, body: Uint8Array, headers: Record<string, string>) => Promise<{ status: number; retryAfter?: string | null }>;
+export type TunnelOutcome = "forwarded" | "stored" | "filtered" | "off" | "oversized" | "malformed" | "dsn_mismatch" | "upstream_error" | "unsupported";
 
 export interface SentryTunnelDeps {
   /** Client telemetry accepted at all (CLIENT_TELEMETRY). */
@@ -45,19 +45,9 @@ export interface SentryTunnelDeps {
   timeoutMs?: number;
 }
 
-/** Default forwarder: fetch with a timeout; an error while draining the answer goes to `onBodyError`. */
-export function fetchForwarder(timeoutMs: number, onBodyError: (err: unknown) => void = () => {}): Forwarder {
-  return async (url, body, headers) => {
-    // Copy into a plain ArrayBuffer-backed view (fetch's BodyInit does not take pooled Buffers).
-    const res = await fetch(url, { method: "POST", body: new Uint8Array(body), headers, signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer().catch(onBodyError);
-    return { status: res.status, retryAfter: res.headers.get("retry-after") };
-  };
-}
-
 /** Creates the tunnel route. */
-export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
-  const maxBytes = deps.maxBodyBytes ?? 256 * 1024;
+export function createSentryTunnel(deps: SentryTunnelDeps): HttpRoute {
+  const maxBodyBytes = deps.maxBodyBytes ?? 256 * 1024;
   const parse = deps.parseEnvelope ?? defaultParseEnvelope;
   const upstreamError = deps.onUpstreamError ?? (() => {});
   const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
@@ -76,15 +66,13 @@ export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
       sendJson(res, 405, { error: "method_not_allowed" }, { allow: "POST" });
       return true;
     }
-    if (!deps.enabled()) return done(res, "off", 404, { error: "ingest_off" }, CLOSE);
-    if (Number(req.headers["content-length"] ?? Number.NaN) > maxBytes) return done(res, "oversized", 413, { error: "too_large" }, CLOSE);
-    const read = await readLimitedBody(req, maxBytes);
-    if (!read.ok) {
-      if (read.reason === "too_large") return done(res, "oversized", 413, { error: "too_large" }, CLOSE);
-      res.destroy();
+    const got = await receive(req, { enabled: deps.enabled, maxBodyBytes, json: false });
+    if (!got.ok) {
+      if (got.refusal === undefined) res.destroy();
+      else done(res, got.refusal.outcome as TunnelOutcome, got.refusal.status, got.refusal.body, { ...got.refusal.headers });
       return true;
     }
-    const envelope = parse(read.body);
+    const envelope = parse(got.body);
     const header = envelope ? envelopeHeaderSchema.safeParse(envelope.header) : undefined;
     if (!envelope || !header?.success || !itemsWellFormed(envelope)) return done(res, "malformed", 400, { error: "malformed_envelope" });
     const configured = deps.dsn();
@@ -169,7 +157,7 @@ export function scrubEnvelope(env: CrashEnvelope, onDropped?: (type: DroppedItem
 }
 
 /** Serialises an envelope (item lengths omitted: each payload is one JSON line). */
-export function serializeEnvelope(env: CrashEnvelope): Uint8Array {
+function serializeEnvelope(env: CrashEnvelope): Uint8Array {
   const lines = [JSON.stringify(env.header)];
   for (const it of env.items) lines.push(JSON.stringify(it.header), JSON.stringify(it.payload));
   return Buffer.from(lines.join("\n") + "\n", "utf8");

@@ -20,7 +20,6 @@ port?.on("message", (job: WorkerJob) => {
     id: job.id,
     quads: mesh.quadCount,
     meshMs: end - start,
-    startEpochMs: performance.timeOrigin + start,
     endEpochMs: performance.timeOrigin + end,
     solid,
     padded: job.padded,

@@ -20,7 +20,6 @@ export interface WorkerResult {
   readonly quads: number;
   /** Mesher time measured inside the worker. */
   readonly meshMs: number;
-  readonly startEpochMs: number;
   readonly endEpochMs: number;
   readonly solid: number;
   readonly padded: Uint8Array;

@@ -127,6 +127,20 @@ export class QuantFrame {
   }
 }
 
+/** Appends the full record of the entity in slot `s` (it enters the client's view). */
+function writeEnter(frame: EntityFrame, q: QuantFrame, s: number, id: number): void {
+  const i = frame.push();
+  frame.id[i] = id;
+  frame.flags[i] = ENTER_FLAGS;
+  frame.kind[i] = q.kind[s];
+  frame.team[i] = q.team[s];
+  frame.x[i] = q.qx[s];
+  frame.y[i] = q.qy[s];
+  frame.z[i] = q.qz[s];
+  frame.yaw[i] = q.qyaw[s];
+  frame.health[i] = q.hp[s];
+}
+
 /**
  * Writes into `frame` the records this client needs for the entities around `viewer` and into
  * `removed` the ids that left its view, updating `st`. Allocation-free (frames grow once).
@@ -164,16 +178,7 @@ export function buildEntityUpdates(
     const d2 = dx * dx + dy * dy + dz * dz;
     if (prev === 0) {
       if (d2 > r2) continue;
-      const i = frame.push();
-      frame.id[i] = id;
-      frame.flags[i] = ENTER_FLAGS;
-      frame.kind[i] = q.kind[s];
-      frame.team[i] = q.team[s];
-      frame.x[i] = q.qx[s];
-      frame.y[i] = q.qy[s];
-      frame.z[i] = q.qz[s];
-      frame.yaw[i] = q.qyaw[s];
-      frame.health[i] = q.hp[s];
+      writeEnter(frame, q, s, id);
       sent[s] = id;
       st.count++;
     } else {

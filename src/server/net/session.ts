@@ -2,7 +2,7 @@
 // resume token), lifecycle, abuse counters and what it has been sent.
 import type { Entity } from "../game/entities.ts";
 import type { CloseReason, Log } from "../telemetry/facade.ts";
-import { TokenBucket } from "./rate-limit.ts";
+import { TokenBucket } from "../http/rate-limit.ts";
 import type { InterestState } from "./interest.ts";
 import type { ConnId } from "./transport.ts";
 
@@ -43,7 +43,7 @@ export class Session {
     burst: number,
     public log: Log,
   ) {
-    this.bucket = new TokenBucket(rate, burst, openedAt);
+    this.bucket = new TokenBucket(burst, rate, 1000, openedAt);
     this.floodAt = openedAt;
     this.lastFrameAt = openedAt;
     this.rateAt = openedAt;

@@ -65,7 +65,7 @@ const NETWORK_STYLE_SERVER_CLOSES: ReadonlySet<number> = new Set([CloseCode.Slow
 const ABORTED_CLOSES: ReadonlySet<number> = new Set([CloseCode.SlowConsumer, CloseCode.Unresponsive]);
 
 /** The counted reason of a close made by the client (or by the network for it). */
-export function peerCloseReason(code: number): CloseReason {
+function peerCloseReason(code: number): CloseReason {
   if (code === 1000 || code === 1005) return "normal";
   if (code === 1001) return "going_away";
   if (code === 1006) return "network";
@@ -77,7 +77,7 @@ export function peerCloseReason(code: number): CloseReason {
  * reset or a dead link) and the client's own reconnect codes. A deliberate goodbye (1000) or
  * any other code ends the player at once.
  */
-export function keepsResumeGrace(code: number): boolean {
+function keepsResumeGrace(code: number): boolean {
   return code === 1001 || code === 1006 || (code >= CLIENT_RECONNECT_CLOSE_CODES.min && code <= CLIENT_RECONNECT_CLOSE_CODES.max);
 }
 
@@ -108,7 +108,7 @@ const ERROR_REASON: Record<ErrorClass, number> = {
 };
 
 /** The counted class of a decode rejection. */
-export function errorClassOf(e: DecodeError): ErrorClass {
+function errorClassOf(e: DecodeError): ErrorClass {
   if (e.code === DecodeErrorCode.NonFinite) return "non_finite";
   if (e.code === DecodeErrorCode.UnknownType) return "unknown_message";
   return "malformed_frame";
@@ -163,7 +163,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     this.game.stats.messagesIn++;
     const now = this.now();
     s.lastFrameAt = now;
-    if (!s.bucket.take(now)) {
+    if (s.bucket.take(now) > 0) {
       this.flood(s, now, "over rate limit");
       return;
     }

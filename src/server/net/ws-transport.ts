@@ -28,7 +28,7 @@ import type { ConnId, Transport, TransportHandlers } from "./transport.ts";
 const log = logger("net");
 
 /** Path of the game socket. */
-export const WS_PATH = "/ws";
+const WS_PATH = "/ws";
 
 /** Options of the WebSocket transport; every field has a safe default. */
 export interface WsTransportOptions {

@@ -23,4 +23,4 @@ export const SYSTEM_ORDER: readonly System[] = [
   netSystem,
 ];
 
-export type { System, TickContext } from "./types.ts";
+export type { System } from "./types.ts";

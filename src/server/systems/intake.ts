@@ -19,7 +19,7 @@ import type { System, TickContext } from "./types.ts";
 const log = logger("sim");
 
 /** Movement validation limits. */
-export const INTAKE = {
+const INTAKE = {
   /** Largest dt one input may cover. */
   maxInputDt: 0.1,
   /** Movement time a client may bank (absorbs network bunching); refilled by server time. */

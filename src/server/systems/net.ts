@@ -28,7 +28,7 @@ const log = logger("net");
  * deltas (they stay relative to what it got); above its bound (NetPort.queueLimit, seconds of
  * its own stream) it is closed as a slow consumer.
  */
-export const BACKPRESSURE = { soft: 256 * 1024 } as const;
+const BACKPRESSURE = { soft: 256 * 1024 } as const;
 /** Self state is re-sent at least this often even when unchanged (keeps reconciliation fresh). */
 const SELF_REFRESH_TICKS = 30;
 

@@ -23,7 +23,7 @@ import type { Game } from "../game/state.ts";
 import type { System } from "./types.ts";
 
 /** Hit tuning. */
-export const HIT = {
+const HIT = {
   /** Capsule radius: a little wider than the movement box, so grazing shots count. */
   capsuleRadius: 0.45,
   capsuleHeight: MOVE.height,

@@ -1,14 +1,16 @@
 /**
- * Typed, validated telemetry config. Layering: defaults → optional JSON file
- * (`--telemetry-config <path>` or TELEMETRY_CONFIG) → environment overrides. Any bad value
- * throws a ConfigError whose message starts with the setting's name, so the server can stop
- * with a line an operator can act on. Secrets (DSN, URL credentials) are never echoed back.
+ * The telemetry settings (log levels, the metrics listener, OTLP export, sampling, Sentry, the
+ * zone and shard labels), each a zod schema with its environment variable. config.ts layers them
+ * with the game settings into the one server configuration; a bad value throws a ConfigError
+ * whose message starts with where it came from. Secrets (DSN, URL credentials) are never echoed.
  */
-import { readFileSync } from "node:fs";
+import { z } from "zod";
 import { COMPONENTS } from "../../shared/telemetry/names.ts";
 import type { Component } from "../../shared/telemetry/names.ts";
+import { parseSetting, shown } from "../settings.ts";
+import type { Setting } from "../settings.ts";
 
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A default level plus per-component overrides, parsed from "info,net=debug,mesh=warn". */
@@ -44,14 +46,6 @@ export interface TelemetryConfig {
   readonly devCrashTrigger: boolean;
 }
 
-/** A bad telemetry setting; `setting` is the env/file key named at the start of the message. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly setting: string, detail: string) {
-    super(`${setting}: ${detail}`);
-  }
-}
-
 export const DEFAULT_TELEMETRY_CONFIG: TelemetryConfig = {
   logLevel: { default: "info", components: {} },
   jsonLogs: true,
@@ -66,31 +60,86 @@ export const DEFAULT_TELEMETRY_CONFIG: TelemetryConfig = {
   devCrashTrigger: false,
 };
 
-/** Each setting: its env name and its config-file key. */
-const SETTINGS = {
-  logLevel: "LOG_LEVEL",
-  jsonLogs: "JSON_LOGS",
-  metricsAddr: "METRICS_ADDR",
-  otlpEndpoint: "OTLP_ENDPOINT",
-  traceSample: "TRACE_SAMPLE",
-  clientTelemetry: "CLIENT_TELEMETRY",
-  sentryDsn: "SENTRY_DSN",
-  zone: "ZONE",
-  shard: "SHARD",
-  crashDir: "CRASH_DIR",
-  devCrashTrigger: "DEV_CRASH_TRIGGER",
-} as const satisfies Record<keyof TelemetryConfig, string>;
-type SettingKey = keyof typeof SETTINGS;
-
 const LABEL_ID = /^[a-z0-9_-]{1,32}$/;
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$/;
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/;
+const TRUE_WORDS = ["1", "true", "yes", "on"];
+const BOOL_WORDS = [...TRUE_WORDS, "0", "false", "no", "off"] as const;
 
-/** Quotes a user value for an error message: truncated, and withheld if it may hold credentials. */
-function shown(value: unknown): string {
-  const s = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  if (/@|token|secret|password|key=/i.test(s)) return "<redacted>";
-  return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
+/** Fails a transform with `message` as the setting's whole error detail. */
+function fail(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: "custom", message });
+  return z.NEVER;
 }
+
+const isOff = (s: string): boolean => s.toLowerCase() === "off";
+
+function urlOf(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
+const bool = z.union([z.boolean(), z.string().trim().toLowerCase().pipe(z.enum(BOOL_WORDS)).transform((w) => TRUE_WORDS.includes(w))]);
+
+const logLevel = z.unknown().transform((raw, ctx) =>
+  typeof raw === "string" ? directivesOrError(raw, ctx) : fail(ctx, `must be a string like "info,net=debug", got ${shown(raw)}`));
+
+const hostPort = z.string().trim().transform((s, ctx): HostPort | "off" => {
+  if (isOff(s)) return "off";
+  const m = HOST_PORT.exec(s);
+  const host = m?.[1] ?? m?.[2];
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || host === undefined || (m[2] !== undefined && !HOSTNAME.test(host)) || port > 65535) {
+    return fail(ctx, `must be "host:port" (port 0..65535) or "off", got ${shown(s)}`);
+  }
+  return { host, port };
+});
+
+const endpoint = z.string().trim().transform((s, ctx): string | undefined => {
+  if (isOff(s)) return undefined;
+  const url = urlOf(s);
+  if (url === null) return fail(ctx, `must be an http(s) URL or "off", got ${shown(s)}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail(ctx, `must use http or https, got ${shown(url.protocol)}`);
+  if (url.search !== "" || url.hash !== "") return fail(ctx, "must not have a query or fragment");
+  return s.replace(/\/+$/, "");
+});
+
+const DSN_EXPECTED = 'must be a Sentry DSN like "https://<key>@<host>/<project>" or "off"';
+// Never echoed: a DSN holds a key.
+const dsn = z.unknown().transform((raw, ctx): string | undefined => {
+  const s = typeof raw === "string" ? raw.trim() : "";
+  if (isOff(s)) return undefined;
+  const url = urlOf(s);
+  const project = url?.pathname.split("/").filter(Boolean).pop();
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username === "" || !project) return fail(ctx, DSN_EXPECTED);
+  return s;
+});
+
+const labelId = z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(z.string().regex(LABEL_ID));
+
+const dir = z.string().trim().min(1).refine((s) => !s.includes("\0")).transform((s) => (isOff(s) ? undefined : s));
+
+/** Every telemetry setting: its schema, environment variable and failure text (file keys are the field names). */
+export const TELEMETRY_SETTINGS: { readonly [K in keyof TelemetryConfig]-?: Setting<TelemetryConfig[K]> } = {
+  logLevel: { env: "LOG_LEVEL", schema: logLevel, expected: "must be a log level" },
+  jsonLogs: { env: "JSON_LOGS", schema: bool, expected: "must be true or false (1/0, yes/no, on/off)" },
+  metricsAddr: { env: "METRICS_ADDR", schema: hostPort, expected: 'must be "host:port" or "off"' },
+  otlpEndpoint: { env: "OTLP_ENDPOINT", schema: endpoint, expected: 'must be an http(s) URL or "off"' },
+  traceSample: {
+    env: "TRACE_SAMPLE",
+    schema: z.union([z.number(), z.string().trim().min(1).transform(Number)]).pipe(z.number().min(0).max(1)),
+    expected: "must be a number in 0..1",
+  },
+  clientTelemetry: { env: "CLIENT_TELEMETRY", schema: bool, expected: "must be true or false (1/0, yes/no, on/off)" },
+  sentryDsn: { env: "SENTRY_DSN", schema: dsn, expected: DSN_EXPECTED },
+  zone: { env: "ZONE", schema: labelId, expected: "must match [a-z0-9_-]{1,32} (it is a metric label)" },
+  shard: { env: "SHARD", schema: labelId, expected: "must match [a-z0-9_-]{1,32} (it is a metric label)" },
+  crashDir: { env: "CRASH_DIR", schema: dir, expected: 'must be a directory path or "off"' },
+  devCrashTrigger: { env: "DEV_CRASH_TRIGGER", schema: bool, expected: "must be true or false (1/0, yes/no, on/off)" },
+};
 
 function isLogLevel(s: string): s is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(s);
@@ -100,29 +149,28 @@ function isComponent(s: string): s is Component {
   return (COMPONENTS as readonly string[]).includes(s);
 }
 
-/** Parses "info,net=debug,mesh=warn" into directives; throws naming `setting` on any bad part. */
-export function parseLogLevel(setting: string, raw: string): LogLevelDirectives {
+/** The directives of "info,net=debug", or (through ctx) what is wrong with them. */
+function directivesOrError(raw: string, ctx: z.RefinementCtx): LogLevelDirectives {
   let def: LogLevel = "info";
   const components: Partial<Record<Component, LogLevel>> = {};
   const parts = raw.split(",").map((p) => p.trim());
-  if (parts.length === 1 && parts[0] === "") throw new ConfigError(setting, "must not be empty");
+  if (parts.length === 1 && parts[0] === "") return fail(ctx, "must not be empty");
   for (const part of parts) {
-    if (part === "") throw new ConfigError(setting, `empty directive in ${shown(raw)}`);
+    if (part === "") return fail(ctx, `empty directive in ${shown(raw)}`);
     const eq = part.indexOf("=");
     const name = eq < 0 ? undefined : part.slice(0, eq).trim();
     const level = (eq < 0 ? part : part.slice(eq + 1)).trim().toLowerCase();
-    if (!isLogLevel(level)) {
-      throw new ConfigError(setting, `unknown level ${shown(level)} in ${shown(raw)} (levels: ${LOG_LEVELS.join(", ")})`);
-    }
-    if (name === undefined) {
-      def = level;
-    } else if (isComponent(name)) {
-      components[name] = level;
-    } else {
-      throw new ConfigError(setting, `unknown component ${shown(name)} in ${shown(raw)} (components: ${COMPONENTS.join(", ")})`);
-    }
+    if (!isLogLevel(level)) return fail(ctx, `unknown level ${shown(level)} in ${shown(raw)} (levels: ${LOG_LEVELS.join(", ")})`);
+    if (name === undefined) def = level;
+    else if (isComponent(name)) components[name] = level;
+    else return fail(ctx, `unknown component ${shown(name)} in ${shown(raw)} (components: ${COMPONENTS.join(", ")})`);
   }
   return { default: def, components };
+}
+
+/** Parses "info,net=debug,mesh=warn" into directives; throws a ConfigError naming `setting` on any bad part. */
+export function parseLogLevel(setting: string, raw: string): LogLevelDirectives {
+  return parseSetting(TELEMETRY_SETTINGS.logLevel, raw, setting);
 }
 
 /** Renders directives back to the "info,net=debug" form. */
@@ -140,196 +188,9 @@ export function levelFor(d: LogLevelDirectives, component: Component): LogLevel 
   return d.components[component] ?? d.default;
 }
 
-function parseBool(setting: string, raw: unknown): boolean {
-  if (typeof raw === "boolean") return raw;
-  if (typeof raw === "string") {
-    const s = raw.trim().toLowerCase();
-    if (["1", "true", "yes", "on"].includes(s)) return true;
-    if (["0", "false", "no", "off"].includes(s)) return false;
-  }
-  throw new ConfigError(setting, `must be true or false (1/0, yes/no, on/off), got ${shown(raw)}`);
-}
-
-function parseSample(setting: string, raw: unknown): number {
-  const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw.trim()) : NaN;
-  if (!Number.isFinite(n) || n < 0 || n > 1) {
-    throw new ConfigError(setting, `must be a number in 0..1, got ${shown(raw)}`);
-  }
-  return n;
-}
-
-/** Parses "host:port" (or "[v6]:port", or "off"). Port 0 lets the OS pick (tests). */
-export function parseHostPort(setting: string, raw: unknown): HostPort | "off" {
-  if (typeof raw !== "string") throw new ConfigError(setting, `must be "host:port" or "off", got ${shown(raw)}`);
-  const s = raw.trim();
-  if (s.toLowerCase() === "off") return "off";
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
-  const host = m?.[1] ?? m?.[2];
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || host === undefined || (m[2] !== undefined && !HOSTNAME.test(host)) || port > 65535) {
-    throw new ConfigError(setting, `must be "host:port" (port 0..65535) or "off", got ${shown(raw)}`);
-  }
-  return { host, port };
-}
-
 /** Formats a listen address for humans and URLs. */
 export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(":") ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
-}
-
-function parseEndpoint(setting: string, raw: unknown): string | undefined {
-  if (typeof raw !== "string") throw new ConfigError(setting, `must be an http(s) URL or "off", got ${shown(raw)}`);
-  const s = raw.trim();
-  if (s.toLowerCase() === "off") return undefined;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw new ConfigError(setting, `must be an http(s) URL or "off", got ${shown(raw)}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(setting, `must use http or https, got ${shown(url.protocol)}`);
-  }
-  if (url.search !== "" || url.hash !== "") throw new ConfigError(setting, "must not have a query or fragment");
-  return s.replace(/\/+$/, "");
-}
-
-function parseDsn(setting: string, raw: unknown): string | undefined {
-  const bad = new ConfigError(setting, 'must be a Sentry DSN like "https://<key>@<host>/<project>" or "off"');
-  if (typeof raw !== "string") throw bad;
-  const s = raw.trim();
-  if (s.toLowerCase() === "off") return undefined;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw bad;
-  }
-  const project = url.pathname.split("/").filter(Boolean).pop();
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username === "" || !project) throw bad;
-  return s;
-}
-
-function parseLabelId(setting: string, raw: unknown): string {
-  const s = typeof raw === "number" && Number.isInteger(raw) && raw >= 0 ? String(raw) : raw;
-  if (typeof s !== "string" || !LABEL_ID.test(s)) {
-    throw new ConfigError(setting, `must match [a-z0-9_-]{1,32} (it is a metric label), got ${shown(raw)}`);
-  }
-  return s;
-}
-
-function parseDir(setting: string, raw: unknown): string | undefined {
-  if (typeof raw !== "string" || raw.trim() === "" || raw.includes("\0")) throw new ConfigError(setting, `must be a directory path or "off", got ${shown(raw)}`);
-  const s = raw.trim();
-  return s.toLowerCase() === "off" ? undefined : s;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Applies one raw value (from file or env) to the config being built. */
-function apply(cfg: Mutable<TelemetryConfig>, key: SettingKey, setting: string, raw: unknown): void {
-  switch (key) {
-    case "logLevel":
-      if (typeof raw !== "string") throw new ConfigError(setting, `must be a string like "info,net=debug", got ${shown(raw)}`);
-      cfg.logLevel = parseLogLevel(setting, raw);
-      return;
-    case "jsonLogs":
-      cfg.jsonLogs = parseBool(setting, raw);
-      return;
-    case "metricsAddr":
-      cfg.metricsAddr = parseHostPort(setting, raw);
-      return;
-    case "otlpEndpoint":
-      cfg.otlpEndpoint = parseEndpoint(setting, raw);
-      return;
-    case "traceSample":
-      cfg.traceSample = parseSample(setting, raw);
-      return;
-    case "clientTelemetry":
-      cfg.clientTelemetry = parseBool(setting, raw);
-      return;
-    case "sentryDsn":
-      cfg.sentryDsn = parseDsn(setting, raw);
-      return;
-    case "zone":
-      cfg.zone = parseLabelId(setting, raw);
-      return;
-    case "shard":
-      cfg.shard = parseLabelId(setting, raw);
-      return;
-    case "crashDir":
-      cfg.crashDir = parseDir(setting, raw);
-      return;
-    case "devCrashTrigger":
-      cfg.devCrashTrigger = parseBool(setting, raw);
-      return;
-  }
-}
-
-/** Reads the JSON config file; keys are the TelemetryConfig field names. Unknown keys are errors (typos). */
-function applyFile(cfg: Mutable<TelemetryConfig>, path: string, setting: string): void {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "read failed";
-    throw new ConfigError(setting, `cannot read config file ${shown(path)}: ${code}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(setting, `config file ${shown(path)} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new ConfigError(setting, `config file ${shown(path)} must hold a JSON object`);
-  }
-  for (const [key, value] of Object.entries(data)) {
-    if (!(key in SETTINGS)) {
-      throw new ConfigError(`${path}: ${key}`, `unknown setting (known: ${Object.keys(SETTINGS).join(", ")})`);
-    }
-    if (value === null) continue;
-    apply(cfg, key as SettingKey, `${path}: ${key}`, value);
-  }
-}
-
-/** Finds `--telemetry-config <path>` or `--telemetry-config=<path>` in argv. */
-function configPathFromArgv(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--telemetry-config") {
-      const next = argv[i + 1];
-      if (next === undefined || next === "") throw new ConfigError("--telemetry-config", "needs a file path");
-      return next;
-    }
-    if (a.startsWith("--telemetry-config=")) return a.slice("--telemetry-config=".length);
-  }
-  return undefined;
-}
-
-/**
- * Builds the effective config: defaults, then the JSON file named by argv or TELEMETRY_CONFIG,
- * then env overrides. Empty env values count as unset; "off" clears OTLP_ENDPOINT / SENTRY_DSN
- * / METRICS_ADDR.
- */
-export function loadTelemetryConfig(
-  env: Readonly<Record<string, string | undefined>>,
-  argv: readonly string[] = [],
-): TelemetryConfig {
-  const cfg: Mutable<TelemetryConfig> = { ...DEFAULT_TELEMETRY_CONFIG };
-  const argvPath = configPathFromArgv(argv);
-  const envPath = env.TELEMETRY_CONFIG?.trim() || undefined;
-  if (argvPath !== undefined) applyFile(cfg, argvPath, "--telemetry-config");
-  else if (envPath !== undefined) applyFile(cfg, envPath, "TELEMETRY_CONFIG");
-  for (const [key, envName] of Object.entries(SETTINGS) as [SettingKey, string][]) {
-    const raw = env[envName];
-    if (raw === undefined || raw.trim() === "") continue;
-    apply(cfg, key, envName, raw);
-  }
-  if (cfg.devCrashTrigger && env.NODE_ENV === "production") {
-    throw new ConfigError(SETTINGS.devCrashTrigger, "is development-only and refused with NODE_ENV=production");
-  }
-  return Object.freeze(cfg);
 }
 
 /** Strips credentials, query and fragment from a URL for display. */

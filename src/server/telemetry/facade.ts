@@ -23,11 +23,12 @@ import type {
   SystemName,
   UploadBuffer,
 } from "../../shared/telemetry/names.ts";
+import { InstallStack } from "../../shared/telemetry/install-stack.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 // The closed sets live in the pure shared table so client, docs and dashboards share them.
 export {
-  CLOSE_REASONS, COMPONENTS, ERROR_CLASSES, HIT_KINDS, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
+  CLOSE_REASONS, ERROR_CLASSES, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
 } from "../../shared/telemetry/names.ts";
 export type {
   CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
@@ -151,31 +152,18 @@ const NOOP: TelemetryBackends = {
 
 let active: TelemetryBackends = NOOP;
 let activeClient: ClientMetrics = noopClientMetrics;
-// Installed backends, newest last; the newest is active. A stack (not a saved "previous") so
-// uninstalling out of order — e.g. two servers in one test process — never resurrects a
-// backend that was already uninstalled.
-const installed: TelemetryBackends[] = [];
 // Bumped on every change so cached forwarding loggers re-resolve their target once.
 let generation = 0;
-
-function refresh(): void {
-  active = installed.at(-1) ?? NOOP;
-  activeClient = active.clientMetrics ?? noopClientMetrics;
+// Uninstalling out of order (two servers in one test process) never resurrects a backend.
+const installed = new InstallStack<TelemetryBackends>(NOOP, (top) => {
+  active = top;
+  activeClient = top.clientMetrics ?? noopClientMetrics;
   generation++;
-}
+});
 
-/** Installs real backends (called by initTelemetry); returns a function restoring the previous ones. */
+/** Installs real backends (called by initTelemetry); returns a function uninstalling them (idempotent). */
 export function installBackends(backends: TelemetryBackends): () => void {
-  installed.push(backends);
-  refresh();
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    const i = installed.lastIndexOf(backends);
-    if (i >= 0) installed.splice(i, 1);
-    refresh();
-  };
+  return installed.install(backends);
 }
 
 /**

@@ -35,7 +35,7 @@ export interface FatalHandlerOptions {
 }
 
 /** The class of whatever was thrown: the Error's name, else its constructor's, else its type. */
-export function errorClass(err: unknown): string {
+function errorClass(err: unknown): string {
   if (err instanceof Error) return err.name || err.constructor.name;
   if (typeof err === "object" && err !== null) return (err as object).constructor?.name ?? "Object";
   return typeof err;

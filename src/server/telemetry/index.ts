@@ -6,16 +6,17 @@
 import type { DestinationStream } from "pino";
 import type { Registry } from "prom-client";
 import type { TelemetryConfig } from "./config.ts";
-import { describeEffectiveConfig, loadTelemetryConfig } from "./config.ts";
+import { describeEffectiveConfig } from "./config.ts";
 import { CrashInbox } from "./crash-inbox.ts";
 import type { CrashInboxOptions } from "./crash-inbox.ts";
 import { installBackends } from "./facade.ts";
-import type { ClientMetrics, Metrics, Tracing } from "./facade.ts";
+import type { ClientMetrics, Log, Metrics, Tracing } from "./facade.ts";
 import { startMetricsServer } from "./http.ts";
 import type { MetricsServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 import type { TelemetryLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import type { GameMetrics } from "./metrics.ts";
 import { initServerSentry } from "./sentry.ts";
 import type { ServerSentry } from "./sentry.ts";
 import { TraceStore } from "./trace-store.ts";
@@ -23,15 +24,13 @@ import type { TraceStoreOptions } from "./trace-store.ts";
 import { createTracing } from "./tracing.ts";
 import type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
-export { ConfigError, DEFAULT_TELEMETRY_CONFIG, describeEffectiveConfig, loadTelemetryConfig } from "./config.ts";
-export type { HostPort, LogLevel, LogLevelDirectives, TelemetryConfig } from "./config.ts";
-export { CrashInbox, parseEnvelope } from "./crash-inbox.ts";
-export type { CrashEnvelope, CrashItem, StoredCrash } from "./crash-inbox.ts";
+export { DEFAULT_TELEMETRY_CONFIG } from "./config.ts";
+export type { TelemetryConfig } from "./config.ts";
+export type { StoredCrash } from "./crash-inbox.ts";
 export type { MetricsServer } from "./http.ts";
 export type { TelemetryLogger } from "./logger.ts";
 export type { ServerSentry } from "./sentry.ts";
-export { TraceStore } from "./trace-store.ts";
-export type { StoredSpan, StoredTrace } from "./trace-store.ts";
+export type { StoredTrace } from "./trace-store.ts";
 export type { ExportOptions, RemoteSampleBudget } from "./tracing.ts";
 
 export interface TelemetryOptions {
@@ -76,6 +75,33 @@ export interface TelemetryHandle {
   shutdown(): Promise<void>;
 }
 
+/** The metrics listener, unless METRICS_ADDR is "off". */
+function startListener(config: TelemetryConfig, m: GameMetrics, traceStore: TraceStore, crashInbox: CrashInbox, log: Log): Promise<MetricsServer | undefined> {
+  if (config.metricsAddr === "off") return Promise.resolve(undefined);
+  return startMetricsServer({
+    addr: config.metricsAddr,
+    registry: m.registry,
+    traceStore,
+    crashInbox,
+    log,
+    metrics: m.recorders,
+    crashTrigger: config.devCrashTrigger,
+  });
+}
+
+/** The server's own crash reporting, when a DSN is set. */
+function startSentry(config: TelemetryConfig, opts: TelemetryOptions): ServerSentry | undefined {
+  if (config.sentryDsn === undefined) return undefined;
+  return initServerSentry({
+    dsn: config.sentryDsn,
+    release: opts.release,
+    environment: opts.environment,
+    zone: config.zone,
+    shard: config.shard,
+    captureUncaught: opts.sentryCaptureUncaught,
+  });
+}
+
 /** Starts all telemetry for the server process and logs the effective config once. */
 export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOptions = {}): Promise<TelemetryHandle> {
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 5000;
@@ -97,35 +123,14 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
   });
 
   let metricsServer: MetricsServer | undefined;
-  if (config.metricsAddr !== "off") {
-    try {
-      metricsServer = await startMetricsServer({
-        addr: config.metricsAddr,
-        registry: gameMetrics.registry,
-        traceStore,
-        crashInbox,
-        log: telemetryLog,
-        metrics: gameMetrics.recorders,
-        crashTrigger: config.devCrashTrigger,
-      });
-    } catch (err) {
-      await tracingBackend.shutdown(1000);
-      await logger.flush();
-      throw err;
-    }
+  try {
+    metricsServer = await startListener(config, gameMetrics, traceStore, crashInbox, telemetryLog);
+  } catch (err) {
+    await tracingBackend.shutdown(1000);
+    await logger.flush();
+    throw err;
   }
-
-  const sentry = config.sentryDsn === undefined
-    ? undefined
-    : initServerSentry({
-      dsn: config.sentryDsn,
-      release: opts.release,
-      environment: opts.environment,
-      zone: config.zone,
-      shard: config.shard,
-      captureUncaught: opts.sentryCaptureUncaught,
-    });
-
+  const sentry = startSentry(config, opts);
   const uninstall = opts.installFacade === false
     ? () => {}
     : installBackends({
@@ -173,13 +178,4 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
       return stopping;
     },
   };
-}
-
-/** Loads config from env/argv and starts telemetry: the one-call path for src/server/main.ts. */
-export function initTelemetryFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-  argv: readonly string[] = [],
-  opts: TelemetryOptions = {},
-): Promise<TelemetryHandle> {
-  return initTelemetry(loadTelemetryConfig(env, argv), opts);
 }

@@ -16,9 +16,9 @@ import type { Component } from "../../shared/telemetry/names.ts";
 import { levelFor } from "./config.ts";
 import type { TelemetryConfig } from "./config.ts";
 import type { Fields, Log } from "./facade.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { WarnLimiter } from "./warn-limiter.ts";
 
-export const REDACTED = "[redacted]";
+const REDACTED = "[redacted]";
 
 /** Keys that name a person, an address, a credential or a raw payload (compared lower-cased). */
 const SENSITIVE_KEY =
@@ -103,7 +103,7 @@ export interface TelemetryLogger {
 }
 
 interface Shared {
-  readonly limiter: RateLimiter;
+  readonly limiter: WarnLimiter;
   readonly onDropped: (component: Component) => void;
 }
 
@@ -178,7 +178,7 @@ export function createLogger(cfg: TelemetryConfig, opts: LoggerOptions = {}): Te
     destination,
   );
   const shared: Shared = {
-    limiter: new RateLimiter({
+    limiter: new WarnLimiter({
       burst: opts.rateLimit?.burst ?? 1,
       intervalMs: opts.rateLimit?.intervalMs ?? 10_000,
       now: opts.now,

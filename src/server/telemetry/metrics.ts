@@ -79,102 +79,65 @@ function bind<K extends string, C>(values: readonly K[], make: (v: K) => C): Rec
 // Recorders drop NaN/negative input instead of throwing into the tick loop.
 const ok = (v: number): boolean => v >= 0 && v !== Infinity;
 
-/** Creates the registry, all game and client metrics, and their typed recorders. */
-export function createMetrics(opts: MetricsOptions): GameMetrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
+/** Makes metrics from their names-table entries, in one registry. */
+interface Factory {
+  histogram(spec: MetricSpec): Histogram<string>;
+  counter(spec: MetricSpec): Counter<string>;
+  gauge(spec: MetricSpec): Gauge<string>;
+  /** A counter with one label (its spec's only one): a bound child per value of the closed set. */
+  counterBy<K extends string>(spec: MetricSpec, values: readonly K[]): Record<K, Incrementer>;
+}
+
+function factory(registry: Registry): Factory {
   const registers = [registry];
+  const counter = (spec: MetricSpec): Counter<string> => new Counter({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
+  return {
+    histogram: (spec) =>
+      new Histogram({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], buckets: [...(spec.buckets ?? [])], registers }),
+    counter,
+    gauge: (spec) => new Gauge({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers }),
+    counterBy: (spec, values) => {
+      if (spec.labels.length !== 1) throw new Error(`${spec.prom}: counterBy needs exactly one label`);
+      const label = spec.labels[0];
+      const c = counter(spec);
+      return bind(values, (v): Incrementer => c.labels({ [label]: v }));
+    },
+  };
+}
 
-  const histogram = (spec: MetricSpec): Histogram<string> =>
-    new Histogram({
-      name: spec.prom, help: help(spec), labelNames: [...spec.labels], buckets: [...(spec.buckets ?? [])], registers,
-    });
-  const counter = (spec: MetricSpec): Counter<string> =>
-    new Counter({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
-  const gauge = (spec: MetricSpec): Gauge<string> =>
-    new Gauge({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
-
-  const tick = histogram(METRICS.tickDuration);
-  const systemHist = histogram(METRICS.systemDuration);
-  const system = bind(SYSTEMS, (s): Observer => systemHist.labels({ system: s }));
-  const queue = gauge(METRICS.voxelQueueLength);
-  const dirty = counter(METRICS.chunksDirty);
-  const meshed = counter(METRICS.chunksMeshed);
-  const mesh = histogram(METRICS.meshDuration);
-  const collider = histogram(METRICS.colliderDuration);
-  const carve = counter(METRICS.carveRequests);
-  const hitsCounter = counter(METRICS.projectileHits);
-  const hits = bind(HIT_KINDS, (k): Incrementer => hitsCounter.labels({ kind: k }));
-  const snapshot = counter(METRICS.snapshotBytes);
-  const delta = counter(METRICS.deltaBytes);
-  const clientsGauge = gauge(METRICS.netClients);
-  const clients = bind(CLIENT_STATES, (s): Setter => clientsGauge.labels({ state: s }));
-  const interest = gauge(METRICS.interestEntities);
-  const errorsCounter = counter(METRICS.errors);
-  const errors = bind(ERROR_CLASSES, (c): Incrementer => errorsCounter.labels({ class: c }));
-  const overBudget = counter(METRICS.ticksOverBudget);
-  const socketErrorsCounter = counter(METRICS.netSocketErrors);
-  // listener -> stage -> code, 110 series in all, each bound once.
-  const socketErrors = bind(LISTENERS, (l) => bind(NET_STAGES, (s) => bind(SOCKET_ERROR_CODES, (c): Incrementer =>
-    socketErrorsCounter.labels({ listener: l, stage: s, code: c }))));
-  const refusedCounter = counter(METRICS.netConnectionsRefused);
-  const refused = bind(LISTENERS, (l) => bind(REFUSE_REASONS, (r): Incrementer => refusedCounter.labels({ listener: l, reason: r })));
-  const openGauge = gauge(METRICS.netConnectionsOpen);
-  const open = bind(LISTENERS, (l): Setter => openGauge.labels({ listener: l }));
-  const closesCounter = counter(METRICS.netWsCloses);
-  const closes = bind(CLOSE_REASONS, (r): Incrementer => closesCounter.labels({ reason: r }));
-  const fatalCounter = counter(METRICS.fatalErrors);
-  const fatal = bind(FATAL_ORIGINS, (o): Incrementer => fatalCounter.labels({ origin: o }));
-
-  const logDroppedCounter = counter(METRICS.logDropped);
-  const logDropped = bind(COMPONENTS, (c): Incrementer => logDroppedCounter.labels({ component: c }));
-  const spansDroppedCounter = counter(METRICS.traceSpansDropped);
-  const spansDropped = bind(SPAN_DROP_REASONS, (r): Incrementer => spansDroppedCounter.labels({ reason: r }));
-  const spansExported = counter(METRICS.traceSpansExported);
-  const parentInvalidCounter = counter(METRICS.traceParentInvalid);
-  const parentInvalid = bind(TRACE_PARENT_INVALID_REASONS, (r): Incrementer => parentInvalidCounter.labels({ reason: r }));
-
-  const frame = histogram(METRICS.clientFrameTime);
-  const upload = histogram(METRICS.clientUploadDuration);
-  const uploadBytesCounter = counter(METRICS.clientUploadBytes);
-  const uploadBytes = bind(UPLOAD_BUFFERS, (b): Incrementer => uploadBytesCounter.labels({ buffer: b }));
-  const gpuCounter = counter(METRICS.clientGpuErrors);
-  const gpu = bind(GPU_ERROR_CLASSES, (c): Incrementer => gpuCounter.labels({ class: c }));
-  const requestsCounter = counter(METRICS.clientRequests);
-  const requests = bind(CLIENT_ROUTES, (route) => bind(CLIENT_RESULTS, (r): Incrementer => requestsCounter.labels({ route, result: r })));
-  const rejectedCounter = counter(METRICS.clientRejected);
-  // Only the reasons a route can give get a series.
-  const rejected = bind(CLIENT_ROUTES, (route) => {
-    const byReason: Partial<Record<ClientRejectReason, Incrementer>> = {};
-    for (const r of CLIENT_ROUTE_REJECT_REASONS[route]) byReason[r] = rejectedCounter.labels({ route, reason: r });
-    return byReason;
-  });
-  const spansRejectedCounter = counter(METRICS.clientSpansRejected);
-  const spansRejected = bind(SPAN_REJECT_REASONS, (r): Incrementer => spansRejectedCounter.labels({ reason: r }));
-  const itemsDroppedCounter = counter(METRICS.clientCrashItemsDropped);
-  const itemsDropped = bind(DROPPED_ITEM_TYPES, (t): Incrementer => itemsDroppedCounter.labels({ type: t }));
-
-  // Pre-initialise every labelled series at 0 so dashboards and rate() see them from the first scrape.
-  for (const s of SYSTEMS) systemHist.zero({ system: s });
-  const nested = [...Object.values(refused), ...Object.values(socketErrors).flatMap((byStage) => Object.values(byStage))];
-  const labelled = [hits, errors, logDropped, spansDropped, parentInvalid, uploadBytes, gpu, spansRejected, itemsDropped,
-    ...Object.values(requests), ...Object.values(rejected), closes, fatal, ...nested] as Partial<Record<string, Incrementer>>[];
-  for (const c of labelled) for (const child of Object.values(c)) child?.inc(0);
-  for (const g of [clients, open] as Record<string, Setter>[]) for (const child of Object.values(g)) child.set(0);
-  for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported]) c.inc(0);
-  queue.set(0);
-  interest.set(0);
-
-  if (opts.processMetrics !== false) {
-    collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX });
-    // prom-client exposes these three as gauges named *_total, which breaks the naming rules
-    // (promtool check metrics); the per-type gauges beside them sum to the same figure.
-    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
-      registry.removeSingleMetric(PROCESS_METRICS_PREFIX + name);
-    }
+/**
+ * Pre-initialises every labelled series at 0 so dashboards and rate() see them from the first
+ * scrape: `children` are bound counters or gauges, or records of them, nested to any depth.
+ */
+function zero(...children: unknown[]): void {
+  for (const c of children) {
+    if (typeof c !== "object" || c === null) continue;
+    if ("inc" in c && typeof c.inc === "function") (c as Incrementer).inc(0);
+    else if ("set" in c && typeof c.set === "function") (c as Setter).set(0);
+    else zero(...Object.values(c));
   }
+}
 
-  const recorders: Metrics = {
+/** The simulation's metrics: tick and system times, the voxel queue, carves, hits, bytes sent, errors. */
+function simRecorders(f: Factory): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal"> {
+  const tick = f.histogram(METRICS.tickDuration);
+  const systemHist = f.histogram(METRICS.systemDuration);
+  const system = bind(SYSTEMS, (s): Observer => systemHist.labels({ system: s }));
+  const queue = f.gauge(METRICS.voxelQueueLength);
+  const dirty = f.counter(METRICS.chunksDirty);
+  const meshed = f.counter(METRICS.chunksMeshed);
+  const mesh = f.histogram(METRICS.meshDuration);
+  const collider = f.histogram(METRICS.colliderDuration);
+  const carve = f.counter(METRICS.carveRequests);
+  const hits = f.counterBy(METRICS.projectileHits, HIT_KINDS);
+  const snapshot = f.counter(METRICS.snapshotBytes);
+  const delta = f.counter(METRICS.deltaBytes);
+  const interest = f.gauge(METRICS.interestEntities);
+  const errors = f.counterBy(METRICS.errors, ERROR_CLASSES);
+  const overBudget = f.counter(METRICS.ticksOverBudget);
+  for (const s of SYSTEMS) systemHist.zero({ system: s });
+  zero(hits, errors, dirty, meshed, carve, snapshot, delta, overBudget, queue, interest);
+  return {
     tickDuration: (s) => ok(s) && tick.observe(s),
     systemDuration: (sys, s) => ok(s) && system[sys]?.observe(s),
     voxelQueueLength: (n) => ok(n) && queue.set(n),
@@ -186,21 +149,74 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
     projectileHit: (k) => hits[k]?.inc(),
     snapshotBytes: (b) => ok(b) && snapshot.inc(b),
     deltaBytes: (b) => ok(b) && delta.inc(b),
+    interestEntities: (n) => ok(n) && interest.set(n),
+    error: (c) => errors[c]?.inc(),
+    ticksOverBudget: (n) => ok(n) && overBudget.inc(n),
+  };
+}
+
+/** The network's metrics: sessions, socket errors, refused and open connections, WebSocket closes, fatal errors. */
+function netRecorders(f: Factory): Pick<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal"> {
+  const clientsGauge = f.gauge(METRICS.netClients);
+  const clients = bind(CLIENT_STATES, (s): Setter => clientsGauge.labels({ state: s }));
+  const socketErrorsCounter = f.counter(METRICS.netSocketErrors);
+  // listener -> stage -> code, 110 series in all, each bound once.
+  const socketErrors = bind(LISTENERS, (l) => bind(NET_STAGES, (s) => bind(SOCKET_ERROR_CODES, (c): Incrementer =>
+    socketErrorsCounter.labels({ listener: l, stage: s, code: c }))));
+  const refusedCounter = f.counter(METRICS.netConnectionsRefused);
+  const refused = bind(LISTENERS, (l) => bind(REFUSE_REASONS, (r): Incrementer => refusedCounter.labels({ listener: l, reason: r })));
+  const openGauge = f.gauge(METRICS.netConnectionsOpen);
+  const open = bind(LISTENERS, (l): Setter => openGauge.labels({ listener: l }));
+  const closes = f.counterBy(METRICS.netWsCloses, CLOSE_REASONS);
+  const fatal = f.counterBy(METRICS.fatalErrors, FATAL_ORIGINS);
+  zero(clients, socketErrors, refused, open, closes, fatal);
+  return {
     clients: (c, d) => {
       if (ok(c)) clients.connected.set(c);
       if (ok(d)) clients.disconnected.set(d);
     },
-    interestEntities: (n) => ok(n) && interest.set(n),
-    error: (c) => errors[c]?.inc(),
-    ticksOverBudget: (n) => ok(n) && overBudget.inc(n),
     socketError: (l, s, c) => socketErrors[l]?.[s]?.[c]?.inc(),
     connectionRefused: (l, r) => refused[l]?.[r]?.inc(),
     connectionsOpen: (l, n) => ok(n) && open[l]?.set(n),
     wsClose: (r) => closes[r]?.inc(),
     fatal: (o) => fatal[o]?.inc(),
   };
+}
 
-  const client: ClientMetrics = {
+/** The telemetry pipeline's own metrics: suppressed log lines, dropped and exported spans, bad traceparents. */
+function internalRecorders(f: Factory): InternalMetrics {
+  const logDropped = f.counterBy(METRICS.logDropped, COMPONENTS);
+  const spansDropped = f.counterBy(METRICS.traceSpansDropped, SPAN_DROP_REASONS);
+  const spansExported = f.counter(METRICS.traceSpansExported);
+  const parentInvalid = f.counterBy(METRICS.traceParentInvalid, TRACE_PARENT_INVALID_REASONS);
+  zero(logDropped, spansDropped, spansExported, parentInvalid);
+  return {
+    logDropped: (c) => logDropped[c]?.inc(),
+    spansDropped: (r, n) => ok(n) && spansDropped[r]?.inc(n),
+    spansExported: (n) => ok(n) && spansExported.inc(n),
+    traceParentInvalid: (r) => parentInvalid[r]?.inc(),
+  };
+}
+
+/** What the client-telemetry routes record: frame and upload times, GPU errors, requests and refusals. */
+function clientRecorders(f: Factory): ClientMetrics {
+  const frame = f.histogram(METRICS.clientFrameTime);
+  const upload = f.histogram(METRICS.clientUploadDuration);
+  const uploadBytes = f.counterBy(METRICS.clientUploadBytes, UPLOAD_BUFFERS);
+  const gpu = f.counterBy(METRICS.clientGpuErrors, GPU_ERROR_CLASSES);
+  const requestsCounter = f.counter(METRICS.clientRequests);
+  const requests = bind(CLIENT_ROUTES, (route) => bind(CLIENT_RESULTS, (r): Incrementer => requestsCounter.labels({ route, result: r })));
+  const rejectedCounter = f.counter(METRICS.clientRejected);
+  // Only the reasons a route can give get a series.
+  const rejected = bind(CLIENT_ROUTES, (route) => {
+    const byReason: Partial<Record<ClientRejectReason, Incrementer>> = {};
+    for (const r of CLIENT_ROUTE_REJECT_REASONS[route]) byReason[r] = rejectedCounter.labels({ route, reason: r });
+    return byReason;
+  });
+  const spansRejected = f.counterBy(METRICS.clientSpansRejected, SPAN_REJECT_REASONS);
+  const itemsDropped = f.counterBy(METRICS.clientCrashItemsDropped, DROPPED_ITEM_TYPES);
+  zero(uploadBytes, gpu, requests, rejected, spansRejected, itemsDropped);
+  return {
     frameTime: (s) => ok(s) && frame.observe(s),
     uploadDuration: (s) => ok(s) && upload.observe(s),
     uploadBytes: (b, n) => ok(n) && uploadBytes[b]?.inc(n),
@@ -210,13 +226,23 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
     spansRejected: (reason, n = 1) => ok(n) && spansRejected[reason]?.inc(n),
     crashItemDropped: (type) => itemsDropped[type]?.inc(),
   };
+}
 
-  const internal: InternalMetrics = {
-    logDropped: (c) => logDropped[c]?.inc(),
-    spansDropped: (r, n) => ok(n) && spansDropped[r]?.inc(n),
-    spansExported: (n) => ok(n) && spansExported.inc(n),
-    traceParentInvalid: (r) => parentInvalid[r]?.inc(),
-  };
-
+/** Creates the registry, all game and client metrics, and their typed recorders. */
+export function createMetrics(opts: MetricsOptions): GameMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
+  const f = factory(registry);
+  const recorders: Metrics = { ...simRecorders(f), ...netRecorders(f) };
+  const internal = internalRecorders(f);
+  const client = clientRecorders(f);
+  if (opts.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX });
+    // prom-client exposes these three as gauges named *_total, which breaks the naming rules
+    // (promtool check metrics); the per-type gauges beside them sum to the same figure.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+      registry.removeSingleMetric(PROCESS_METRICS_PREFIX + name);
+    }
+  }
   return { registry, recorders, client, internal };
 }

@@ -8,6 +8,7 @@
  */
 import * as Sentry from "@sentry/node";
 import type { ErrorEvent, NodeOptions } from "@sentry/node";
+import { sentryDataCollection } from "../../shared/telemetry/scrub.ts";
 
 type IntegrationList = Extract<NonNullable<NodeOptions["integrations"]>, readonly unknown[]>;
 
@@ -32,7 +33,7 @@ export interface ServerSentry {
 }
 
 /** Removes identity and request details from an event before it leaves the process. */
-export function scrubEvent(event: ErrorEvent): ErrorEvent {
+function scrubEvent(event: ErrorEvent): ErrorEvent {
   delete event.user;
   delete event.server_name;
   if (event.request !== undefined) {
@@ -62,14 +63,7 @@ export function initServerSentry(opts: ServerSentryOptions): ServerSentry {
     dsn: opts.dsn,
     release: opts.release,
     environment: opts.environment,
-    dataCollection: {
-      userInfo: false,
-      cookies: false,
-      httpHeaders: false,
-      httpBodies: [],
-      urlQueryParams: false,
-      stackFrameVariables: false,
-    },
+    dataCollection: sentryDataCollection(),
     sendClientReports: false,
     enableOpenTelemetrySetup: false,
     // Framework channel injection rewrites modules at load; we use none of those integrations.

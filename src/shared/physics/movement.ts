@@ -20,14 +20,18 @@ export const MOVE = {
   eyeHeight: 1.6,
 } as const;
 
-/** A player's simulated state; feet position. */
-export interface PlayerState {
+/** A body's position and velocity (voxels, voxels per second). */
+export interface Motion {
   x: number;
   y: number;
   z: number;
   vx: number;
   vy: number;
   vz: number;
+}
+
+/** A player's simulated state; feet position. */
+export interface PlayerState extends Motion {
   onGround: boolean;
 }
 

@@ -4,6 +4,8 @@
 // Positions of other entities are quantised to 1/POS_SCALE voxel and yaw to 1/256 turn, and
 // deltas are relative to what the same client was last sent (the socket is reliable and ordered).
 
+import type { Motion } from "../physics/movement.ts";
+
 /** Bumped on every incompatible change; the server rejects a hello with another version. */
 export const PROTOCOL_VERSION = 2;
 
@@ -48,7 +50,6 @@ export const ClientMsg = {
   /** Asks for the scoreboard (sent while the player holds Tab); answered by a Scoreboard. */
   Scores: 5,
 } as const;
-export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
 /** Server-to-client message types. */
 export const ServerMsg = {
@@ -69,7 +70,6 @@ export const ServerMsg = {
   /** The zone's players with downs, deaths and ping (the answer to Scores). */
   Scoreboard: 0x4b,
 } as const;
-export type ServerMsgType = (typeof ServerMsg)[keyof typeof ServerMsg];
 
 /** Entity kinds sent in deltas (projectiles have their own sections). */
 export const EntityKind = { Player: 1, Npc: 2 } as const;
@@ -271,13 +271,7 @@ export interface WorldEditsMsg {
 }
 
 /** The receiving player's own authoritative state (full precision, for reconciliation). */
-export interface SelfState {
-  x: number;
-  y: number;
-  z: number;
-  vx: number;
-  vy: number;
-  vz: number;
+export interface SelfState extends Motion {
   flags: number;
   health: number;
 }

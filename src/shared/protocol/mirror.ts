@@ -2,6 +2,7 @@
 // delta (quantised, relative to what this client was sent before) to recover positions. Shared
 // by the headless bots and the browser client.
 import { dequantYaw, EntityFlag, POS_SCALE } from "./messages.ts";
+import type { Motion } from "../physics/movement.ts";
 import type { DeltaMsg, ProjectileFrame, SnapshotMsg } from "./messages.ts";
 
 /** One mirrored entity: quantised state as sent, plus world-unit position for convenience. */
@@ -21,16 +22,10 @@ export interface MirroredEntity {
 }
 
 /** A projectile the client was told about: origin, velocity and the tick it was seen. */
-export interface MirroredProjectile {
+export interface MirroredProjectile extends Motion {
   readonly id: number;
   owner: number;
   commandId: number;
-  x: number;
-  y: number;
-  z: number;
-  vx: number;
-  vy: number;
-  vz: number;
   tick: number;
 }
 

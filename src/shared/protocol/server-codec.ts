@@ -319,103 +319,27 @@ export class ServerDecoder {
     const type = r.u8("type");
     let msg: ServerMessage;
     switch (type) {
-      case ServerMsg.Batch: {
-        const count = r.u16("batch.count");
-        if (r.ok && count === 0) r.fail(DecodeErrorCode.OutOfRange, "batch: no messages");
-        const frames: Uint8Array[] = [];
-        for (let k = 0; k < count && r.ok; k++) {
-          const n = r.varU("batch.length");
-          const sub = r.bytesView(n, "batch.message");
-          if (!r.ok) break;
-          if (n === 0 || sub[0] === ServerMsg.Batch) r.fail(DecodeErrorCode.OutOfRange, "batch: empty or nested message");
-          frames.push(sub);
-        }
-        msg = { type: ServerMsg.Batch, frames } satisfies BatchMsg;
+      case ServerMsg.Batch:
+        msg = readBatch(r);
         break;
-      }
       case ServerMsg.Welcome:
         msg = this.welcome(r);
         break;
-      case ServerMsg.WorldEdits: {
-        const n = r.count(LIMITS.batchesPerMessage, "edits.count");
-        const sets: VoxelSet[] = [];
-        for (let i = 0; i < n && r.ok; i++) {
-          const s = createVoxelSet();
-          readVoxelSet(r, s);
-          sets.push(s);
-        }
-        msg = { type: ServerMsg.WorldEdits, sets } satisfies WorldEditsMsg;
+      case ServerMsg.WorldEdits:
+        msg = readWorldEdits(r);
         break;
-      }
-      case ServerMsg.Snapshot: {
-        const m = this.snapshot;
-        m.tick = r.varU("snapshot.tick");
-        m.editSets = r.varU("snapshot.edit_sets");
-        readSelf(r, m.self);
-        readEntities(r, m.entities);
-        for (let i = 0; i < m.entities.count && r.ok; i++) {
-          if ((m.entities.flags[i] & EntityFlag.Enter) === 0) r.fail(DecodeErrorCode.OutOfRange, "snapshot entity without enter flag");
-        }
-        readProjectiles(r, m.projectiles);
-        msg = m;
+      case ServerMsg.Snapshot:
+        msg = readSnapshot(r, this.snapshot);
         break;
-      }
-      case ServerMsg.Delta: {
-        const m = this.delta;
-        m.tick = r.varU("delta.tick");
-        m.ackSeq = r.varU("delta.ack_seq");
-        const flags = r.u8("delta.flags");
-        if (flags > 3) r.fail(DecodeErrorCode.OutOfRange, "delta.flags");
-        m.hasStats = (flags & 1) !== 0;
-        m.hasSelf = (flags & 2) !== 0;
-        if (m.hasStats) {
-          m.tickMsAvg = r.u16("delta.tick_ms_avg") / 100;
-          m.tickMsMax = r.u16("delta.tick_ms_max") / 100;
-        }
-        if (m.hasSelf) readSelf(r, m.self);
-        readEntities(r, m.entities);
-        readIds(r, m.removed, "delta.removed");
-        readProjectiles(r, m.projectileSpawns);
-        readIds(r, m.projectileDespawns, "delta.projectile_despawns");
-        msg = m;
+      case ServerMsg.Delta:
+        msg = readDelta(r, this.delta);
         break;
-      }
-      case ServerMsg.Carve: {
-        const impactId = r.u32("carve.impact_id");
-        const commandId = readOptionalCommand(r, "carve");
-        const shooterId = r.varU("carve.shooter");
-        const did = r.varU("carve.did");
-        const projectileId = r.varU("carve.projectile");
-        const tick = r.varU("carve.tick");
-        const cx = r.f32("carve.cx");
-        const cy = r.f32("carve.cy");
-        const cz = r.f32("carve.cz");
-        const radius = r.f32("carve.radius");
-        const voxels = createVoxelSet();
-        readVoxelSet(r, voxels);
-        msg = { type: ServerMsg.Carve, impactId, commandId, shooterId, did, projectileId, tick, cx, cy, cz, radius, voxels } satisfies CarveMsg;
+      case ServerMsg.Carve:
+        msg = readCarve(r);
         break;
-      }
-      case ServerMsg.Hit: {
-        const commandId = readOptionalCommand(r, "hit");
-        const shooterId = r.varU("hit.shooter");
-        const targetId = r.varU("hit.target");
-        const targetKind = r.u8("hit.kind");
-        if (targetKind !== HitTarget.Npc && targetKind !== HitTarget.Player) r.fail(DecodeErrorCode.OutOfRange, "hit.kind");
-        const projectileId = r.varU("hit.projectile");
-        const x = r.f32("hit.x");
-        const y = r.f32("hit.y");
-        const z = r.f32("hit.z");
-        const damage = r.u8("hit.damage");
-        const health = r.u8("hit.health");
-        const sx = r.f32("hit.sx");
-        const sy = r.f32("hit.sy");
-        const sz = r.f32("hit.sz");
-        msg = {
-          type: ServerMsg.Hit, commandId, shooterId, targetId, targetKind: targetKind as HitTarget, projectileId, x, y, z, damage, health, sx, sy, sz,
-        } satisfies HitMsg;
+      case ServerMsg.Hit:
+        msg = readHit(r);
         break;
-      }
       case ServerMsg.Down:
         msg = readDown(r);
         break;
@@ -425,15 +349,9 @@ export class ServerDecoder {
       case ServerMsg.Pong:
         msg = { type: ServerMsg.Pong, clientTime: r.f64("pong.client_time"), serverTime: r.f64("pong.server_time"), tick: r.varU("pong.tick") };
         break;
-      case ServerMsg.Error: {
-        const reason = r.u8("error.reason");
-        if (reason < 1 || reason > REJECT_REASON_MAX) r.fail(DecodeErrorCode.OutOfRange, "error.reason");
-        const flags = r.u8("error.flags");
-        if (flags > 3) r.fail(DecodeErrorCode.OutOfRange, "error.flags");
-        const commandId = flags & 1 ? r.u32("error.command_id") : null;
-        msg = { type: ServerMsg.Error, reason: reason as RejectReason, commandId, fatal: (flags & 2) !== 0 } satisfies ErrorMsg;
+      case ServerMsg.Error:
+        msg = readError(r);
         break;
-      }
       default:
         return { ok: false, error: { code: DecodeErrorCode.UnknownType, detail: `server message type ${type}` } };
     }
@@ -509,6 +427,108 @@ function readKind(r: ByteReader, what: string): EntityKind {
   const kind = r.u8(what);
   if (kind !== EntityKind.Player && kind !== EntityKind.Npc) r.fail(DecodeErrorCode.OutOfRange, what);
   return kind as EntityKind;
+}
+
+/** A Batch: the sub-frames, each non-empty and none a Batch itself. */
+function readBatch(r: ByteReader): BatchMsg {
+  const count = r.u16("batch.count");
+  if (r.ok && count === 0) r.fail(DecodeErrorCode.OutOfRange, "batch: no messages");
+  const frames: Uint8Array[] = [];
+  for (let k = 0; k < count && r.ok; k++) {
+    const n = r.varU("batch.length");
+    const sub = r.bytesView(n, "batch.message");
+    if (!r.ok) break;
+    if (n === 0 || sub[0] === ServerMsg.Batch) r.fail(DecodeErrorCode.OutOfRange, "batch: empty or nested message");
+    frames.push(sub);
+  }
+  return { type: ServerMsg.Batch, frames };
+}
+
+function readWorldEdits(r: ByteReader): WorldEditsMsg {
+  const n = r.count(LIMITS.batchesPerMessage, "edits.count");
+  const sets: VoxelSet[] = [];
+  for (let i = 0; i < n && r.ok; i++) {
+    const s = createVoxelSet();
+    readVoxelSet(r, s);
+    sets.push(s);
+  }
+  return { type: ServerMsg.WorldEdits, sets };
+}
+
+/** Reads a snapshot into the decoder's reused frame `m` (every entity must carry the enter flag). */
+function readSnapshot(r: ByteReader, m: SnapshotMsg): SnapshotMsg {
+  m.tick = r.varU("snapshot.tick");
+  m.editSets = r.varU("snapshot.edit_sets");
+  readSelf(r, m.self);
+  readEntities(r, m.entities);
+  for (let i = 0; i < m.entities.count && r.ok; i++) {
+    if ((m.entities.flags[i] & EntityFlag.Enter) === 0) r.fail(DecodeErrorCode.OutOfRange, "snapshot entity without enter flag");
+  }
+  readProjectiles(r, m.projectiles);
+  return m;
+}
+
+/** Reads a delta into the decoder's reused frame `m`. */
+function readDelta(r: ByteReader, m: DeltaMsg): DeltaMsg {
+  m.tick = r.varU("delta.tick");
+  m.ackSeq = r.varU("delta.ack_seq");
+  const flags = r.u8("delta.flags");
+  if (flags > 3) r.fail(DecodeErrorCode.OutOfRange, "delta.flags");
+  m.hasStats = (flags & 1) !== 0;
+  m.hasSelf = (flags & 2) !== 0;
+  if (m.hasStats) {
+    m.tickMsAvg = r.u16("delta.tick_ms_avg") / 100;
+    m.tickMsMax = r.u16("delta.tick_ms_max") / 100;
+  }
+  if (m.hasSelf) readSelf(r, m.self);
+  readEntities(r, m.entities);
+  readIds(r, m.removed, "delta.removed");
+  readProjectiles(r, m.projectileSpawns);
+  readIds(r, m.projectileDespawns, "delta.projectile_despawns");
+  return m;
+}
+
+function readCarve(r: ByteReader): CarveMsg {
+  const impactId = r.u32("carve.impact_id");
+  const commandId = readOptionalCommand(r, "carve");
+  const shooterId = r.varU("carve.shooter");
+  const did = r.varU("carve.did");
+  const projectileId = r.varU("carve.projectile");
+  const tick = r.varU("carve.tick");
+  const cx = r.f32("carve.cx");
+  const cy = r.f32("carve.cy");
+  const cz = r.f32("carve.cz");
+  const radius = r.f32("carve.radius");
+  const voxels = createVoxelSet();
+  readVoxelSet(r, voxels);
+  return { type: ServerMsg.Carve, impactId, commandId, shooterId, did, projectileId, tick, cx, cy, cz, radius, voxels };
+}
+
+function readHit(r: ByteReader): HitMsg {
+  const commandId = readOptionalCommand(r, "hit");
+  const shooterId = r.varU("hit.shooter");
+  const targetId = r.varU("hit.target");
+  const targetKind = r.u8("hit.kind");
+  if (targetKind !== HitTarget.Npc && targetKind !== HitTarget.Player) r.fail(DecodeErrorCode.OutOfRange, "hit.kind");
+  const projectileId = r.varU("hit.projectile");
+  const x = r.f32("hit.x");
+  const y = r.f32("hit.y");
+  const z = r.f32("hit.z");
+  const damage = r.u8("hit.damage");
+  const health = r.u8("hit.health");
+  const sx = r.f32("hit.sx");
+  const sy = r.f32("hit.sy");
+  const sz = r.f32("hit.sz");
+  return { type: ServerMsg.Hit, commandId, shooterId, targetId, targetKind: targetKind as HitTarget, projectileId, x, y, z, damage, health, sx, sy, sz };
+}
+
+function readError(r: ByteReader): ErrorMsg {
+  const reason = r.u8("error.reason");
+  if (reason < 1 || reason > REJECT_REASON_MAX) r.fail(DecodeErrorCode.OutOfRange, "error.reason");
+  const flags = r.u8("error.flags");
+  if (flags > 3) r.fail(DecodeErrorCode.OutOfRange, "error.flags");
+  const commandId = flags & 1 ? r.u32("error.command_id") : null;
+  return { type: ServerMsg.Error, reason: reason as RejectReason, commandId, fatal: (flags & 2) !== 0 };
 }
 
 function readDown(r: ByteReader): DownMsg {

@@ -1,15 +1,17 @@
 // The breadcrumb batch: the only shape client performance telemetry may take on the wire.
 // Every field is a bounded number, an enum member or a short [a-z0-9.-] token; there is no
-// free text, no player name and no stable identifier beyond a random per-session id. The same
-// strict validator runs in the client (self-check before sending) and in the server's ingest.
+// free text, no player name and no stable identifier beyond a random per-session id. One zod
+// schema (types inferred from it) runs in the client (self-check before sending) and in the
+// server's ingest; a failure is reported as a SchemaRejection and a field path, never a value.
 
+import { z } from "zod";
 import { FRAME_TIME_BOUNDS_MS, UPLOAD_MS_BOUNDS } from "./histogram.ts";
 
 /** Wire schema version; the ingest rejects any other. */
 export const BREADCRUMB_SCHEMA_VERSION = 1 as const;
 
 /** Classes of WebGPU errors (GPUValidationError, GPUOutOfMemoryError, GPUInternalError). */
-export const GPU_ERROR_KINDS = ["validation", "out_of_memory", "internal"] as const;
+const GPU_ERROR_KINDS = ["validation", "out_of_memory", "internal"] as const;
 export type GpuErrorKind = (typeof GPU_ERROR_KINDS)[number];
 
 /** Every GPU error counter in a window: the error kinds plus device loss and failed uploads. */
@@ -17,39 +19,27 @@ export const GPU_ERROR_COUNTERS = [...GPU_ERROR_KINDS, "device_lost", "upload_fa
 export type GpuErrorCounter = (typeof GPU_ERROR_COUNTERS)[number];
 
 /** GPUDeviceLostInfo.reason values, plus "none" when the device was not lost during the aggregation window */
-export const DEVICE_LOST_REASONS = ["none", "unknown", "destroyed"] as const;
+const DEVICE_LOST_REASONS = ["none", "unknown", "destroyed"] as const;
 export type DeviceLostReason = (typeof DEVICE_LOST_REASONS)[number];
 
 /**
  * Outcome of one ingest request, in detail. The ingest maps it onto the coarser `result`
  * label of game_client_breadcrumbs_total (see names.ts BREADCRUMB_RESULTS).
  */
-export const INGEST_OUTCOMES = [
-  "accepted",
-  "duplicate",
-  "malformed",
-  "invalid",
-  "oversized",
-  "rate_limited",
-  "off",
-  "unsupported",
-] as const;
-export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
+export type IngestOutcome = "accepted" | "duplicate" | "malformed" | "invalid" | "oversized" | "rate_limited" | "off" | "unsupported";
 
 /** Figures the validator names when it rejects a batch (for counters, never echoed with values). */
-export const SCHEMA_REJECTIONS = [
-  "not_object",
-  "unknown_key",
-  "missing_key",
-  "type",
-  "range",
-  "pattern",
-  "enum",
-  "length",
-  "version",
-  "inconsistent",
-] as const;
-export type SchemaRejection = (typeof SCHEMA_REJECTIONS)[number];
+export type SchemaRejection =
+  | "not_object"
+  | "unknown_key"
+  | "missing_key"
+  | "type"
+  | "range"
+  | "pattern"
+  | "enum"
+  | "length"
+  | "version"
+  | "inconsistent";
 
 /** Bounds of the wire format (shared so the client batcher can size requests the ingest accepts). */
 export const BREADCRUMB_LIMITS = {
@@ -69,122 +59,70 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[a-z0-9-]{8,64}$/;
 /** Build versions, adapter vendors and architectures are short [a-z0-9.-] tokens (maybe empty). */
 export const TOKEN_PATTERN = /^[a-z0-9.-]{0,32}$/;
 
-/** Frame-rate figures for a window (fps p99 is the rate at the 99th-percentile frame time). */
-export interface FpsFigures {
-  p50: number;
-  p95: number;
-  p99: number;
-  /** 1000 / mean of the slowest 1% of frame times. */
-  low1: number;
-}
+const L = BREADCRUMB_LIMITS;
+const int = (max: number, min = 0) => z.number().int().min(min).max(max);
+const num = (max: number, min = 0) => z.number().min(min).max(max);
+/** Bucket counts of a histogram with `bounds` (+Inf last). */
+const counts = (bounds: readonly number[]) => z.array(int(L.maxCount)).length(bounds.length + 1);
+const token = z.string().regex(TOKEN_PATTERN);
+
+/** Frame-rate figures for a window (fps p99 is the rate at the 99th-percentile frame time; low1 = 1000 / mean of the slowest 1%). */
+const fpsSchema = z.strictObject({ p50: num(L.maxFps), p95: num(L.maxFps), p99: num(L.maxFps), low1: num(L.maxFps) });
 
 /** One aggregation window (typically 30 s of visible play). */
-export interface BreadcrumbWindow {
+const windowSchema = z.strictObject({
   /** Window start, Unix ms. */
-  start_ms: number;
-  dur_ms: number;
-  frames: number;
+  start_ms: int(8.64e15),
+  dur_ms: int(L.maxWindowMs, 1),
+  frames: int(L.maxCount),
   /** Time the tab was hidden during the window (excluded from the frame figures). */
-  hidden_ms: number;
-  fps: FpsFigures;
+  hidden_ms: int(L.maxWindowMs),
+  fps: fpsSchema,
   /** Frame interval counts per FRAME_TIME_BOUNDS_MS bucket (+Inf last); they sum to `frames`. */
-  frame_ms: number[];
-  frame_ms_sum: number;
-  cpu_ms: { p50: number; p95: number; p99: number };
-  upload: {
-    count: number;
-    vertex_bytes: number;
-    index_bytes: number;
+  frame_ms: counts(FRAME_TIME_BOUNDS_MS),
+  frame_ms_sum: num(L.maxWindowMs * 10),
+  cpu_ms: z.strictObject({ p50: num(L.maxMs), p95: num(L.maxMs), p99: num(L.maxMs) }),
+  upload: z.strictObject({
+    count: int(L.maxCount),
+    vertex_bytes: int(L.maxBytes),
+    index_bytes: int(L.maxBytes),
     /** Upload duration counts per UPLOAD_MS_BOUNDS bucket (+Inf last); they sum to `count`. */
-    ms: number[];
-    ms_sum: number;
-  };
+    ms: counts(UPLOAD_MS_BOUNDS),
+    ms_sum: num(L.maxWindowMs * 10),
+  }),
   /** worker_failures: mesher and worldgen workers that crashed or hung in the window (each replaced). */
-  mesh: { jobs: number; p50: number; p95: number; queue_max: number; worker_failures: number };
-  gpu_errors: Record<GpuErrorCounter, number>;
-  device_lost_reason: DeviceLostReason;
-  net: { bytes_in: number; bytes_out: number; rtt_ms_p50: number };
-  server_tick_ms: number;
-}
+  mesh: z.strictObject({ jobs: int(L.maxCount), p50: num(L.maxMs), p95: num(L.maxMs), queue_max: int(L.maxCount), worker_failures: int(L.maxCount) }),
+  gpu_errors: z.strictObject({
+    validation: int(L.maxCount),
+    out_of_memory: int(L.maxCount),
+    internal: int(L.maxCount),
+    device_lost: int(L.maxCount),
+    upload_failure: int(L.maxCount),
+  } satisfies Record<GpuErrorCounter, unknown>),
+  device_lost_reason: z.enum(DEVICE_LOST_REASONS),
+  net: z.strictObject({ bytes_in: int(L.maxBytes), bytes_out: int(L.maxBytes), rtt_ms_p50: num(L.maxMs) }),
+  server_tick_ms: num(L.maxMs),
+});
 
 /** A batch of windows: one ingest request. */
-export interface BreadcrumbBatch {
-  v: typeof BREADCRUMB_SCHEMA_VERSION;
+const batchSchema = z.strictObject({
+  v: z.literal(BREADCRUMB_SCHEMA_VERSION),
   /** Random per-session id (not stored anywhere after the page closes). */
-  session: string;
+  session: z.string().regex(SESSION_ID_PATTERN),
   /** Idempotency key: retries of the same batch carry the same key. */
-  key: string;
+  key: z.string().regex(IDEMPOTENCY_KEY_PATTERN),
   /** Batch sequence number within the session. */
-  seq: number;
-  build: string;
-  gpu: { vendor: string; arch: string };
+  seq: int(L.maxCount),
+  build: token,
+  gpu: z.strictObject({ vendor: token, arch: token }),
   /** Windows dropped client-side (queue overflow) before this batch. */
-  dropped: number;
-  windows: BreadcrumbWindow[];
-}
+  dropped: int(L.maxCount),
+  windows: z.array(windowSchema).min(1).max(L.maxWindows),
+});
 
-type Spec =
-  | { t: "int"; min: number; max: number }
-  | { t: "num"; min: number; max: number }
-  | { t: "lit"; value: number }
-  | { t: "enum"; values: readonly string[] }
-  | { t: "str"; re: RegExp }
-  | { t: "obj"; fields: Readonly<Record<string, Spec>> }
-  | { t: "arr"; of: Spec; min: number; max: number };
-
-const L = BREADCRUMB_LIMITS;
-const int = (max: number, min = 0): Spec => ({ t: "int", min, max });
-const num = (max: number, min = 0): Spec => ({ t: "num", min, max });
-const counts = (n: number): Spec => ({ t: "arr", of: int(L.maxCount), min: n, max: n });
-
-const WINDOW_SPEC: Spec = {
-  t: "obj",
-  fields: {
-    start_ms: int(8.64e15),
-    dur_ms: int(L.maxWindowMs, 1),
-    frames: int(L.maxCount),
-    hidden_ms: int(L.maxWindowMs),
-    fps: { t: "obj", fields: { p50: num(L.maxFps), p95: num(L.maxFps), p99: num(L.maxFps), low1: num(L.maxFps) } },
-    frame_ms: counts(FRAME_TIME_BOUNDS_MS.length + 1),
-    frame_ms_sum: num(L.maxWindowMs * 10),
-    cpu_ms: { t: "obj", fields: { p50: num(L.maxMs), p95: num(L.maxMs), p99: num(L.maxMs) } },
-    upload: {
-      t: "obj",
-      fields: {
-        count: int(L.maxCount),
-        vertex_bytes: int(L.maxBytes),
-        index_bytes: int(L.maxBytes),
-        ms: counts(UPLOAD_MS_BOUNDS.length + 1),
-        ms_sum: num(L.maxWindowMs * 10),
-      },
-    },
-    mesh: {
-      t: "obj",
-      fields: { jobs: int(L.maxCount), p50: num(L.maxMs), p95: num(L.maxMs), queue_max: int(L.maxCount), worker_failures: int(L.maxCount) },
-    },
-    gpu_errors: {
-      t: "obj",
-      fields: Object.fromEntries(GPU_ERROR_COUNTERS.map((k) => [k, int(L.maxCount)])),
-    },
-    device_lost_reason: { t: "enum", values: DEVICE_LOST_REASONS },
-    net: { t: "obj", fields: { bytes_in: int(L.maxBytes), bytes_out: int(L.maxBytes), rtt_ms_p50: num(L.maxMs) } },
-    server_tick_ms: num(L.maxMs),
-  },
-};
-
-const BATCH_SPEC: Spec = {
-  t: "obj",
-  fields: {
-    v: { t: "lit", value: BREADCRUMB_SCHEMA_VERSION },
-    session: { t: "str", re: SESSION_ID_PATTERN },
-    key: { t: "str", re: IDEMPOTENCY_KEY_PATTERN },
-    seq: int(L.maxCount),
-    build: { t: "str", re: TOKEN_PATTERN },
-    gpu: { t: "obj", fields: { vendor: { t: "str", re: TOKEN_PATTERN }, arch: { t: "str", re: TOKEN_PATTERN } } },
-    dropped: int(L.maxCount),
-    windows: { t: "arr", of: WINDOW_SPEC, min: 1, max: L.maxWindows },
-  },
-};
+export type FpsFigures = z.infer<typeof fpsSchema>;
+export type BreadcrumbWindow = z.infer<typeof windowSchema>;
+export type BreadcrumbBatch = z.infer<typeof batchSchema>;
 
 /** Result of validating untrusted input. `path` names the offending field, never its value. */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; reason: SchemaRejection; path: string };
@@ -198,9 +136,9 @@ export function validateBreadcrumbBatch(input: unknown): ValidationResult<Breadc
   if (isPlainObject(input) && Object.hasOwn(input, "v") && input.v !== BREADCRUMB_SCHEMA_VERSION) {
     return { ok: false, reason: "version", path: "v" };
   }
-  const err = check(BATCH_SPEC, input, "");
-  if (err) return { ok: false, ...err };
-  const batch = input as BreadcrumbBatch;
+  const parsed = batchSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, ...rejection(parsed.error.issues, input) };
+  const batch = parsed.data;
   for (let i = 0; i < batch.windows.length; i++) {
     const w = batch.windows[i];
     const path = `windows.${i}`;
@@ -227,47 +165,47 @@ export function toToken(raw: string | undefined): string {
     .slice(0, L.maxTokenLength);
 }
 
-function check(spec: Spec, v: unknown, path: string): { reason: SchemaRejection; path: string } | null {
-  switch (spec.t) {
-    case "int":
-      if (typeof v !== "number" || !Number.isInteger(v)) return { reason: "type", path };
-      return v < spec.min || v > spec.max ? { reason: "range", path } : null;
-    case "num":
-      if (typeof v !== "number" || !Number.isFinite(v)) return { reason: "type", path };
-      return v < spec.min || v > spec.max ? { reason: "range", path } : null;
-    case "lit":
-      return v === spec.value ? null : { reason: "version", path };
-    case "enum":
-      if (typeof v !== "string") return { reason: "type", path };
-      return spec.values.includes(v) ? null : { reason: "enum", path };
-    case "str":
-      if (typeof v !== "string") return { reason: "type", path };
-      return spec.re.test(v) ? null : { reason: "pattern", path };
-    case "arr": {
-      if (!Array.isArray(v)) return { reason: "type", path };
-      if (v.length < spec.min || v.length > spec.max) return { reason: "length", path };
-      for (let i = 0; i < v.length; i++) {
-        const e = check(spec.of, v[i], join(path, String(i)));
-        if (e) return e;
-      }
-      return null;
-    }
-    case "obj": {
-      if (!isPlainObject(v)) return { reason: path === "" ? "not_object" : "type", path };
-      for (const k of Object.keys(v)) {
-        if (!Object.hasOwn(spec.fields, k)) return { reason: "unknown_key", path: join(path, "?") };
-      }
-      for (const k of Object.keys(spec.fields)) {
-        if (!Object.hasOwn(v, k)) return { reason: "missing_key", path: join(path, k) };
-        const e = check(spec.fields[k], v[k], join(path, k));
-        if (e) return e;
-      }
-      return null;
-    }
+/**
+ * The first schema issue as a rejection. Issues come in field order, but an object's unknown
+ * keys are reported before anything inside it (the outermost first).
+ */
+function rejection(issues: readonly z.core.$ZodIssue[], input: unknown): { reason: SchemaRejection; path: string } {
+  const first = issues[0];
+  const unknown = issues
+    .filter((i) => i.code === "unrecognized_keys" && isPrefix(i.path, first.path))
+    .sort((a, b) => a.path.length - b.path.length)[0];
+  const issue = unknown ?? first;
+  const path = issue.path.join(".");
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return { reason: "unknown_key", path: join(path, "?") };
+    case "invalid_type":
+      if (issue.path.length === 0) return { reason: "not_object", path };
+      return { reason: isMissing(input, issue.path) ? "missing_key" : "type", path };
+    case "too_small":
+    case "too_big":
+      return { reason: issue.origin === "array" ? "length" : "range", path };
+    case "invalid_format":
+      return { reason: "pattern", path };
+    case "invalid_value":
+      return { reason: path === "v" ? "version" : "enum", path };
+    default:
+      return { reason: "type", path };
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+function isPrefix(prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((k, i) => k === path[i]);
+}
+
+/** True when the last key of `path` is absent from the object holding it. */
+function isMissing(input: unknown, path: readonly PropertyKey[]): boolean {
+  let v: unknown = input;
+  for (let i = 0; i < path.length - 1; i++) v = (v as Record<PropertyKey, unknown>)[path[i]];
+  return isPlainObject(v) && !Object.hasOwn(v, path[path.length - 1]);
+}
+
+function isPlainObject(v: unknown): v is Record<PropertyKey, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;

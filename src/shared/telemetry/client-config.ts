@@ -1,7 +1,8 @@
 // The answer of GET /telemetry/v1/config: what the server lets a consenting client send.
 // The client asks only after the player grants a consent, and sends nothing when `ingest` is
-// false. Shared so the server builds exactly what the client parses.
+// false. One zod schema, shared so the server builds exactly what the client parses.
 
+import { z } from "zod";
 import { TOKEN_PATTERN } from "./breadcrumb.ts";
 
 /** Path of the config endpoint on the game port. */
@@ -20,49 +21,41 @@ export const OTLP_TRACES_PATH = "/v1/traces";
  */
 export const PLACEHOLDER_SENTRY_DSN = "https://00000000000000000000000000000000@sentry.invalid/0";
 
-/** Wire shape of the config. */
-export interface ClientTelemetryConfig {
-  v: 1;
+const ENVIRONMENT_PATTERN = /^[a-z0-9._-]{1,32}$/;
+
+/** Where crash reports go: a public DSN, the SDK's sample rate, the environment tag. */
+const sentrySchema = z.object({
+  dsn: z.string().refine(isDsn, "a public Sentry DSN"),
+  sample_rate: z.number().min(0).max(1),
+  environment: z.string().regex(ENVIRONMENT_PATTERN),
+});
+
+/**
+ * The wire shape. Unknown keys are dropped; a malformed `sentry` reads as null (no crash
+ * reports) and a malformed `build` as "", while anything else malformed reads as "off".
+ */
+const clientConfigSchema = z.object({
+  v: z.literal(1),
   /** Client telemetry accepted at all. When false the client sends nothing. */
-  ingest: boolean;
+  ingest: z.boolean(),
   /** Head-sampling ratio for client traces, 0..1 (0 = no tracing). */
-  trace_sample_ratio: number;
+  trace_sample_ratio: z.number().min(0).max(1),
   /** Crash reporting, or null when the server takes none. */
-  sentry: { dsn: string; sample_rate: number; environment: string } | null;
+  sentry: sentrySchema.nullable().catch(null),
   /** Server build version (the client reports its own build in breadcrumbs). */
-  build: string;
-}
+  build: z.string().regex(TOKEN_PATTERN).catch(""),
+});
+
+/** Wire shape of the config. */
+export type ClientTelemetryConfig = z.infer<typeof clientConfigSchema>;
 
 /** The config that means "send nothing". */
 export const CLIENT_CONFIG_OFF: ClientTelemetryConfig = { v: 1, ingest: false, trace_sample_ratio: 0, sentry: null, build: "" };
 
-const ENVIRONMENT_PATTERN = /^[a-z0-9._-]{1,32}$/;
-
-/** Parses and checks a config answer; anything malformed reads as "off". */
+/** Parses and checks a config answer; anything malformed reads as "off" (see clientConfigSchema). */
 export function parseClientConfig(input: unknown): ClientTelemetryConfig {
-  if (typeof input !== "object" || input === null) return CLIENT_CONFIG_OFF;
-  const o = input as Record<string, unknown>;
-  if (o.v !== 1 || typeof o.ingest !== "boolean" || !o.ingest) return CLIENT_CONFIG_OFF;
-  const ratio = o.trace_sample_ratio;
-  if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1)) return CLIENT_CONFIG_OFF;
-  const build = typeof o.build === "string" && TOKEN_PATTERN.test(o.build) ? o.build : "";
-  let sentry: ClientTelemetryConfig["sentry"] = null;
-  const s = o.sentry as Record<string, unknown> | null | undefined;
-  if (s && typeof s === "object") {
-    const rate = s.sample_rate;
-    if (
-      typeof s.dsn === "string" &&
-      isDsn(s.dsn) &&
-      typeof rate === "number" &&
-      rate >= 0 &&
-      rate <= 1 &&
-      typeof s.environment === "string" &&
-      ENVIRONMENT_PATTERN.test(s.environment)
-    ) {
-      sentry = { dsn: s.dsn, sample_rate: rate, environment: s.environment };
-    }
-  }
-  return { v: 1, ingest: true, trace_sample_ratio: ratio, sentry, build };
+  const parsed = clientConfigSchema.safeParse(input);
+  return parsed.success && parsed.data.ingest ? parsed.data : CLIENT_CONFIG_OFF;
 }
 
 /** Components of a Sentry DSN `scheme://publicKey@host[:port]/[path/]projectId`. */
@@ -90,7 +83,7 @@ export function parseDsn(dsn: string): DsnParts | null {
 }
 
 /** True for a well-formed public DSN. */
-export function isDsn(dsn: string): boolean {
+function isDsn(dsn: string): boolean {
   return parseDsn(dsn) !== null;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Telemetry names: closed label sets, metric table, span names and log/span field keys.
+ * Telemetry names: closed label sets, the metric table and span names.
  * Pure data (no SDK imports) so the server, the client, docs generators and dashboard tests
  * all read the same table. Every metric carries the default labels `zone` and `shard`.
  */
@@ -36,7 +36,6 @@ export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /** The `state` label of game_net_clients. */
 export const CLIENT_STATES = ["connected", "disconnected"] as const;
-export type ClientState = (typeof CLIENT_STATES)[number];
 
 /** Why a finished span never reached the OTLP collector (`reason` of game_trace_spans_dropped_total). */
 export const SPAN_DROP_REASONS = ["queue_full", "export_failed"] as const;
@@ -70,7 +69,7 @@ export type ClientResult = (typeof CLIENT_RESULTS)[number];
  * unsupported content type, oversized body, malformed JSON or envelope, invalid against its
  * schema, no or mixed session id (traces), over a rate limit, or a Sentry DSN not ours.
  */
-export const CLIENT_REJECT_REASONS = ["unsupported", "oversized", "malformed", "invalid", "session", "rate_limited", "dsn_mismatch"] as const;
+const CLIENT_REJECT_REASONS = ["unsupported", "oversized", "malformed", "invalid", "session", "rate_limited", "dsn_mismatch"] as const;
 export type ClientRejectReason = (typeof CLIENT_REJECT_REASONS)[number];
 
 /** The reasons each route can give (only these series are created). */
@@ -164,9 +163,6 @@ export type CloseReason = (typeof CLOSE_REASONS)[number];
 /** How an exception escaped to the process (`origin` of game_fatal_errors_total). */
 export const FATAL_ORIGINS = ["uncaught_exception", "unhandled_rejection"] as const;
 export type FatalOrigin = (typeof FATAL_ORIGINS)[number];
-
-/** Labels added to every metric by the registry. */
-export const DEFAULT_LABELS = ["zone", "shard"] as const;
 
 /** Prefix for prom-client's process/Node.js default metrics (event-loop lag, GC, memory). */
 export const PROCESS_METRICS_PREFIX = "game_";
@@ -340,7 +336,6 @@ export const METRICS = {
     help: "Sentry envelope items the tunnel dropped because their type is not on its allow-list.",
   },
 } as const satisfies Record<string, MetricSpec>;
-export type MetricKey = keyof typeof METRICS;
 
 /** Span names for the instrumented hot paths. */
 export const SPAN_NAMES = {
@@ -353,36 +348,3 @@ export const SPAN_NAMES = {
   colliderRebuild: "collider.rebuild",
 } as const;
 export type SpanName = (typeof SPAN_NAMES)[keyof typeof SPAN_NAMES];
-
-/** The seed's instrumented function beside each span (null when new). */
-export const SPAN_SEED = {
-  command: null,
-  tick: null,
-  projectileIntegrate: "ProjectileIntegrateSystem::run",
-  destructibleRaycast: "DestructibleRaycastSystem::run",
-  voxelCarve: "VoxelCarveSystem::run",
-  chunkMesh: "GreedyMeshSystem::mesh_chunk",
-  colliderRebuild: "ColliderRebuildSystem::build_chunk",
-} as const satisfies Record<keyof typeof SPAN_NAMES, string | null>;
-
-/** Structured field keys for logs and span attributes (snake_case; ids never become metric labels). */
-export const FIELDS = {
-  level: "level",
-  time: "time",
-  msg: "msg",
-  component: "component",
-  zone: "zone",
-  shard: "shard",
-  traceId: "trace_id",
-  spanId: "span_id",
-  sessionId: "session_id",
-  commandId: "command_id",
-  impactId: "impact_id",
-  did: "did",
-  chunk: "chunk",
-  system: "system",
-  tick: "tick",
-  site: "site",
-  dropped: "dropped",
-} as const;
-export type FieldKey = (typeof FIELDS)[keyof typeof FIELDS];

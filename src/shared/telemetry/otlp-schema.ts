@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { SpanRejectReason } from "./names.ts";
 
 /** Bounds of what the relay accepts. */
-export const OTLP_LIMITS = {
+const OTLP_LIMITS = {
   maxResourceSpans: 16,
   maxScopeSpans: 16,
   maxNameLength: 128,

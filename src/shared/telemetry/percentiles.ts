@@ -16,6 +16,16 @@ export function quantileSorted(sorted: ArrayLike<number>, n: number, q: number):
 }
 
 /**
+ * Nearest-rank percentile p (0..100) of an ascending array: the smallest sample with at least
+ * p% of the samples at or below it (no interpolation, so it is always a measured value). NaN
+ * when the array is empty.
+ */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
  * Mean of the largest `fraction` of the first n entries of an ascending array (at least one
  * entry). Over frame times this is the "1% low" frame time: the average of the slowest 1%.
  */

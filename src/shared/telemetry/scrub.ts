@@ -7,6 +7,17 @@ import { maskIpAddresses } from "./redact.ts";
 
 type Json = Record<string, unknown>;
 
+/**
+ * The Sentry SDKs' (v11) `dataCollection` option, the same in the browser and the server: no
+ * user info, cookies, headers, bodies, query strings or local variables are collected at all
+ * (the scrubbing below is the second line). A fresh object each call.
+ */
+export function sentryDataCollection(): {
+  userInfo: false; cookies: false; httpHeaders: false; httpBodies: never[]; urlQueryParams: false; stackFrameVariables: false;
+} {
+  return { userInfo: false, cookies: false, httpHeaders: false, httpBodies: [], urlQueryParams: false, stackFrameVariables: false };
+}
+
 /** Contexts kept on events; everything else (user-ish, culture, device, state...) is dropped. */
 const KEPT_CONTEXTS = new Set(["trace", "gpu", "app"]);
 /** Breadcrumb categories kept (their free-text messages are still removed). */

@@ -29,7 +29,6 @@ export const envelopeHeaderSchema = z.object({
     })
     .optional(),
 });
-export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 
 /** An item header: its type, nothing else is kept (lengths are recomputed when re-serialised). */
 export const itemHeaderSchema = z.object({ type: z.string().min(1).max(64) });

@@ -26,7 +26,7 @@ export const TRACE_PARENT_INVALID_REASONS = ["format", "version", "trace_id", "p
 export type TraceParentInvalidReason = (typeof TRACE_PARENT_INVALID_REASONS)[number];
 
 /** Longest value looked at; a longer one is invalid without being scanned (W3C: 512 for tracestate). */
-export const TRACEPARENT_MAX_LENGTH = 256;
+const TRACEPARENT_MAX_LENGTH = 256;
 
 export type TraceParentResult = { ok: true; value: TraceContext } | { ok: false; reason: TraceParentInvalidReason };
 
@@ -77,13 +77,8 @@ export function isSampled(ctx: Pick<TraceContext, "traceFlags">): boolean {
 }
 
 /** True for a 32-char lowercase hex trace id that is not all zeros. */
-export function isValidTraceId(id: string): boolean {
+function isValidTraceId(id: string): boolean {
   return id.length === 32 && isLowerHex(id, 0, 32) && id !== ZERO_TRACE_ID;
-}
-
-/** True for a 16-char lowercase hex span id that is not all zeros. */
-export function isValidSpanId(id: string): boolean {
-  return id.length === 16 && isLowerHex(id, 0, 16) && id !== ZERO_SPAN_ID;
 }
 
 /** The upper bound a trace id's 32-bit hash must stay under to be sampled at `ratio`. */

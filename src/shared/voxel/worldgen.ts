@@ -16,7 +16,7 @@ import { Material } from "./materials.ts";
 import { deriveSeed, fbm2, fbm3, hash2, Rng } from "./rng.ts";
 import { World } from "./world.ts";
 
-export { buildDestructibleIndex, destructibleAt, DestructibleKind } from "./destructibles.ts";
+export { destructibleAt } from "./destructibles.ts";
 export type { Destructible, DestructibleIndex } from "./destructibles.ts";
 
 /** Inputs of the generator: the seed and the world's size in chunks. */
@@ -134,6 +134,18 @@ function buildHeightmap(world: World, seed: number, sx: number, sz: number): Int
   return heights;
 }
 
+/** One cave noise field sampled on a gx*gy*gz grid of spacing s (x, z) and sy (y); index i + gx * (k + gz * j). */
+function caveNoise(seed: number, gx: number, gy: number, gz: number, s: number, sy: number): Float64Array {
+  const n = new Float64Array(gx * gy * gz);
+  for (let j = 0; j < gy; j++) {
+    for (let k = 0; k < gz; k++) {
+      // Vertically squashed frequencies keep tunnels mostly horizontal and walkable.
+      for (let i = 0; i < gx; i++) n[i + gx * (k + gz * j)] = fbm3(seed, (i * s) / 56, (j * sy) / 28, (k * s) / 56, 2);
+    }
+  }
+  return n;
+}
+
 function fillTerrain(world: World, seed: number, heights: Int16Array): void {
   const W = world.maxX;
   const D = world.maxZ;
@@ -150,23 +162,8 @@ function fillTerrain(world: World, seed: number, heights: Int16Array): void {
   const gx = (W >> SH) + 1;
   const gz = (D >> SH) + 1;
   const gy = ((maxH + SY) >> SHY) + 1;
-  const n1 = new Float64Array(gx * gy * gz);
-  const n2 = new Float64Array(gx * gy * gz);
-  const s1 = deriveSeed(seed, 3);
-  const s2 = deriveSeed(seed, 4);
-  for (let j = 0; j < gy; j++) {
-    for (let k = 0; k < gz; k++) {
-      for (let i = 0; i < gx; i++) {
-        const x = i * S;
-        const y = j * SY;
-        const z = k * S;
-        const g = i + gx * (k + gz * j);
-        // Vertically squashed frequencies keep tunnels mostly horizontal and walkable.
-        n1[g] = fbm3(s1, x / 56, y / 28, z / 56, 2);
-        n2[g] = fbm3(s2, x / 56, y / 28, z / 56, 2);
-      }
-    }
-  }
+  const n1 = caveNoise(deriveSeed(seed, 3), gx, gy, gz, S, SY);
+  const n2 = caveNoise(deriveSeed(seed, 4), gx, gy, gz, S, SY);
 
   const colA = new Float64Array(gy);
   const colB = new Float64Array(gy);

@@ -8,6 +8,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bot } from "../../../src/server/bots/bot.ts";
 import { PLACEHOLDER_SENTRY_DSN } from "../../../src/shared/telemetry/client-config.ts";
+import { parseExposition, total } from "../../prometheus-text.ts";
 import { validBatch, validWindow } from "../../shared/telemetry/fixtures.ts";
 import { cleanup, connectBots, randomTraceparent, startAcceptanceGame } from "./harness.ts";
 import type { AcceptanceGame } from "./harness.ts";
@@ -41,16 +42,9 @@ const json = (body: unknown): [Record<string, string>, string] => {
   return [{ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }, text];
 };
 
-/** The sum of the samples named `name` whose labels include `labels` (only those lines are parsed). */
+/** The sum of the samples named `name` whose labels include `labels`. */
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  let sum = 0;
-  for (const line of (await g.scrape()).split("\n")) {
-    const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
+  return total(parseExposition(await g.scrape()), name, labels);
 }
 
 /** The debug pages answer 200 (JSON and HTML tracez, crashes); returns what they hold. */

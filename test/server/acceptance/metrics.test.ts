@@ -8,20 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bot } from "../../../src/server/bots/bot.ts";
 import { HIT_KINDS, METRICS, SYSTEMS } from "../../../src/shared/telemetry/names.ts";
 import type { MetricSpec } from "../../../src/shared/telemetry/names.ts";
-import {
-  cleanup,
-  connectBots,
-  HeaderClient,
-  jsonLines,
-  parseExposition,
-  play,
-  PROVOCATION,
-  sleep,
-  total,
-  waitUntil,
-} from "./harness.ts";
-import type { AcceptanceGame, Exposition, Player } from "./harness.ts";
+import { cleanup, connectBots, HeaderClient, jsonLines, play, PROVOCATION, sleep, waitUntil } from "./harness.ts";
+import type { AcceptanceGame, Player } from "./harness.ts";
 import { startAcceptanceGame } from "./harness.ts";
+import { parseExposition, total } from "../../prometheus-text.ts";
+import type { Exposition } from "../../prometheus-text.ts";
 
 const ZONE = "z3";
 const SHARD = "s5";

@@ -12,6 +12,7 @@ import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import { PLACEHOLDER_SENTRY_DSN } from "../../../src/shared/telemetry/client-config.ts";
 import { scrubEventJson } from "../../../src/shared/telemetry/scrub.ts";
+import { parseExposition, total } from "../../prometheus-text.ts";
 import { validBatch, validWindow } from "../../shared/telemetry/fixtures.ts";
 import { captureLines, testConfig } from "../telemetry/helpers.ts";
 import { serve } from "./helpers.ts";
@@ -240,7 +241,7 @@ describe("fuzzing the breadcrumb ingest", () => {
       }),
       { numRuns: 200 },
     );
-    const sum = (t: string): number => t.split("\n").filter((l) => l.includes('route="breadcrumbs"')).reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+    const sum = (t: string): number => total(parseExposition(t), "game_client_requests_total", { route: "breadcrumbs" });
     expect(sum(await h.registry.getSingleMetricAsString("game_client_requests_total")) - sum(countBefore)).toBe(requests);
     await debugPagesOk();
   });

@@ -2,11 +2,11 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RouteHandler } from "../../../src/server/http/ingest.ts";
+import type { HttpRoute } from "../../../src/server/http/routes.ts";
 import type { ClientMetrics } from "../../../src/server/telemetry/facade.ts";
 
 /** Serves `handlers` in order (404 when none answers) on a random loopback port. */
-export async function serve(...handlers: RouteHandler[]): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+export async function serve(...handlers: HttpRoute[]): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     void (async () => {
       for (const h of handlers) if (await h(req, res)) return;
@@ -29,7 +29,7 @@ export async function serve(...handlers: RouteHandler[]): Promise<{ url: string;
 /** A receiver that records every request body (an upstream Sentry / OTLP collector stand-in). */
 export async function receiver(status = 200, extraHeaders: Record<string, string> = {}) {
   const got: { path: string; headers: IncomingMessage["headers"]; body: Buffer }[] = [];
-  const handler: RouteHandler = async (req: IncomingMessage, res: ServerResponse) => {
+  const handler: HttpRoute = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     got.push({ path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });

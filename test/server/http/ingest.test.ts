@@ -1,6 +1,7 @@
 import { Agent, request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { createIngestHandler, replayHistogram } from "../../../src/server/http/ingest.ts";
+import { replayHistogram } from "../../../src/server/http/breadcrumb-metrics.ts";
+import { createIngestHandler } from "../../../src/server/http/ingest.ts";
 import type { IngestDeps } from "../../../src/server/http/ingest.ts";
 import type { IngestOutcome } from "../../../src/shared/telemetry/breadcrumb.ts";
 import { parseClientConfig, PLACEHOLDER_SENTRY_DSN } from "../../../src/shared/telemetry/client-config.ts";

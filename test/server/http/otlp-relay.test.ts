@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTracing } from "../../../src/client/telemetry/otel.ts";
-import { checkOtlpTraces, createOtlpRelay, tracesUrl } from "../../../src/server/http/otlp-relay.ts";
+import { tracesUrl } from "../../../src/server/http/forward.ts";
+import { checkOtlpTraces, createOtlpRelay } from "../../../src/server/http/otlp-relay.ts";
 import type { OtlpRelayDeps, RelayOutcome } from "../../../src/server/http/otlp-relay.ts";
 import type { StoredSpan } from "../../../src/server/telemetry/trace-store.ts";
 import { receiver, serve } from "./helpers.ts";

@@ -9,8 +9,9 @@ import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { METRICS_LISTENER_LIMITS } from "../../../src/server/telemetry/http.ts";
-import { cleanup, parseExposition, startAcceptanceGame, total, waitUntil } from "../acceptance/harness.ts";
+import { cleanup, startAcceptanceGame, waitUntil } from "../acceptance/harness.ts";
 import type { AcceptanceGame } from "../acceptance/harness.ts";
+import { parseExposition, total } from "../../prometheus-text.ts";
 
 const CAPS = { maxConnections: 6, maxConnectionsPerAddress: 3 };
 

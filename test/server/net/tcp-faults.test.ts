@@ -14,16 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upgradeRequest } from "../../../src/server/bots/hostile.ts";
-import {
-  cleanup,
-  connectBots,
-  parseExposition,
-  play,
-  startAcceptanceGame,
-  total,
-  waitUntil,
-} from "../acceptance/harness.ts";
+import { cleanup, connectBots, play, startAcceptanceGame, waitUntil } from "../acceptance/harness.ts";
 import type { AcceptanceGame } from "../acceptance/harness.ts";
+import { parseExposition, total } from "../../prometheus-text.ts";
 
 const BODY = JSON.stringify({ padding: "x".repeat(600) });
 

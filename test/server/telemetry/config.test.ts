@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadTelemetryConfig } from "../../../src/server/config.ts";
 import {
-  ConfigError,
   DEFAULT_TELEMETRY_CONFIG,
   describeEffectiveConfig,
   formatLogLevel,
   levelFor,
-  loadTelemetryConfig,
   parseLogLevel,
 } from "../../../src/server/telemetry/config.ts";
+import { errorOf } from "../support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "telemetry-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,16 +19,6 @@ function file(name: string, content: unknown): string {
   const p = join(dir, name);
   writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
   return p;
-}
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("telemetry config", () => {

@@ -92,16 +92,6 @@ export async function startBlackHole(): Promise<{ url: string; connections: () =
   };
 }
 
-/** Value of one sample line in Prometheus text, matched by metric name and exact label substring. */
-export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
-    if (ok) return Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return undefined;
-}
-
 /** The W3C traceparent of a span handle's context (what would leave the process), or undefined. */
 export function traceparentOf(span: SpanHandle): string | undefined {
   const c = span.context();

@@ -5,7 +5,8 @@ import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import { createLogger, sanitizeFields } from "../../../src/server/telemetry/logger.ts";
 import { createMetrics } from "../../../src/server/telemetry/metrics.ts";
-import { captureLines, sample, testConfig, traceparentOf } from "./helpers.ts";
+import { sample } from "../../prometheus-text.ts";
+import { captureLines, testConfig, traceparentOf } from "./helpers.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

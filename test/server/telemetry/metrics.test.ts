@@ -10,7 +10,8 @@ import {
   PROCESS_METRICS_PREFIX,
   SYSTEMS,
 } from "../../../src/shared/telemetry/names.ts";
-import { captureLines, sample, testConfig } from "./helpers.ts";
+import { sample } from "../../prometheus-text.ts";
+import { captureLines, testConfig } from "./helpers.ts";
 
 let handle: TelemetryHandle;
 let base: string;

@@ -4,7 +4,8 @@ import { tracing } from "../../../src/server/telemetry/facade.ts";
 import type { Tracing } from "../../../src/server/telemetry/facade.ts";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
-import { captureLines, sample, startBlackHole, startReceiver, testConfig } from "./helpers.ts";
+import { sample } from "../../prometheus-text.ts";
+import { captureLines, startBlackHole, startReceiver, testConfig } from "./helpers.ts";
 import type { Receiver } from "./helpers.ts";
 
 interface OtlpAttr {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import { ratioUpperBound, sampledByRatio } from "../../../src/shared/telemetry/trace-context.ts";
-import { captureLines, sample, testConfig } from "./helpers.ts";
+import { sample } from "../../prometheus-text.ts";
+import { captureLines, testConfig } from "./helpers.ts";
 
 let handle: TelemetryHandle | undefined;
 afterEach(async () => {

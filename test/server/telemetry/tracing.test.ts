@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { tracing } from "../../../src/server/telemetry/facade.ts";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { StoredTrace, TelemetryConfig, TelemetryHandle } from "../../../src/server/telemetry/index.ts";
-import { tracesUrl } from "../../../src/server/telemetry/tracing.ts";
+import { tracesUrl } from "../../../src/server/http/forward.ts";
 import { formatTraceparent } from "../../../src/shared/telemetry/trace-context.ts";
 import type { TraceContext } from "../../../src/shared/telemetry/trace-context.ts";
-import { captureLines, sample, testConfig, traceparentOf } from "./helpers.ts";
+import { sample } from "../../prometheus-text.ts";
+import { captureLines, testConfig, traceparentOf } from "./helpers.ts";
 
 let handle: TelemetryHandle | undefined;
 afterEach(async () => {

@@ -42,6 +42,22 @@ describe("validateBreadcrumbBatch", () => {
     expect(check((b) => ((b.gpu as Json).renderer = "ANGLE (NVIDIA)"))).toMatchObject({ reason: "unknown_key" });
   });
 
+  it("names an object's unknown key before anything inside it, the outermost first", () => {
+    expect(check((b) => {
+      b.player_name = "alice";
+      b.seq = "1";
+    })).toEqual({ ok: false, reason: "unknown_key", path: "?" });
+    expect(check((b) => {
+      b.player_name = "alice";
+      win(b).note = "free text";
+      win(b).frames = -1;
+    })).toEqual({ ok: false, reason: "unknown_key", path: "?" });
+    expect(check((b) => {
+      win(b).note = "free text";
+      win(b).frames = -1;
+    })).toEqual({ ok: false, reason: "unknown_key", path: "windows.0.?" });
+  });
+
   it("rejects a __proto__ key from JSON.parse", () => {
     const raw = JSON.stringify(validBatch()).replace('"v":1', '"__proto__":{"x":1},"v":1');
     expect(validateBreadcrumbBatch(JSON.parse(raw))).toMatchObject({ ok: false, reason: "unknown_key" });

@@ -2,12 +2,29 @@ import { describe, expect, it } from "vitest";
 import {
   emptySummary,
   meanOfTopFraction,
+  nearestRank,
   quantileSorted,
   SampleRing,
   sortPrefix,
   summarizeRing,
 } from "../../../src/shared/telemetry/percentiles.ts";
 import { Rng } from "../../../src/shared/voxel/rng.ts";
+
+describe("nearestRank", () => {
+  it("is the smallest sample with at least p% of the samples at or below it", () => {
+    const a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(nearestRank(a, 50)).toBe(5);
+    expect(nearestRank(a, 51)).toBe(6);
+    expect(nearestRank(a, 99)).toBe(10);
+    expect(nearestRank(a, 100)).toBe(10);
+    expect(nearestRank(a, 0)).toBe(1);
+    expect(nearestRank([4, 8, 15], 34)).toBe(8);
+  });
+
+  it("is NaN for no samples", () => {
+    expect(nearestRank([], 50)).toBeNaN();
+  });
+});
 
 describe("quantileSorted", () => {
   it("interpolates between closest ranks (type 7)", () => {
