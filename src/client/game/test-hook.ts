@@ -1,4 +1,4 @@
-import type { NetReport } from "./online-session.ts";
+import type { NetReport } from "../net/online-session.ts";
 import type { GameStats } from "./stats.ts";
 
 /**

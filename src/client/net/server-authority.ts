@@ -12,9 +12,9 @@ import { DirtyChunks } from "../../shared/voxel/carve.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { CommandOutcome } from "../telemetry/commands.ts";
 import { commandDone, commandTraceparent } from "../telemetry/facade.ts";
-import type { CarveEvent, CarveListener, ProjectileList, WorldAuthority } from "./authority.ts";
+import type { CarveEvent, CarveListener, ProjectileList, WorldAuthority } from "../game/authority.ts";
 import { PendingCommands } from "./commands.ts";
-import { PROJECTILE, Projectiles } from "./projectiles.ts";
+import { PROJECTILE, Projectiles } from "../game/projectiles.ts";
 
 /** Where fire commands go (the Connection). */
 export interface CommandSink {

@@ -14,7 +14,7 @@ import { applyEdits, DirtyChunks, EditLog, unpackVoxel } from "../../shared/voxe
 import { CHUNK_VOLUME } from "../../shared/voxel/constants.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { WorldGenConfig } from "../../shared/voxel/worldgen.ts";
-import { MaterialTally } from "./material-tally.ts";
+import { MaterialTally } from "../game/material-tally.ts";
 
 /** Dirty chunks of one applied set, merged into the caller's set. */
 const scratchDirty = new DirtyChunks();

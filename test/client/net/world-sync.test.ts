@@ -3,8 +3,8 @@
 // has not seen when its history is a prefix of the server's, and otherwise regenerates and
 // copies the differing chunks into the same World object.
 import { describe, expect, it } from "vitest";
-import { WorldSync } from "../../../src/client/game/world-sync.ts";
-import type { WorldLoader, WorldSyncEvents } from "../../../src/client/game/world-sync.ts";
+import { WorldSync } from "../../../src/client/net/world-sync.ts";
+import type { WorldLoader, WorldSyncEvents } from "../../../src/client/net/world-sync.ts";
 import {
   createSelfState,
   createVoxelSet,
