@@ -111,6 +111,8 @@ export interface ConnectionOptions {
   readonly timers?: Timers;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
+  /** Protocol version the hello announces (default PROTOCOL_VERSION; tests of the server's version check use others). */
+  readonly protocolVersion?: number;
 }
 
 const browserTimers: Timers = {
@@ -245,7 +247,7 @@ export class Connection {
   }
 
   private onOpen(): void {
-    this.send(encodeHello(this.writer, { version: PROTOCOL_VERSION, resumeToken: this.resumeToken }));
+    this.send(encodeHello(this.writer, { version: this.options.protocolVersion ?? PROTOCOL_VERSION, resumeToken: this.resumeToken }));
     this.setStatus(NetStatus.Joining);
   }
 

@@ -10,7 +10,7 @@ import type { CarveMsg, DeltaMsg, ErrorMsg, FireMsg, HitMsg, WelcomeMsg } from "
 import { RejectReason } from "../../shared/protocol/messages.ts";
 import { DirtyChunks } from "../../shared/voxel/carve.ts";
 import type { World } from "../../shared/voxel/world.ts";
-import type { CommandOutcome } from "../telemetry/commands.ts";
+import type { CommandOutcome, TracedCommand } from "../telemetry/commands.ts";
 import { commandDone, commandTraceparent } from "../telemetry/facade.ts";
 import type { CarveEvent, CarveListener, ProjectileList, WorldAuthority } from "../game/authority.ts";
 import { PendingCommands } from "./commands.ts";
@@ -20,6 +20,18 @@ import { PROJECTILE, Projectiles } from "../game/projectiles.ts";
 export interface CommandSink {
   sendFire(m: Omit<FireMsg, "type">): boolean;
 }
+
+/**
+ * Where a fire command's span begins (returning the traceparent its envelope carries) and ends.
+ * The page uses the telemetry facade; a load bot can supply traceparents of its own.
+ */
+export interface CommandSpans {
+  begin(commandId: number, kind: TracedCommand): string | undefined;
+  end(commandId: number, outcome: CommandOutcome): void;
+}
+
+/** Command spans through the client telemetry facade (no-ops until telemetry is installed). */
+export const FACADE_SPANS: CommandSpans = { begin: commandTraceparent, end: commandDone };
 
 /** Command bookkeeping tuning. */
 export const COMMANDS = {
@@ -127,6 +139,7 @@ export class ServerAuthority implements WorldAuthority {
     /** Server projectiles in this client's interest (the entity mirror's). */
     private readonly serverProjectiles: ReadonlyMap<number, MirroredProjectile>,
     private readonly now: () => number = () => performance.now(),
+    private readonly spans: CommandSpans = FACADE_SPANS,
   ) {}
 
   /** Commands waiting for the server's answer. */
@@ -149,12 +162,12 @@ export class ServerAuthority implements WorldAuthority {
   fire(origin: ArrayLike<number>, dir: ArrayLike<number>): number {
     const commandId = this.nextCommand;
     if (this.pending.count === this.pending.capacity) return -1;
-    const traceparent = commandTraceparent(commandId, "fire") ?? null;
+    const traceparent = this.spans.begin(commandId, "fire") ?? null;
     const sent = this.sink.sendFire({
       commandId, ox: origin[0], oy: origin[1], oz: origin[2], dx: dir[0], dy: dir[1], dz: dir[2], traceparent,
     });
     if (!sent) {
-      commandDone(commandId, "rejected");
+      this.spans.end(commandId, "rejected");
       return -1;
     }
     // Command ids are u32 on the wire; 0 is never used.
@@ -250,7 +263,7 @@ export class ServerAuthority implements WorldAuthority {
   /** Retires a command already removed from the pending table: its drawn shot, its span, the counts. */
   private finish(commandId: number, outcome: CommandOutcome): void {
     this.own.removeTag(commandId);
-    commandDone(commandId, outcome);
+    this.spans.end(commandId, outcome);
     const c = this.commands;
     if (outcome === "confirmed") c.confirmed++;
     else if (outcome === "rejected") c.rejected++;

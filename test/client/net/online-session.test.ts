@@ -14,7 +14,7 @@ import { EntityKind } from "../../../src/shared/protocol/index.ts";
 import { worldChecksum } from "../../../src/shared/voxel/checksum.ts";
 import { generateWorld, SPAWN_WALL_DID } from "../../../src/shared/voxel/worldgen.ts";
 import { startTestServer } from "../../server/support.ts";
-import { nodeWsTransport } from "./node-ws-transport.ts";
+import { nodeTransport } from "../../../src/server/bots/node-transport.ts";
 
 let server: ServerHandle;
 const bots: Bot[] = [];
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** A client as the page builds it, with a frame loop on timers. */
 async function connectClient() {
-  const connection = new Connection({ url: server.wsUrl, transport: nodeWsTransport });
+  const connection = new Connection({ url: server.wsUrl, transport: nodeTransport() });
   const statuses: NetStatus[] = [];
   const online = new OnlineSession(connection, (config) => Promise.resolve(generateWorld(config).world), {
     status: (s) => statuses.push(s),
