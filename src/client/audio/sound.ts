@@ -6,6 +6,7 @@
 // volume setting.
 
 import { Rng } from "../../shared/voxel/rng.ts";
+import { clamp } from "../../shared/math.ts";
 
 /** The slice of the Web Audio API used here (a real AudioContext satisfies it; tests pass a fake). */
 export interface AudioParamLike {
@@ -100,7 +101,7 @@ export class SoundEngine {
 
   /** Volume 0..1 (the settings' percent / 100). */
   setVolume(v: number): void {
-    this.volume = Math.min(1, Math.max(0, v));
+    this.volume = clamp(v, 0, 1);
     if (this.master !== null) this.master.gain.value = this.volume;
   }
 

@@ -18,7 +18,8 @@ import {
   ServerMsg,
 } from "../../shared/protocol/index.ts";
 import type { BatchMsg, FireMsg, InputMsg, ServerMessage, WelcomeMsg } from "../../shared/protocol/index.ts";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay } from "../../shared/backoff.ts";
+import type { BackoffPolicy } from "../../shared/backoff.ts";
 import type { NetTransport, TransportEvents, TransportFactory } from "./transport.ts";
 
 /** A decoded server message (batches are unpacked before the listener sees them). */
@@ -63,6 +64,9 @@ export const CONNECTION = {
   silenceMs: 8000,
   joinTimeoutMs: 15_000,
 } as const;
+
+/** Reconnect schedule: 250 ms doubling to 10 s, each delay jittered down by up to half. */
+export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 250, factor: 2, maxMs: 10_000, jitter: 0.5 };
 
 /**
  * Network figures, mutated in place (telemetry and the dev overlay read them). Byte counts are
@@ -314,7 +318,7 @@ export class Connection {
       return;
     }
     const now = this.timers.now();
-    const delay = Math.max(backoffDelay(this.attempt, this.random), this.holdUntil - now);
+    const delay = Math.max(backoffDelay(this.attempt, RECONNECT_BACKOFF, this.random), this.holdUntil - now);
     this.attempt++;
     this.retryAt = now + delay;
     this.retryTimer = this.timers.setTimeout(() => this.open(), delay);

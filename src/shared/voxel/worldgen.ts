@@ -15,6 +15,7 @@ import type { Destructible, DestructibleIndex } from "./destructibles.ts";
 import { Material } from "./materials.ts";
 import { deriveSeed, fbm2, fbm3, hash2, Rng } from "./rng.ts";
 import { World } from "./world.ts";
+import { clamp } from "../math.ts";
 
 export { buildDestructibleIndex, destructibleAt, DestructibleKind } from "./destructibles.ts";
 export type { Destructible, DestructibleIndex } from "./destructibles.ts";
@@ -93,10 +94,6 @@ export function generateWorld(config: WorldGenConfig): GeneratedWorld {
     spawn: [sx + 0.5, plaza + 1, sz + 0.5],
     surface,
   };
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }
 
 /** Raw terrain height before the spawn plaza is flattened. */
