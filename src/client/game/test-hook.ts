@@ -1,4 +1,7 @@
+import type { SoundEngine } from "../audio/sound.ts";
 import type { NetReport } from "../net/online-session.ts";
+import type { PauseState } from "../ui/pause.ts";
+import type { Feedback } from "./feedback.ts";
 import type { GameStats } from "./stats.ts";
 
 /**
@@ -41,6 +44,17 @@ export interface HudReport {
   effects: number;
   sound: { unlocked: boolean; played: Record<string, number> };
 }
+
+/** The HUD report of `feedback`, with the pause and sound state (plain data, copied). */
+export function hudReport(feedback: Feedback, pause: PauseState, sound: SoundEngine): HudReport {
+  const m = feedback.model;
+  return {
+    health: m.health, downed: m.downed, downedBy: m.downedBy, marker: m.marker, callsign: m.callsign,
+    feed: m.feed.map((e) => `${e.shooter} > ${e.target}`), scoreboardOpen: feedback.scoreboardOpen, paused: pause.paused,
+    effects: feedback.effects.count, sound: { unlocked: sound.stats.unlocked, played: { ...sound.stats.played } },
+  };
+}
+
 export interface GameHook {
   readonly state: string;
   readonly stats: GameStats;

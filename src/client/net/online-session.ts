@@ -3,6 +3,7 @@
 // events; Prediction: the local player) and sends the local player's inputs. It holds no game
 // logic of its own beyond that routing and the reconciliation call.
 import type { MoveInput, PlayerState } from "../../shared/physics/movement.ts";
+import { Listeners } from "../../shared/listeners.ts";
 import { Buttons, createSelfState, SelfFlag, ServerMsg } from "../../shared/protocol/messages.ts";
 import type { DownMsg, HitMsg, InputMsg, ScoreRow, SelfState, WelcomeMsg } from "../../shared/protocol/messages.ts";
 import type { DirtyChunks } from "../../shared/voxel/carve.ts";
@@ -23,8 +24,6 @@ import type { WorldLoader, WorldSyncStats } from "./world-sync.ts";
 export interface OnlineEvents {
   /** The connection status changed. */
   status(status: NetStatus): void;
-  /** The world was brought in line with a new join: re-mesh these chunks. */
-  resync(dirty: DirtyChunks): void;
   /** The server's world has another size: the page must reload. */
   incompatible(): void;
   /** The world could not be generated. */
@@ -92,6 +91,7 @@ export class OnlineSession implements ConnectionListener {
   gameEvents: GameEvents | null = null;
 
   private player: PlayerController | null = null;
+  private readonly resyncListeners = new Listeners<(dirty: DirtyChunks) => void>();
   private seq = 0;
   private renderAt = 0;
   private resolveWelcomed: (m: WelcomeMsg) => void = () => {};
@@ -113,7 +113,9 @@ export class OnlineSession implements ConnectionListener {
     this.welcomed = new Promise<WelcomeMsg>((resolve) => (this.resolveWelcomed = resolve));
     this.sync = new WorldSync(loadWorld, {
       carve: (m, dirty, changed, material) => this.authority.carveApplied(m, dirty, changed, material),
-      resync: (dirty) => events.resync(dirty),
+      resync: (dirty) => {
+        this.resyncListeners.emit(dirty);
+      },
       incompatible: () => events.incompatible(),
       failed: (err) => events.failed(err),
     });
@@ -133,6 +135,14 @@ export class OnlineSession implements ConnectionListener {
   /** The server tick remote entities are drawn at this frame. */
   get renderTick(): number {
     return this.renderAt;
+  }
+
+  /**
+   * Subscribes to world re-syncs: after a join the world matches the server's again and the
+   * chunks in `dirty` (valid during the call) must be re-meshed. Returns the unsubscribe.
+   */
+  onResync(listener: (dirty: DirtyChunks) => void): () => void {
+    return this.resyncListeners.add(listener);
   }
 
   /** Hands the local player over (after the first join); its steps are sent from now on. */

@@ -6,6 +6,7 @@
 // from everyone arrive through WorldSync and are re-emitted as CarveEvents, so re-meshing is
 // the same as offline. Other players' projectiles are drawn from the server's spawn records.
 import type { MirroredProjectile } from "../../shared/protocol/mirror.ts";
+import { Listeners } from "../../shared/listeners.ts";
 import type { CarveMsg, DeltaMsg, ErrorMsg, FireMsg, HitMsg, WelcomeMsg } from "../../shared/protocol/messages.ts";
 import { RejectReason } from "../../shared/protocol/messages.ts";
 import { DirtyChunks } from "../../shared/voxel/carve.ts";
@@ -116,7 +117,7 @@ export class ServerAuthority implements WorldAuthority {
   private nextCommand = 1;
   private readonly own = new Projectiles(64);
   private readonly pending = new PendingCommands();
-  private readonly listeners: CarveListener[] = [];
+  private readonly listeners = new Listeners<CarveListener>();
   private readonly event: { -readonly [K in keyof CarveEvent]: CarveEvent[K] } = { material: 0, x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: new DirtyChunks() };
   private renderTick = 0;
   /** Called by the pending table for commands it has already removed. */
@@ -226,7 +227,7 @@ export class ServerAuthority implements WorldAuthority {
     e.radius = m.radius;
     e.voxels = changed;
     e.dirty = dirty;
-    for (const l of this.listeners) l(e);
+    this.listeners.emit(e);
   }
 
   /** A hit event (an NPC or player was struck). */
@@ -241,16 +242,12 @@ export class ServerAuthority implements WorldAuthority {
   }
 
   onCarve(listener: CarveListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   dispose(): void {
     this.pending.drain(this.onSuperseded);
-    this.listeners.length = 0;
+    this.listeners.clear();
     this.own.count = 0;
     this.projectiles.count = 0;
   }

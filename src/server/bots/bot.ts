@@ -119,10 +119,10 @@ export class Bot implements ConnectionListener {
     const spans: CommandSpans = { begin: () => this.traceparent ?? undefined, end: () => {} };
     this.session = new OnlineSession(this.connection, this.trackWorld ? this.loadWorld : null, {
       status: (s) => this.onStatus(s),
-      resync: () => this.notify(),
       incompatible: () => this.leave(),
       failed: () => this.leave(),
     }, { spans });
+    this.session.onResync(() => this.notify());
   }
 
   /** Starts connecting; the join completes later (see connect). */

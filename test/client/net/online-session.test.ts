@@ -34,7 +34,6 @@ async function connectClient() {
   const statuses: NetStatus[] = [];
   const online = new OnlineSession(connection, (config) => Promise.resolve(generateWorld(config).world), {
     status: (s) => statuses.push(s),
-    resync: () => {},
     incompatible: () => {
       throw new Error("incompatible world");
     },
