@@ -21,13 +21,13 @@ export interface AudioNodeLike {
 export interface GainLike extends AudioNodeLike {
   readonly gain: AudioParamLike;
 }
-export interface OscillatorLike extends AudioNodeLike {
+interface OscillatorLike extends AudioNodeLike {
   type: OscillatorType;
   readonly frequency: AudioParamLike;
   start(when?: number): void;
   stop(when?: number): void;
 }
-export interface FilterLike extends AudioNodeLike {
+interface FilterLike extends AudioNodeLike {
   type: BiquadFilterType;
   readonly frequency: AudioParamLike;
   readonly Q: AudioParamLike;
@@ -35,7 +35,7 @@ export interface FilterLike extends AudioNodeLike {
 export interface AudioBufferLike {
   getChannelData(channel: number): Float32Array;
 }
-export interface BufferSourceLike extends AudioNodeLike {
+interface BufferSourceLike extends AudioNodeLike {
   buffer: AudioBufferLike | null;
   readonly playbackRate: AudioParamLike;
   start(when?: number, offset?: number, duration?: number): void;

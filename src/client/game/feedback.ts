@@ -20,7 +20,7 @@ import { Effects } from "./effects.ts";
 import type { GameEvents } from "../net/online-session.ts";
 
 /** While the scoreboard is open it is refreshed this often (ms). */
-export const SCOREBOARD_REFRESH_MS = 1000;
+const SCOREBOARD_REFRESH_MS = 1000;
 
 /** What feedback needs from the page. */
 export interface FeedbackOptions {

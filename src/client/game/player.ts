@@ -4,13 +4,13 @@ import type { World } from "../../shared/voxel/world.ts";
 import { clamp } from "../../shared/math.ts";
 
 /** Physics rate offline: fixed steps keep movement identical at any frame rate. */
-export const PHYSICS_DT = 1 / 60;
+const PHYSICS_DT = 1 / 60;
 /** At most this much simulated time per frame, so a stalled tab does not fast-forward. */
 const MAX_FRAME_DT = 0.25;
 const MAX_PITCH = Math.PI / 2 - 0.01;
 
 /** Reconciliation corrections (voxels, seconds). */
-export const CORRECTION = {
+const CORRECTION = {
   /** A visual offset left by a correction shrinks with this time constant, so small mispredictions glide instead of jump. */
   smoothing: 0.1,
   /** Corrections larger than this are teleports (respawn, a rejoin): applied at once. */

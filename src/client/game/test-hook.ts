@@ -55,7 +55,7 @@ export function hudReport(feedback: Feedback, pause: PauseState, sound: SoundEng
   };
 }
 
-export interface GameHook {
+interface GameHook {
   readonly state: string;
   readonly stats: GameStats;
   aim(yaw: number, pitch: number): void;

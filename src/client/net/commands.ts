@@ -3,7 +3,7 @@
 // map, and nothing is allocated per shot.
 
 /** Commands in flight at most; a fire beyond it is refused locally. */
-export const MAX_PENDING_COMMANDS = 32;
+const MAX_PENDING_COMMANDS = 32;
 
 /** The open fire commands: id, the server projectile it became (0 until seen), and a deadline. */
 export class PendingCommands {

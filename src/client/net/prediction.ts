@@ -16,10 +16,10 @@ import type { SelfState } from "../../shared/protocol/messages.ts";
 import type { World } from "../../shared/voxel/world.ts";
 
 /** Inputs kept for replay: four seconds at 30 Hz. Older ones are dropped (their effect is in the next server state anyway). */
-export const PREDICTION_CAPACITY = 128;
+const PREDICTION_CAPACITY = 128;
 
 /** A server state this close to the prediction (voxels, voxels/s) confirms it: float32 rounding is about 1e-6 here. */
-export const PREDICTION_TOLERANCE = { position: 1e-3, velocity: 1e-2 } as const;
+const PREDICTION_TOLERANCE = { position: 1e-3, velocity: 1e-2 } as const;
 
 /**
  * Unacknowledged inputs in a ring of typed arrays, and the rewind-and-replay. Allocation-free

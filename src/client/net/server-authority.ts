@@ -32,7 +32,7 @@ export interface CommandSpans {
 }
 
 /** Command spans through the client telemetry facade (no-ops until telemetry is installed). */
-export const FACADE_SPANS: CommandSpans = { begin: commandTraceparent, end: commandDone };
+const FACADE_SPANS: CommandSpans = { begin: commandTraceparent, end: commandDone };
 
 /** Command bookkeeping tuning. */
 export const COMMANDS = {

@@ -61,7 +61,7 @@ function sameSize(a: WorldGenConfig, b: WorldGenConfig): boolean {
 }
 
 /** True when two edit sets describe the same voxels and material. */
-export function sameVoxelSet(a: VoxelSet, b: VoxelSet): boolean {
+function sameVoxelSet(a: VoxelSet, b: VoxelSet): boolean {
   if (a.material !== b.material || a.minX !== b.minX || a.minY !== b.minY || a.minZ !== b.minZ) return false;
   if (a.sizeX !== b.sizeX || a.sizeY !== b.sizeY || a.sizeZ !== b.sizeZ) return false;
   const n = maskBytes(a.sizeX, a.sizeY, a.sizeZ);

@@ -38,7 +38,6 @@ export const PALETTES = {
   enemy: { body: [1.0, 0.1, 0.3], dark: [0.5, 0.03, 0.12], light: [1.0, 0.15, 0.6], glow: [1.0, 0.95, 0.4], metal: METAL },
   npc: { body: [0.6, 0.16, 1.0], dark: [0.24, 0.05, 0.45], light: [0.85, 0.6, 1.0], glow: [1.0, 0.9, 0.1], metal: METAL },
 } as const satisfies Record<string, Palette>;
-export type PaletteName = keyof typeof PALETTES;
 
 /** How much each tone ignores the sun (stays bright in shadow). */
 export const TONE_EMISSIVE: Record<Tone, number> = { body: 0.45, dark: 0.3, light: 0.45, glow: 1, metal: 0 };

@@ -11,9 +11,9 @@ import frameSource from "./shaders/frame.wgsl?raw";
 import skySource from "./shaders/sky.wgsl?raw";
 import terrainSource from "./shaders/terrain.wgsl?raw";
 
-export const DEPTH_FORMAT: GPUTextureFormat = "depth24plus";
+const DEPTH_FORMAT: GPUTextureFormat = "depth24plus";
 /** Quads per page buffer: 2^21 quads = 16 MiB, far below every device's binding limit. */
-export const PAGE_QUADS = 1 << 21;
+const PAGE_QUADS = 1 << 21;
 const MAX_PAGES = 8;
 const PALETTE_ENTRIES = 256;
 

@@ -4,7 +4,7 @@ import type { QuadPages } from "./quad-pages.ts";
 import type { RenderStats } from "./stats.ts";
 
 /** Allocation rounding for chunk meshes (quads), so a re-mesh a little bigger still fits in place. */
-export const ALLOC_GRANULE = 64;
+const ALLOC_GRANULE = 64;
 
 /**
  * Writes queued chunk meshes into the quad pages with queue.writeBuffer, oldest first, until

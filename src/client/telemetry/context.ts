@@ -50,7 +50,7 @@ export interface ClientTelemetryOptions {
 }
 
 /** The local recorders. */
-export interface Recorders {
+interface Recorders {
   readonly frames: FrameStats;
   readonly uploads: UploadStats;
   readonly mesh: MeshStats;

@@ -49,7 +49,7 @@ export interface FrameSummary {
 }
 
 /** fps figures from frame-time figures: fps pXX is the rate at the pXX frame time (so p99 <= p50). */
-export function fpsFromFrameTimes(p50: number, p95: number, p99: number, top1: number, out: FpsFigures): FpsFigures {
+function fpsFromFrameTimes(p50: number, p95: number, p99: number, top1: number, out: FpsFigures): FpsFigures {
   out.p50 = toFps(p50);
   out.p95 = toFps(p95);
   out.p99 = toFps(p99);

@@ -17,9 +17,9 @@ import type { DevOverlaySource } from "./overlay-source.ts";
 import { pageHideFlush } from "./page-hide-flush.ts";
 import { senders } from "./senders.ts";
 
-export type { ClientTelemetryOptions, TelemetryDevice, TelemetrySources } from "./context.ts";
+export type { ClientTelemetryOptions, TelemetrySources } from "./context.ts";
 export { safeLocalStorage } from "./context.ts";
-export { commandTraceparent, commandDone, reportError, gpuScope } from "./facade.ts";
+export { commandTraceparent, reportError } from "./facade.ts";
 
 /** The features, in install order. */
 const FEATURES: readonly TelemetryFeature[] = [

@@ -38,7 +38,7 @@ export interface TracingOptions {
  * An exporter gate: after close() it answers success without sending, so spans still queued
  * in the batch processor when consent is withdrawn are dropped rather than flushed.
  */
-export class GatedExporter implements SpanExporter {
+class GatedExporter implements SpanExporter {
   private open = true;
 
   constructor(private readonly inner: SpanExporter) {}

@@ -156,7 +156,7 @@ function appendRows(root: HTMLElement): Cell[] {
 }
 
 /** A snapshot with every figure unknown. */
-export function emptySnapshot(): OverlaySnapshot {
+function emptySnapshot(): OverlaySnapshot {
   const s = {} as OverlaySnapshot;
   for (const k of OVERLAY_NUMBERS) s[k] = Number.NaN;
   for (const k of OVERLAY_TEXTS) s[k] = "–";
@@ -164,7 +164,7 @@ export function emptySnapshot(): OverlaySnapshot {
 }
 
 /** Formats a figure for display. */
-export function formatNumber(v: number, fmt: Format): string {
+function formatNumber(v: number, fmt: Format): string {
   if (!Number.isFinite(v)) return "–";
   switch (fmt) {
     case "fps":

@@ -11,7 +11,7 @@ import type { GameSettingsSection } from "./game-settings-section.ts";
 import type { PauseState } from "./pause.ts";
 
 /** The consent API the panel needs (ConsentStore satisfies it). */
-export interface ConsentSwitches {
+interface ConsentSwitches {
   granted(channel: "performance" | "crash"): boolean;
   set(channel: "performance" | "crash", on: boolean): void;
   subscribe(listener: (channel: "performance" | "crash") => void): () => void;

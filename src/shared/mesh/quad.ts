@@ -18,7 +18,6 @@ export const Face = {
   PosZ: 4,
   NegZ: 5,
 } as const;
-export type FaceId = (typeof Face)[keyof typeof Face];
 
 /** For each face: [normal axis, U axis, V axis, normal sign], axes 0 = x, 1 = y, 2 = z. */
 export const FACE_AXES: readonly (readonly [number, number, number, 1 | -1])[] = [

@@ -48,7 +48,6 @@ export const ClientMsg = {
   /** Asks for the scoreboard (sent while the player holds Tab); answered by a Scoreboard. */
   Scores: 5,
 } as const;
-export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
 /** Server-to-client message types. */
 export const ServerMsg = {
@@ -69,7 +68,6 @@ export const ServerMsg = {
   /** The zone's players with downs, deaths and ping (the answer to Scores). */
   Scoreboard: 0x4b,
 } as const;
-export type ServerMsgType = (typeof ServerMsg)[keyof typeof ServerMsg];
 
 /** Entity kinds sent in deltas (projectiles have their own sections). */
 export const EntityKind = { Player: 1, Npc: 2 } as const;
@@ -208,7 +206,7 @@ export interface PingMsg {
   rttMs?: number;
 }
 
-export interface ScoresMsg {
+interface ScoresMsg {
   readonly type: typeof ClientMsg.Scores;
 }
 

@@ -12,7 +12,7 @@ import type { ByteWriter } from "./writer.ts";
 import { MATERIAL_COUNT } from "../voxel/materials.ts";
 
 /** Largest box edge a set can describe. */
-export const VOXEL_SET_MAX_EDGE = 255;
+const VOXEL_SET_MAX_EDGE = 255;
 
 /** A new empty set (material 0, 1x1x1 box, no bits). */
 export function createVoxelSet(): VoxelSet {

@@ -24,11 +24,6 @@ function hashChunk(h: number, data: Uint8Array): number {
   return h;
 }
 
-/** 32-bit FNV-1a-style hash of one chunk's voxels (as unsigned). */
-export function chunkChecksum(world: World, cx: number, cy: number, cz: number): number {
-  return hashChunk(FNV_OFFSET, world.chunkData(cx, cy, cz)) >>> 0;
-}
-
 /** 32-bit hash of every voxel of the world, chunks in chunk-id order (as unsigned). */
 export function worldChecksum(world: World): number {
   const { chunksX, chunksY, chunksZ } = world.size;

@@ -24,15 +24,3 @@ export function voxelIndex(x: number, y: number, z: number): number {
 export function paddedIndex(x: number, y: number, z: number): number {
   return x + 1 + (z + 1) * PADDED_SIZE + (y + 1) * PADDED_SIZE * PADDED_SIZE;
 }
-
-/** A chunk's position in chunk units. */
-export interface ChunkCoord {
-  readonly cx: number;
-  readonly cy: number;
-  readonly cz: number;
-}
-
-/** Stable string key for a chunk coordinate, e.g. "3,0,-2". */
-export function chunkKey(cx: number, cy: number, cz: number): string {
-  return `${cx},${cy},${cz}`;
-}

@@ -11,7 +11,6 @@ export const Material = {
   Sand: 8,
   Bedrock: 9,
 } as const;
-export type MaterialId = (typeof Material)[keyof typeof Material];
 
 /** Number of material slots (palette size); ids are < MATERIAL_COUNT. */
 export const MATERIAL_COUNT = 10;
@@ -37,8 +36,3 @@ export const MATERIALS: readonly MaterialInfo[] = [
   { name: "sand", color: [0.86, 0.80, 0.55], carveFactor: 1 },
   { name: "bedrock", color: [0.16, 0.16, 0.18], carveFactor: 0 },
 ];
-
-/** True for every non-air material. */
-export function isSolid(id: number): boolean {
-  return id !== Material.Air;
-}

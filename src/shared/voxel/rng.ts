@@ -54,7 +54,7 @@ export function hash2(seed: number, x: number, y: number): number {
 }
 
 /** Unsigned 32-bit hash of an integer lattice point in 3D. */
-export function hash3(seed: number, x: number, y: number, z: number): number {
+function hash3(seed: number, x: number, y: number, z: number): number {
   return mix32(seed ^ Math.imul(x, 0x27d4eb2d) ^ Math.imul(y, 0x165667b1) ^ Math.imul(z, 0x61c88647));
 }
 
@@ -87,7 +87,7 @@ function grad3(h: number, x: number, y: number, z: number): number {
 }
 
 /** 2D gradient noise, roughly in [-1, 1], zero at lattice points. */
-export function noise2(seed: number, x: number, y: number): number {
+function noise2(seed: number, x: number, y: number): number {
   const fx = Math.floor(x);
   const fy = Math.floor(y);
   const ix = fx | 0;
@@ -106,7 +106,7 @@ export function noise2(seed: number, x: number, y: number): number {
 }
 
 /** 3D gradient noise, roughly in [-1, 1], zero at lattice points. */
-export function noise3(seed: number, x: number, y: number, z: number): number {
+function noise3(seed: number, x: number, y: number, z: number): number {
   const fx = Math.floor(x);
   const fy = Math.floor(y);
   const fz = Math.floor(z);

@@ -17,8 +17,8 @@ import { deriveSeed, fbm2, fbm3, hash2, Rng } from "./rng.ts";
 import { World } from "./world.ts";
 import { clamp } from "../math.ts";
 
-export { buildDestructibleIndex, destructibleAt, DestructibleKind } from "./destructibles.ts";
-export type { Destructible, DestructibleIndex } from "./destructibles.ts";
+export { destructibleAt } from "./destructibles.ts";
+export type { Destructible } from "./destructibles.ts";
 
 /** Inputs of the generator: the seed and the world's size in chunks. */
 export interface WorldGenConfig {
