@@ -55,21 +55,11 @@ export function hudReport(feedback: Feedback, pause: PauseState, sound: SoundEng
   };
 }
 
-interface GameHook {
+/** window.__game: the target's calls, with the page state as a property and settle() in place of gpuDone(). */
+type GameHook = Omit<HookTarget, "state" | "gpuDone"> & {
   readonly state: string;
-  readonly stats: GameStats;
-  aim(yaw: number, pitch: number): void;
-  fire(): number;
-  eye(): [number, number, number];
   settle(): Promise<void>;
-  loseDevice(): void;
-  checksum(): number;
-  net(): NetReport | null;
-  entity(id: number): [number, number, number] | null;
-  dropConnection(outageMs: number): void;
-  terminateMeshWorker(index: number): boolean;
-  hud(): HudReport;
-}
+};
 
 /** What the hook drives; supplied by main.ts. */
 export interface HookTarget {
