@@ -1,40 +1,34 @@
-// Telemetry backends installed over a no-op default: the newest one installed is active. A
-// stack, not a saved "previous": uninstalling out of order (two servers in one test process,
-// a page feature disposed before a later one) never brings back a backend already uninstalled.
+// The one design for a telemetry facade's backend: installed backends form a stack, the newest
+// active, and each install returns its own uninstall. Not a saved "previous" backend: undone
+// out of order (two servers in one test process, a page that starts telemetry twice), a saved
+// previous brings back a backend that was already uninstalled; a stack never does.
 
-/** The installed backends of one facade, over its default. */
+/** Backends installed over a fallback (the no-op); the newest installed one is active. */
 export class InstallStack<T> {
-  private readonly installed: { readonly backend: T }[] = [];
-  private current: T;
+  // One entry object per install, so a backend installed twice is removed once per uninstall.
+  private readonly entries: { readonly item: T }[] = [];
 
-  /** `changed` runs after every install and uninstall with the backend now active. */
+  /** `onChange` is called with the new active backend after every install and uninstall. */
   constructor(
     private readonly fallback: T,
-    private readonly changed: (active: T) => void = () => {},
-  ) {
-    this.current = fallback;
-  }
+    private readonly onChange: (active: T) => void = () => {},
+  ) {}
 
-  /** The newest installed backend, or the default when none is. */
+  /** The newest installed backend, or the fallback. */
   get active(): T {
-    return this.current;
+    return this.entries.at(-1)?.item ?? this.fallback;
   }
 
-  /** Installs `backend` on top; returns its uninstall (a second call does nothing). */
-  install(backend: T): () => void {
-    const entry = { backend };
-    this.installed.push(entry);
-    this.refresh();
+  /** Makes `item` active; returns a function removing it (only it, once) whenever it is called. */
+  install(item: T): () => void {
+    const entry = { item };
+    this.entries.push(entry);
+    this.onChange(this.active);
     return () => {
-      const i = this.installed.indexOf(entry);
+      const i = this.entries.indexOf(entry);
       if (i < 0) return;
-      this.installed.splice(i, 1);
-      this.refresh();
+      this.entries.splice(i, 1);
+      this.onChange(this.active);
     };
-  }
-
-  private refresh(): void {
-    this.current = this.installed.at(-1)?.backend ?? this.fallback;
-    this.changed(this.current);
   }
 }

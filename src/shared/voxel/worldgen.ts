@@ -9,16 +9,16 @@
 //   did 2  stone tower, 7x7, 22 high, ahead-left at x sx-27..sx-21, z sz-36..sz-30.
 //   did 3+ crates clear of the line of fire (x >= sx+9 ahead, one behind-left), then random
 //          structures, one jittered slot per 44x44 cell outside the plaza.
+import { clamp } from "../math.ts";
 import { voxelIndex } from "./constants.ts";
 import { buildDestructibleIndex, DestructibleKind } from "./destructibles.ts";
 import type { Destructible, DestructibleIndex } from "./destructibles.ts";
 import { Material } from "./materials.ts";
 import { deriveSeed, fbm2, fbm3, hash2, Rng } from "./rng.ts";
 import { World } from "./world.ts";
-import { clamp } from "../math.ts";
 
 export { destructibleAt } from "./destructibles.ts";
-export type { Destructible } from "./destructibles.ts";
+export type { Destructible, DestructibleIndex } from "./destructibles.ts";
 
 /** Inputs of the generator: the seed and the world's size in chunks. */
 export interface WorldGenConfig {

@@ -1,42 +1,41 @@
+// The facades' install stack: the newest backend is active, and uninstalling in any order
+// never brings back one that was already uninstalled.
 import { describe, expect, it } from "vitest";
 import { InstallStack } from "../../../src/shared/telemetry/install-stack.ts";
 
 describe("InstallStack", () => {
-  it("makes the newest installed backend active and falls back to the default", () => {
+  it("makes the newest install active and falls back when all are undone", () => {
     const seen: string[] = [];
-    const s = new InstallStack("noop", (a) => seen.push(a));
-    expect(s.active).toBe("noop");
-    const a = s.install("a");
-    const b = s.install("b");
-    expect(s.active).toBe("b");
-    b();
-    expect(s.active).toBe("a");
-    a();
-    expect(s.active).toBe("noop");
+    const stack = new InstallStack("noop", (a) => seen.push(a));
+    const undoA = stack.install("a");
+    const undoB = stack.install("b");
+    expect(stack.active).toBe("b");
+    undoB();
+    expect(stack.active).toBe("a");
+    undoA();
+    expect(stack.active).toBe("noop");
     expect(seen).toEqual(["a", "b", "a", "noop"]);
   });
 
-  it("uninstalled out of order, never brings back a backend already uninstalled", () => {
-    const s = new InstallStack("noop");
-    const a = s.install("a");
-    const b = s.install("b");
-    a();
-    expect(s.active).toBe("b");
-    b();
-    expect(s.active).toBe("noop");
+  it("never resurrects a backend undone out of order, and each undo works once", () => {
+    const stack = new InstallStack("noop");
+    const undoA = stack.install("a");
+    const undoB = stack.install("b");
+    undoA();
+    expect(stack.active).toBe("b");
+    undoB();
+    expect(stack.active).toBe("noop");
+    undoA();
+    undoB();
+    expect(stack.active).toBe("noop");
   });
 
-  it("tells two installs of the same backend apart, and a second uninstall does nothing", () => {
-    const s = new InstallStack("noop");
-    const first = s.install("x");
-    const other = s.install("y");
-    const second = s.install("x");
+  it("removes one install of a backend installed twice per undo", () => {
+    const stack = new InstallStack("noop");
+    const first = stack.install("a");
+    stack.install("a");
     first();
     first();
-    expect(s.active).toBe("x");
-    second();
-    expect(s.active).toBe("y");
-    other();
-    expect(s.active).toBe("noop");
+    expect(stack.active).toBe("a");
   });
 });
