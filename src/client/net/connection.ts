@@ -117,6 +117,8 @@ export interface ConnectionOptions {
   readonly random?: () => number;
   /** Protocol version the hello announces (default PROTOCOL_VERSION; tests of the server's version check use others). */
   readonly protocolVersion?: number;
+  /** Resume token of the first hello (default none: a fresh player; tests of the server's resume check set one). */
+  readonly resumeToken?: string;
 }
 
 const browserTimers: Timers = {
@@ -164,6 +166,7 @@ export class Connection {
   constructor(private readonly options: ConnectionOptions) {
     this.timers = options.timers ?? browserTimers;
     this.random = options.random ?? Math.random;
+    this.resumeToken = options.resumeToken ?? null;
   }
 
   /** Current status. */

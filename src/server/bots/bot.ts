@@ -44,6 +44,10 @@ export interface BotOptions {
   readonly timeoutMs?: number;
   /** Local address to connect from (a 127.x.y.z per bot makes loopback bots look like distinct hosts). */
   readonly localAddress?: string;
+  /** Extra HTTP headers of the WebSocket handshake (tests that what a client says about itself goes nowhere). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Resume token of the first hello (tests of a made-up one); default none, a fresh player. */
+  readonly resumeToken?: string;
 }
 
 /**
@@ -115,7 +119,7 @@ export class Bot implements ConnectionListener {
   private constructor(private readonly opts: BotOptions) {
     this.trackWorld = opts.trackWorld ?? true;
     this.keepEvents = opts.keepEvents ?? true;
-    this.connection = new Connection({ url: opts.url, transport: this.transport(), protocolVersion: opts.protocolVersion });
+    this.connection = new Connection({ url: opts.url, transport: this.transport(), protocolVersion: opts.protocolVersion, resumeToken: opts.resumeToken });
     const spans: CommandSpans = { begin: () => this.traceparent ?? undefined, end: () => {} };
     this.session = new OnlineSession(this.connection, this.trackWorld ? this.loadWorld : null, {
       status: (s) => this.onStatus(s),
@@ -337,7 +341,7 @@ export class Bot implements ConnectionListener {
 
   /** Node sockets, counting wire bytes and tracking the current socket for raw sends and drops. */
   private transport(): TransportFactory {
-    const open = nodeTransport({ localAddress: this.opts.localAddress });
+    const open = nodeTransport({ localAddress: this.opts.localAddress, headers: this.opts.headers });
     return (url, events) => {
       let resolveClosed = (): void => {};
       const closed = new Promise<void>((resolve) => (resolveClosed = resolve));

@@ -7,6 +7,8 @@ import type { NetTransport, TransportEvents } from "../../client/net/transport.t
 export interface NodeTransportOptions {
   /** Local address to connect from (a 127.x.y.z per bot makes loopback bots look like distinct hosts). */
   readonly localAddress?: string;
+  /** Extra HTTP headers of the WebSocket handshake (tests that a client's claims about itself go nowhere). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A NetTransport on a Node WebSocket, which can also be cut the way a failing network cuts it. */
@@ -18,7 +20,7 @@ export interface NodeTransport extends NetTransport {
 /** A transport factory on Node WebSockets (binary frames only, as in the page). */
 export function nodeTransport(options: NodeTransportOptions = {}): (url: string, events: TransportEvents) => NodeTransport {
   return (url, events) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: options.localAddress });
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: options.localAddress, headers: { ...options.headers } });
     ws.binaryType = "nodebuffer";
     ws.on("open", () => events.open());
     ws.on("message", (data: Buffer, isBinary: boolean) => {

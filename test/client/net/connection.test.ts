@@ -76,6 +76,23 @@ describe("Connection", () => {
     expect(conn.stats.bytesOut).toBe(sent[0].length + sent[1].length);
   });
 
+  it("says hello with the version and resume token it was given, and resumes with the server's token after that", () => {
+    const t = fakeTransport();
+    const timers = new ManualTimers();
+    const token = "0123456789abcdef0123456789abcdef";
+    const conn = new Connection({ url: "ws://game.test/ws", transport: t.factory, timers, random: () => 0, protocolVersion: 99, resumeToken: token });
+    conn.start({ message: () => {}, status: () => {} });
+    t.sockets[0].events.open();
+    expect(t.sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: 99, resumeToken: token }]);
+    t.sockets[0].receive(welcomeBytes());
+    t.sockets[0].receive(snapshotBytes());
+    expect(conn.status).toBe(NetStatus.Playing);
+    t.sockets[0].events.close(1006, "");
+    timers.advance(RECONNECT_BACKOFF.baseMs);
+    t.sockets[1].events.open();
+    expect(t.sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: 99, resumeToken: "fedcba9876543210fedcba9876543210" });
+  });
+
   it("sends commands only while joined", () => {
     const { conn, sockets } = setup();
     const input = { seq: 1, dt: 1 / 30, forward: 1, right: 0, yaw: 0, pitch: 0, buttons: 0 };

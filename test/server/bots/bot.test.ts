@@ -2,11 +2,14 @@
 // leaving (or not) when the connection is lost, cutting the socket like a failing network and
 // then resuming through the client's own reconnect, and a world-less session for load bots that
 // still sees every carve and closes its fire commands.
+import type { IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import type { ServerHandle } from "../../../src/server/app.ts";
 import { Bot } from "../../../src/server/bots/bot.ts";
 import { NetStatus } from "../../../src/client/net/connection.ts";
-import { CloseCode } from "../../../src/shared/protocol/index.ts";
+import { ClientMsg, CloseCode, decodeClientMessage } from "../../../src/shared/protocol/index.ts";
 import { aimAtSpawnWall, startTestServer } from "../support.ts";
 
 let server: ServerHandle;
@@ -102,5 +105,26 @@ describe("Bot", () => {
     expect(own).toBeGreaterThan(0);
     await light.waitFor(() => light.session.authority.commands.confirmed === 1, 5000);
     expect(light.session.authority.pendingCount).toBe(0);
+  });
+
+  it("sends the handshake headers and the first resume token it is given", async () => {
+    // A bare WebSocket server that records the upgrade request and the first frame.
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+    const seen = new Promise<{ headers: IncomingHttpHeaders; first: Uint8Array }>((resolve) => {
+      wss.once("connection", (ws, req) => ws.once("message", (data: Buffer) => resolve({ headers: req.headers, first: new Uint8Array(data) })));
+    });
+    const token = "c0ffee00c0ffee00c0ffee00c0ffee00";
+    const bot = Bot.open({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, headers: { "X-Player-Name": "bot_7" }, resumeToken: token });
+    try {
+      const { headers, first } = await seen;
+      expect(headers["x-player-name"]).toBe("bot_7");
+      const hello = decodeClientMessage(first);
+      expect(hello.ok && hello.msg.type === ClientMsg.Hello ? hello.msg.resumeToken : null).toBe(token);
+    } finally {
+      await bot.close();
+      for (const c of wss.clients) c.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    }
   });
 });
