@@ -210,6 +210,7 @@ export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" 
   MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
   SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
   RESPAWN_MS: "respawnMs",
+  SPAWN_SPREAD: "spawnSpread",
 };
 
 /** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */
