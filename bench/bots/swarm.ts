@@ -51,11 +51,6 @@ let config: SwarmConfig | null = null;
 const bots: Bot[] = [];
 const wanderers: Wanderer[] = [];
 
-/** WebSocket framing a server-to-client frame of `len` payload bytes adds. */
-function frameOverhead(len: number): number {
-  return len < 126 ? 2 : len < 65536 ? 4 : 10;
-}
-
 async function connectAll(cfg: SwarmConfig): Promise<void> {
   const start = performance.now();
   // Against a loopback server every bot comes from its own 127.x address, as distinct players
@@ -75,23 +70,31 @@ async function connectAll(cfg: SwarmConfig): Promise<void> {
   send({ type: "ready", connected: bots.length, joinMs: performance.now() - start });
 }
 
-/** Zeroes every per-bot counter (start of the measurement window). */
-function resetCounters(): void {
-  for (const b of bots) {
-    b.bytesIn = 0;
-    b.framesIn = 0;
-    b.carveCount = 0;
-    b.hitCount = 0;
-    b.errorCount = 0;
-    b.tickSamples.length = 0;
-    b.tickMaxSamples.length = 0;
-  }
+/** What the bots had received when the measurement window opened (the result counts from there). */
+interface Counts {
+  payload: number;
+  wire: number;
+  frames: number;
+  carvesFirst: number;
+  hits: number;
+  errors: number;
+}
+
+function counts(): Counts {
+  const sum = (f: (b: Bot) => number): number => bots.reduce((s, b) => s + f(b), 0);
+  return {
+    payload: sum((b) => b.connection.stats.bytesIn),
+    wire: sum((b) => b.wireBytesIn),
+    frames: sum((b) => b.connection.stats.framesIn),
+    carvesFirst: bots[0]?.carveCount ?? 0,
+    hits: sum((b) => b.hitCount),
+    errors: sum((b) => b.errorCount),
+  };
 }
 
 async function measure(cfg: SwarmConfig): Promise<void> {
-  let wire = 0;
   let measuring = false;
-  for (const b of bots) b.ws.on("message", (d: Buffer) => void (measuring && (wire += d.length + frameOverhead(d.length))));
+  let base = counts();
   const inView: number[] = [];
   let cpu0 = process.cpuUsage();
   const begin = performance.now();
@@ -105,7 +108,11 @@ async function measure(cfg: SwarmConfig): Promise<void> {
       if (!measuring && now - begin >= cfg.warmup * 1000) {
         // Warm-up over: the window starts now, on both sides.
         measuring = true;
-        resetCounters();
+        base = counts();
+        for (const b of bots) {
+          b.tickSamples.length = 0;
+          b.tickMaxSamples.length = 0;
+        }
         cpu0 = process.cpuUsage();
         start = now;
         sampleAt = now + 1000;
@@ -125,18 +132,19 @@ async function measure(cfg: SwarmConfig): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   // Let in-flight shots land and their carve events arrive before comparing worlds.
   await new Promise((r) => setTimeout(r, 1500));
+  const end = counts();
   const result: SwarmResult = {
     type: "result",
     connected: bots.length,
     closed: bots.filter((b) => b.closed !== null).length,
     seconds,
-    payloadBytes: bots.reduce((s, b) => s + b.bytesIn, 0),
-    wireBytes: wire,
-    frames: bots.reduce((s, b) => s + b.framesIn, 0),
-    carvesSeenByFirst: bots[0]?.carveCount ?? 0,
-    hitsSeen: bots.reduce((s, b) => s + b.hitCount, 0),
-    errorsSeen: bots.reduce((s, b) => s + b.errorCount, 0),
-    decodeErrors: bots.reduce((s, b) => s + b.decodeErrors, 0),
+    payloadBytes: end.payload - base.payload,
+    wireBytes: end.wire - base.wire,
+    frames: end.frames - base.frames,
+    carvesSeenByFirst: end.carvesFirst - base.carvesFirst,
+    hitsSeen: end.hits - base.hits,
+    errorsSeen: end.errors - base.errors,
+    decodeErrors: bots.reduce((s, b) => s + b.connection.stats.decodeErrors, 0),
     inconsistencies: bots.reduce((s, b) => s + b.mirror.inconsistencies, 0),
     entitiesInView: inView,
     tickAvgSamples: bots[0]?.tickSamples ?? [],

@@ -55,37 +55,58 @@ async function sleepUntil(ms: number, done: () => boolean): Promise<void> {
   while (running && !done() && performance.now() < until) await sleep(100);
 }
 
-/** One player: join (resuming after a drop), play a while, leave or drop, come back. */
+/**
+ * One player: join, play a while, then leave or drop (a client-side reset, after which the
+ * client reconnects and resumes the player on its own, as the page does) and play on; after a
+ * leave, come back as a new player.
+ */
 async function botLoop(i: number): Promise<void> {
   const rng = new Rng(config.seed + i);
   const localAddress = loopbackAddress(0, i);
-  let resumeToken: string | null = null;
   while (running) {
     let bot: Bot;
     try {
-      bot = await Bot.connect({ url: config.wsUrl, trackWorld: false, keepEvents: false, resumeToken, localAddress, timeoutMs: 30_000 });
+      bot = await Bot.connect({ url: config.wsUrl, trackWorld: false, keepEvents: false, reconnect: true, localAddress, timeoutMs: 30_000 });
     } catch {
       report.joinFailures++;
       await sleep(1000);
       continue;
     }
     report.joins++;
-    if (bot.welcome?.resumed === true) report.resumes++;
     const w = new Wanderer(bot, { fireEvery: 3, roam: 120, inputHz: 30 }, config.seed * 1000 + report.joins);
     wanderers.add(w);
-    await sleepUntil(10_000 + rng.next() * 50_000, () => bot.closed !== null);
+    await playOn(bot, rng);
     wanderers.delete(w);
-    resumeToken = null;
-    if (bot.closed !== null) bump(report.botClosedByServer, String(bot.closed.code));
-    else if (!running || rng.next() < 0.5) {
+    await sleep(200 + rng.next() * 4800);
+  }
+}
+
+/** Plays `bot` until it leaves: a random while, then a clean leave or a drop and resume (and on). */
+async function playOn(bot: Bot, rng: Rng): Promise<void> {
+  for (;;) {
+    await sleepUntil(10_000 + rng.next() * 50_000, () => bot.losses.length > 0);
+    if (bot.losses.length > 0) {
+      for (const code of bot.losses) bump(report.botClosedByServer, String(code));
+      await bot.close();
+      return;
+    }
+    if (!running || rng.next() < 0.5) {
       await bot.close();
       report.leaves++;
-    } else {
-      bot.ws.terminate();
-      report.drops++;
-      resumeToken = bot.welcome?.resumeToken ?? null;
+      return;
     }
-    await sleep(200 + rng.next() * 4800);
+    const joins = bot.connection.stats.joins;
+    bot.drop();
+    report.drops++;
+    try {
+      await bot.waitFor(() => bot.connection.stats.joins > joins, 30_000);
+    } catch {
+      report.joinFailures++;
+      await bot.close();
+      return;
+    }
+    report.joins++;
+    if (bot.welcome?.resumed === true) report.resumes++;
   }
 }
 

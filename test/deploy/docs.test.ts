@@ -5,11 +5,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMPONENTS, METRICS, SPAN_NAMES } from "../../src/shared/telemetry/names.ts";
+import { CLIENT_SPANS } from "../../src/client/telemetry/commands.ts";
 import { alertRules, markdownAnchors, markdownSection, ROOT, RUNBOOK_FILE } from "./deploy-files.ts";
 import { metricNames } from "./promql.ts";
 
 const doc = readFileSync(RUNBOOK_FILE, "utf8");
 const anchors = markdownAnchors(doc);
+/** Span names the code makes: the server's table, and the browser's one span. */
+const SERVER_SPANS = new Set<string>(Object.values(SPAN_NAMES));
+const ALL_SPANS = [...SERVER_SPANS, CLIENT_SPANS.command];
 
 /** Table rows of the metrics table, keyed by the Prometheus name in their first cell. */
 function metricRows(): Map<string, string[]> {
@@ -51,7 +55,24 @@ describe("docs/telemetry/README.md: metrics", () => {
     const logs = markdownSection(doc, "logs") ?? "";
     for (const c of COMPONENTS) expect(logs, c).toContain(`| \`${c}\` |`);
     const traces = markdownSection(doc, "traces") ?? "";
-    for (const name of Object.values(SPAN_NAMES)) expect(traces, name).toContain(`| \`${name}\` |`);
+    for (const name of ALL_SPANS) expect(traces, name).toContain(`| \`${name}\` |`);
+  });
+
+  it("mentions only span names the code has, each on the side (client or server) that makes it", () => {
+    // Every dotted name in backticks is a span, a seed metric name, an attribute key or a file.
+    const seedNames = Object.values(METRICS).flatMap((s) => (s.seed === null ? [] : s.seed.split(/[\s/(),]+/)));
+    // Attribute keys, and the one breadcrumb field the runbook names by its path.
+    const others = [CLIENT_SPANS.attrKind, CLIENT_SPANS.attrOutcome, "session.id", "service.name", "mesh.worker_failures"];
+    const known = new Set<string>([...ALL_SPANS, ...seedNames, ...others]);
+    const mentioned = [...doc.matchAll(/`([a-z_]+(?:\.[a-z_]+)+)`/g)].map((m) => m[1]);
+    expect(mentioned).toContain(CLIENT_SPANS.command);
+    expect(mentioned.filter((n) => !known.has(n) && !/\.(ya?ml|json|ts|js|md)$/.test(n))).toEqual([]);
+    const sided = [...doc.matchAll(/`([a-z_.]+)` \((client|server)\)/g)];
+    expect(sided.length).toBeGreaterThan(0);
+    for (const [text, name, side] of sided) {
+      const maker = name === CLIENT_SPANS.command ? "client" : SERVER_SPANS.has(name) ? "server" : "neither";
+      expect(maker, text).toBe(side);
+    }
   });
 
   it("has the sections the issue asks for", () => {

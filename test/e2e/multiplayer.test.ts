@@ -158,7 +158,7 @@ describe("multiplayer in Chromium", () => {
     expect(await page.evaluate(() => window.__game!.checksum())).toBe(checksum);
     expect(other.checksum()).toBe(checksum);
     const late = await Bot.connect({ url: server.wsUrl });
-    expect(late.editSetsApplied).toBeGreaterThanOrEqual(1);
+    expect(late.session.sync.stats.editSets).toBeGreaterThanOrEqual(1);
     expect(late.checksum()).toBe(checksum);
     // It spawned inside the page's player (no spread): gone again, it cannot block the next views.
     await late.close();

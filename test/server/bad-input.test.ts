@@ -6,7 +6,6 @@ import type { ServerHandle } from "../../src/server/app.ts";
 import { Bot } from "../../src/server/bots/bot.ts";
 import {
   ByteWriter,
-  encodeHello,
   ClientMsg,
   CloseCode,
   encodeInput,
@@ -49,7 +48,7 @@ describe("bad input", () => {
     await bystander.waitFor(() => bystander.tick > bystanderTick);
     expect(bystander.closed).toBeNull();
     expect(bystander.checksum()).toBe(checksum);
-    expect(bystander.decodeErrors).toBe(0);
+    expect(bystander.connection.stats.decodeErrors).toBe(0);
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
   }
@@ -159,8 +158,7 @@ describe("bad input", () => {
 
   it("a client of the previous protocol version (1) is told so and closed with 4001", async () => {
     expect(PROTOCOL_VERSION).toBeGreaterThan(1);
-    const old = await Bot.raw(server.wsUrl);
-    old.sendRaw(encodeHello(new ByteWriter(), { version: 1, resumeToken: null }).slice());
+    const old = Bot.open({ url: server.wsUrl, trackWorld: false, protocolVersion: 1 });
     await old.waitFor(() => old.closed, 5000);
     expect(old.closed?.code).toBe(CloseCode.BadVersion);
     expect(old.errors.map((e) => [e.reason, e.fatal])).toEqual([[RejectReason.BadVersion, true]]);

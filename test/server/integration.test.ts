@@ -71,7 +71,7 @@ describe("multiplayer over loopback", () => {
 
     const late = await Bot.connect({ url: server.wsUrl });
     bots.push(late);
-    expect(late.editSetsApplied).toBeGreaterThanOrEqual(1);
+    expect(late.session.sync.stats.editSets).toBeGreaterThanOrEqual(1);
     expect(late.checksum()).toBe(after);
   });
 

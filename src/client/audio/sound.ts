@@ -6,6 +6,7 @@
 // volume setting.
 
 import { Rng } from "../../shared/voxel/rng.ts";
+import { clamp } from "../../shared/math.ts";
 
 /** The slice of the Web Audio API used here (a real AudioContext satisfies it; tests pass a fake). */
 export interface AudioParamLike {
@@ -20,13 +21,13 @@ export interface AudioNodeLike {
 export interface GainLike extends AudioNodeLike {
   readonly gain: AudioParamLike;
 }
-export interface OscillatorLike extends AudioNodeLike {
+interface OscillatorLike extends AudioNodeLike {
   type: OscillatorType;
   readonly frequency: AudioParamLike;
   start(when?: number): void;
   stop(when?: number): void;
 }
-export interface FilterLike extends AudioNodeLike {
+interface FilterLike extends AudioNodeLike {
   type: BiquadFilterType;
   readonly frequency: AudioParamLike;
   readonly Q: AudioParamLike;
@@ -34,7 +35,7 @@ export interface FilterLike extends AudioNodeLike {
 export interface AudioBufferLike {
   getChannelData(channel: number): Float32Array;
 }
-export interface BufferSourceLike extends AudioNodeLike {
+interface BufferSourceLike extends AudioNodeLike {
   buffer: AudioBufferLike | null;
   readonly playbackRate: AudioParamLike;
   start(when?: number, offset?: number, duration?: number): void;
@@ -100,7 +101,7 @@ export class SoundEngine {
 
   /** Volume 0..1 (the settings' percent / 100). */
   setVolume(v: number): void {
-    this.volume = Math.min(1, Math.max(0, v));
+    this.volume = clamp(v, 0, 1);
     if (this.master !== null) this.master.gain.value = this.volume;
   }
 

@@ -17,7 +17,7 @@ import type { PauseState } from "../ui/pause.ts";
 import { Scoreboard } from "../ui/scoreboard.ts";
 import type { CarveEvent, ProjectileList } from "./authority.ts";
 import { Effects } from "./effects.ts";
-import type { GameEvents } from "./online-session.ts";
+import type { GameEvents } from "../net/online-session.ts";
 
 /** While the scoreboard is open it is refreshed this often (ms). */
 const SCOREBOARD_REFRESH_MS = 1000;

@@ -1,4 +1,5 @@
 import type { RayHit } from "../../shared/physics/raycast.ts";
+import { Listeners } from "../../shared/listeners.ts";
 import { CarveResult, carveSphere } from "../../shared/voxel/carve.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { CarveEvent, CarveListener, WorldAuthority } from "./authority.ts";
@@ -11,7 +12,7 @@ export class LocalAuthority implements WorldAuthority {
   readonly cooldown = PROJECTILE.cooldown;
   private shots = 0;
   private readonly carve = new CarveResult();
-  private readonly listeners: CarveListener[] = [];
+  private readonly listeners = new Listeners<CarveListener>();
   private readonly event = { material: 0, x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: this.carve.dirty };
   private readonly tally = new MaterialTally();
   private readonly onImpact = (hit: RayHit) => this.impact(hit);
@@ -30,15 +31,11 @@ export class LocalAuthority implements WorldAuthority {
   }
 
   onCarve(listener: CarveListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   dispose(): void {
-    this.listeners.length = 0;
+    this.listeners.clear();
     this.projectiles.count = 0;
   }
 
@@ -56,6 +53,6 @@ export class LocalAuthority implements WorldAuthority {
     e.radius = r;
     e.voxels = voxels;
     const event: CarveEvent = e;
-    for (const l of this.listeners) l(event);
+    this.listeners.emit(event);
   }
 }

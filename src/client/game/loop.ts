@@ -1,3 +1,4 @@
+import { clamp } from "../../shared/math.ts";
 /**
  * Caps the frame rate on top of requestAnimationFrame: a frame runs when its deadline has
  * come, and deadlines advance by whole intervals (not from the frame's own time), so the
@@ -38,7 +39,7 @@ export function startLoop(tick: (dt: number, now: number) => void, fpsCap: () =>
     if (stopped) return;
     handle = requestAnimationFrame(frame);
     if (!limiter.ready(now, fpsCap())) return;
-    const dt = Math.min(Math.max((now - last) / 1000, 0), 0.1);
+    const dt = clamp((now - last) / 1000, 0, 0.1);
     last = now;
     try {
       tick(dt, now);

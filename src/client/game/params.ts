@@ -1,4 +1,5 @@
 import { DEFAULT_WORLD_GEN } from "../../shared/voxel/worldgen.ts";
+import { clamp } from "../../shared/math.ts";
 import { AoMode, DEFAULT_AO_MODE } from "../render/ao-mode.ts";
 import type { AoModeId } from "../render/ao-mode.ts";
 
@@ -28,7 +29,7 @@ export function parseParams(search: string): GameParams {
   const view = Number.parseInt(q.get("view") ?? "", 10);
   const seed = Number.parseInt(q.get("seed") ?? "", 10);
   return {
-    viewChunks: Number.isFinite(view) ? Math.max(1, Math.min(32, view)) : DEFAULT_VIEW_CHUNKS,
+    viewChunks: Number.isFinite(view) ? clamp(view, 1, 32) : DEFAULT_VIEW_CHUNKS,
     seed: Number.isFinite(seed) ? seed | 0 : DEFAULT_WORLD_GEN.seed,
     autotest: q.get("autotest") === "1",
     offline: q.get("offline") === "1",

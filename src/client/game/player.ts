@@ -1,6 +1,7 @@
 import { createPlayerState, MOVE, stepPlayer } from "../../shared/physics/movement.ts";
 import type { MoveInput, PlayerState } from "../../shared/physics/movement.ts";
 import type { World } from "../../shared/voxel/world.ts";
+import { clamp } from "../../shared/math.ts";
 
 /** Physics rate offline: fixed steps keep movement identical at any frame rate. */
 const PHYSICS_DT = 1 / 60;
@@ -77,7 +78,7 @@ export class PlayerController {
   /** Sets the view angles directly (radians). */
   setAim(yaw: number, pitch: number): void {
     this.yaw = yaw - 2 * Math.PI * Math.floor((yaw + Math.PI) / (2 * Math.PI));
-    this.pitch = Math.max(-MAX_PITCH, Math.min(MAX_PITCH, pitch));
+    this.pitch = clamp(pitch, -MAX_PITCH, MAX_PITCH);
   }
 
   /** Advances the simulation by the frame's dt under the held movement keys. */

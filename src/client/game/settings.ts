@@ -5,6 +5,7 @@
 // after each change; another tab's change arrives through syncFrom (the "storage" event).
 import { readStored, writeStored } from "../telemetry/consent.ts";
 import type { StorageLike } from "../telemetry/consent.ts";
+import { clamp } from "../../shared/math.ts";
 
 /** Numeric settings: bounds, step (the slider's), default and unit for labels. */
 export const SETTING_RANGES = {
@@ -53,7 +54,7 @@ export function clampSetting(key: RangeSetting, v: unknown): number {
   if (typeof v !== "number" || !Number.isFinite(v)) return r.initial;
   const snapped = r.min + Math.round((v - r.min) / r.step) * r.step;
   // Round away float noise from the step arithmetic (0.1 + 18 * 0.05 = 1.0000000000000002).
-  return Math.min(r.max, Math.max(r.min, Math.round(snapped * 1e6) / 1e6));
+  return clamp(Math.round(snapped * 1e6) / 1e6, r.min, r.max);
 }
 
 /** The offered cap nearest to `v` (0 when not a finite number or not positive). */

@@ -13,7 +13,7 @@ export interface WorldStats {
 }
 
 /** The frame loop as a whole. */
-export interface LoopStats {
+interface LoopStats {
   /** Main-thread CPU time of the last tick: input, simulation, streaming and rendering, ms. */
   cpuMs: number;
   /** Time since the previous tick, ms (the frame interval). */

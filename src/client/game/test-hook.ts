@@ -1,4 +1,7 @@
-import type { NetReport } from "./online-session.ts";
+import type { SoundEngine } from "../audio/sound.ts";
+import type { NetReport } from "../net/online-session.ts";
+import type { PauseState } from "../ui/pause.ts";
+import type { Feedback } from "./feedback.ts";
 import type { GameStats } from "./stats.ts";
 
 /**
@@ -41,21 +44,22 @@ export interface HudReport {
   effects: number;
   sound: { unlocked: boolean; played: Record<string, number> };
 }
-export interface GameHook {
-  readonly state: string;
-  readonly stats: GameStats;
-  aim(yaw: number, pitch: number): void;
-  fire(): number;
-  eye(): [number, number, number];
-  settle(): Promise<void>;
-  loseDevice(): void;
-  checksum(): number;
-  net(): NetReport | null;
-  entity(id: number): [number, number, number] | null;
-  dropConnection(outageMs: number): void;
-  terminateMeshWorker(index: number): boolean;
-  hud(): HudReport;
+
+/** The HUD report of `feedback`, with the pause and sound state (plain data, copied). */
+export function hudReport(feedback: Feedback, pause: PauseState, sound: SoundEngine): HudReport {
+  const m = feedback.model;
+  return {
+    health: m.health, downed: m.downed, downedBy: m.downedBy, marker: m.marker, callsign: m.callsign,
+    feed: m.feed.map((e) => `${e.shooter} > ${e.target}`), scoreboardOpen: feedback.scoreboardOpen, paused: pause.paused,
+    effects: feedback.effects.count, sound: { unlocked: sound.stats.unlocked, played: { ...sound.stats.played } },
+  };
 }
+
+/** window.__game: the target's calls, with the page state as a property and settle() in place of gpuDone(). */
+type GameHook = Omit<HookTarget, "state" | "gpuDone"> & {
+  readonly state: string;
+  settle(): Promise<void>;
+};
 
 /** What the hook drives; supplied by main.ts. */
 export interface HookTarget {

@@ -18,7 +18,8 @@ import {
   ServerMsg,
 } from "../../shared/protocol/index.ts";
 import type { BatchMsg, FireMsg, InputMsg, ServerMessage, WelcomeMsg } from "../../shared/protocol/index.ts";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay } from "../../shared/backoff.ts";
+import type { BackoffPolicy } from "../../shared/backoff.ts";
 import type { NetTransport, TransportEvents, TransportFactory } from "./transport.ts";
 
 /** A decoded server message (batches are unpacked before the listener sees them). */
@@ -63,6 +64,9 @@ export const CONNECTION = {
   silenceMs: 8000,
   joinTimeoutMs: 15_000,
 } as const;
+
+/** Reconnect schedule: 250 ms doubling to 10 s, each delay jittered down by up to half. */
+export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 250, factor: 2, maxMs: 10_000, jitter: 0.5 };
 
 /**
  * Network figures, mutated in place (telemetry and the dev overlay read them). Byte counts are
@@ -111,6 +115,10 @@ export interface ConnectionOptions {
   readonly timers?: Timers;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
+  /** Protocol version the hello announces (default PROTOCOL_VERSION; tests of the server's version check use others). */
+  readonly protocolVersion?: number;
+  /** Resume token of the first hello (default none: a fresh player; tests of the server's resume check set one). */
+  readonly resumeToken?: string;
 }
 
 const browserTimers: Timers = {
@@ -158,6 +166,7 @@ export class Connection {
   constructor(private readonly options: ConnectionOptions) {
     this.timers = options.timers ?? browserTimers;
     this.random = options.random ?? Math.random;
+    this.resumeToken = options.resumeToken ?? null;
   }
 
   /** Current status. */
@@ -245,7 +254,7 @@ export class Connection {
   }
 
   private onOpen(): void {
-    this.send(encodeHello(this.writer, { version: PROTOCOL_VERSION, resumeToken: this.resumeToken }));
+    this.send(encodeHello(this.writer, { version: this.options.protocolVersion ?? PROTOCOL_VERSION, resumeToken: this.resumeToken }));
     this.setStatus(NetStatus.Joining);
   }
 
@@ -312,7 +321,7 @@ export class Connection {
       return;
     }
     const now = this.timers.now();
-    const delay = Math.max(backoffDelay(this.attempt, this.random), this.holdUntil - now);
+    const delay = Math.max(backoffDelay(this.attempt, RECONNECT_BACKOFF, this.random), this.holdUntil - now);
     this.attempt++;
     this.retryAt = now + delay;
     this.retryTimer = this.timers.setTimeout(() => this.open(), delay);

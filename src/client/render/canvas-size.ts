@@ -1,3 +1,4 @@
+import { clamp } from "../../shared/math.ts";
 /**
  * Tracks the canvas's size in device pixels with a ResizeObserver, capped at `maxDpr` times
  * its CSS size (high-DPI phones would otherwise render 3x3 pixels per CSS pixel) and at the
@@ -50,6 +51,6 @@ export class CanvasSize {
   }
 
   private clamp(v: number): number {
-    return Math.max(1, Math.min(this.maxDimension, Math.round(v)));
+    return clamp(Math.round(v), 1, this.maxDimension);
   }
 }

@@ -1,4 +1,5 @@
 import { QUAD_BYTES } from "../../shared/mesh/quad.ts";
+import { Listeners } from "../../shared/listeners.ts";
 import { CHUNK_SIZE } from "../../shared/voxel/constants.ts";
 import type { WorldSize } from "../../shared/voxel/world.ts";
 import { DEFAULT_AO_MODE } from "./ao-mode.ts";
@@ -63,7 +64,7 @@ export class Renderer {
   private readonly meshes: ChunkMeshes;
   private readonly uniforms = new FrameUniforms();
   private readonly terrain: TerrainDraws;
-  private readonly deviceListeners: DeviceListener[] = [];
+  private readonly deviceListeners = new Listeners<DeviceListener>();
   private disposed = false;
   private readonly startTime = performance.now();
   private viewDistance: number;
@@ -151,12 +152,9 @@ export class Renderer {
 
   /** Registers a listener for every device used from now on; called at once with the current one. */
   onDevice(listener: DeviceListener): () => void {
-    this.deviceListeners.push(listener);
+    const remove = this.deviceListeners.add(listener);
     if (this.gpu) listener(this.gpu.device, this.adapter);
-    return () => {
-      const i = this.deviceListeners.indexOf(listener);
-      if (i >= 0) this.deviceListeners.splice(i, 1);
-    };
+    return remove;
   }
 
   /** Sets the fog distance (voxels): terrain fades out before the streaming edge. */
@@ -284,7 +282,7 @@ export class Renderer {
       console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
     void handles.device.lost.then((info) => this.onDeviceLost(gpu, info));
-    for (const l of this.deviceListeners) l(handles.device, handles.adapter);
+    this.deviceListeners.emit(handles.device, handles.adapter);
   }
 
   private async onDeviceLost(lost: GpuResources, info: GPUDeviceLostInfo): Promise<void> {

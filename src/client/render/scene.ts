@@ -1,5 +1,6 @@
 // Scene lighting and sky colours, in linear RGB like the material palette. The shaders get
 // them through the frame uniforms; the end-to-end test imports them to tell sky from terrain.
+import { clamp } from "../../shared/math.ts";
 
 /** Direction towards the sun (normalised by the renderer). Lights the +Y, +X and +Z faces. */
 export const SUN_DIRECTION = [0.45, 0.8, 0.4] as const;
@@ -15,5 +16,5 @@ export const SKY_GROUND = [0.42, 0.46, 0.5] as const;
 /** sRGB encoding of one linear channel (0..1) to 0..255, as the shaders' final step does. */
 export function linearToSrgb8(c: number): number {
   const v = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
-  return Math.round(Math.min(1, Math.max(0, v)) * 255);
+  return Math.round(clamp(v, 0, 1) * 255);
 }

@@ -2,6 +2,7 @@
 // period, and windows into batches. Only aggregates leave this file: percentiles, counts,
 // byte totals, build version and GPU vendor/architecture tokens.
 
+import { clamp } from "../../shared/math.ts";
 import type { BreadcrumbBatch, BreadcrumbWindow } from "../../shared/telemetry/breadcrumb.ts";
 import { BREADCRUMB_LIMITS, BREADCRUMB_SCHEMA_VERSION } from "../../shared/telemetry/breadcrumb.ts";
 import { SampleRing, quantileSorted, sortPrefix } from "../../shared/telemetry/percentiles.ts";
@@ -151,14 +152,14 @@ export function buildBatch(meta: BatchMeta, windows: BreadcrumbWindow[], seq: nu
   };
 }
 
+/** `v` rounded into [lo, hi]; not finite counts as `lo`. */
 function clampInt(v: number, lo: number, hi: number): number {
-  const r = Math.round(Number.isFinite(v) ? v : lo);
-  return r < lo ? lo : r > hi ? hi : r;
+  return clamp(Math.round(Number.isFinite(v) ? v : lo), lo, hi);
 }
 
+/** `v` in [0, hi] to two decimals; not finite counts as 0. */
 function clampNum(v: number, hi: number): number {
-  if (!Number.isFinite(v) || v < 0) return 0;
-  return round2(Math.min(v, hi));
+  return Number.isFinite(v) ? round2(clamp(v, 0, hi)) : 0;
 }
 
 function round2(v: number): number {

@@ -2,12 +2,10 @@
 // without loading OpenTelemetry.
 
 /** Player commands that get a client span. */
-export const TRACED_COMMANDS = ["fire"] as const;
-export type TracedCommand = (typeof TRACED_COMMANDS)[number];
+export type TracedCommand = "fire";
 
 /** How a command span ends. */
-export const COMMAND_OUTCOMES = ["confirmed", "rejected", "timeout", "superseded"] as const;
-export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number];
+export type CommandOutcome = "confirmed" | "rejected" | "timeout" | "superseded";
 
 /** Span and attribute names of client spans. */
 export const CLIENT_SPANS = {

@@ -3,18 +3,17 @@
 // synchronously so a withdrawal stops senders before set() returns.
 
 /** The two things a player can agree to, separately. */
-export const CONSENT_CHANNELS = ["performance", "crash"] as const;
+const CONSENT_CHANNELS = ["performance", "crash"] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
 /**
  * unset: never chosen (treated as off). granted: on. denied: explicitly off before ever being
  * on. withdrawn: was on, then turned off (senders must discard what they queued).
  */
-export const CONSENT_STATES = ["unset", "granted", "denied", "withdrawn"] as const;
+const CONSENT_STATES = ["unset", "granted", "denied", "withdrawn"] as const;
 export type ConsentState = (typeof CONSENT_STATES)[number];
 
-export const CONSENT_EVENTS = ["grant", "revoke"] as const;
-export type ConsentEvent = (typeof CONSENT_EVENTS)[number];
+export type ConsentEvent = "grant" | "revoke";
 
 /** localStorage key; bump the suffix if the stored shape ever changes. */
 export const CONSENT_STORAGE_KEY = "voxel-shooter.telemetry-consent.v1";
@@ -39,7 +38,7 @@ export interface StorageLike {
 export type ConsentListener = (channel: ConsentChannel, prev: ConsentState, next: ConsentState) => void;
 
 /** Read side of the store, enough for UI and senders. */
-export interface ConsentReader {
+interface ConsentReader {
   state(channel: ConsentChannel): ConsentState;
   granted(channel: ConsentChannel): boolean;
   subscribe(listener: ConsentListener): () => void;

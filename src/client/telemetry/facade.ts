@@ -2,6 +2,7 @@
 // reports, GPU error scopes). A no-op until installClientTelemetry() installs a backend, and
 // again after it is disposed, so game code never checks whether telemetry is on.
 
+import { InstallStack } from "../../shared/telemetry/install-stack.ts";
 import type { CommandOutcome, TracedCommand } from "./commands.ts";
 import type { GpuDeviceLike } from "./gpu-errors.ts";
 
@@ -20,15 +21,14 @@ const NOOP: ClientTelemetryBackend = {
   gpuScope: async (_d, _s, fn) => fn(),
 };
 
-let active: ClientTelemetryBackend = NOOP;
+const backends = new InstallStack<ClientTelemetryBackend>(NOOP);
 
-/** Installs a backend; returns a function restoring the previous one. */
+/**
+ * Installs a backend over the current one; returns its uninstall. The newest backend still
+ * installed is active, whatever order they are uninstalled in.
+ */
 export function installClientBackend(backend: ClientTelemetryBackend): () => void {
-  const prev = active;
-  active = backend;
-  return () => {
-    if (active === backend) active = prev;
-  };
+  return backends.install(backend);
 }
 
 /**
@@ -36,17 +36,17 @@ export function installClientBackend(backend: ClientTelemetryBackend): () => voi
  * undefined when tracing is off (no performance consent, or sampling disabled by the server).
  */
 export function commandTraceparent(commandId: number, kind: TracedCommand): string | undefined {
-  return active.beginCommand(commandId, kind);
+  return backends.active.beginCommand(commandId, kind);
 }
 
 /** Ends a command's span when the server confirms (or rejects) it. */
 export function commandDone(commandId: number, outcome: CommandOutcome): void {
-  active.endCommand(commandId, outcome);
+  backends.active.endCommand(commandId, outcome);
 }
 
 /** Reports a caught error as a crash report (only with crash consent). */
 export function reportError(err: unknown): void {
-  active.captureError(err);
+  backends.active.captureError(err);
 }
 
 /**
@@ -54,5 +54,5 @@ export function reportError(err: unknown): void {
  * counted (upload failures too) and, with crash consent, reported once each.
  */
 export function gpuScope<T>(device: GpuDeviceLike, site: "upload" | "pipeline", fn: () => T | Promise<T>): Promise<T> {
-  return active.gpuScope(device, site, fn);
+  return backends.active.gpuScope(device, site, fn);
 }

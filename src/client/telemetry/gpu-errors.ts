@@ -32,8 +32,7 @@ export interface GpuErrorReport {
   reason?: DeviceLostReason;
 }
 
-export const GPU_ERROR_SITES = ["uncaptured", "upload", "pipeline", "device"] as const;
-export type GpuErrorSite = (typeof GPU_ERROR_SITES)[number];
+export type GpuErrorSite = "uncaptured" | "upload" | "pipeline" | "device";
 
 export interface GpuErrorTrackerOptions {
   /** Distinct reports per session (default 20); counting continues past it. */

@@ -9,6 +9,8 @@
 // Retry-After. stop() discards everything at once, stored windows included: it is what
 // withdrawing consent calls.
 
+import { backoffDelay } from "../../shared/backoff.ts";
+import type { BackoffPolicy } from "../../shared/backoff.ts";
 import type { BreadcrumbWindow } from "../../shared/telemetry/breadcrumb.ts";
 import { BREADCRUMB_LIMITS } from "../../shared/telemetry/breadcrumb.ts";
 import type { BatchMeta } from "./breadcrumbs.ts";
@@ -86,12 +88,6 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return exp / 2 + (exp / 2) * random();
-}
-
 /** Queues, batches and delivers breadcrumb windows. */
 export class BreadcrumbBatcher {
   readonly stats: BatcherStats = {
@@ -107,6 +103,8 @@ export class BreadcrumbBatcher {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private started = false;
+  /** Retry schedule: baseBackoffMs doubling to maxBackoffMs, each delay jittered down by up to half. */
+  private readonly backoff: BackoffPolicy;
 
   constructor(options: BatcherOptions) {
     // Explicit `??` per field: a spread would let an `undefined` option override a default.
@@ -122,6 +120,7 @@ export class BreadcrumbBatcher {
       random: options.random ?? Math.random,
       now: options.now ?? Date.now,
     };
+    this.backoff = { baseMs: this.o.baseBackoffMs, factor: 2, maxMs: this.o.maxBackoffMs, jitter: 0.5 };
   }
 
   /** True after stop() (or an "ingest off" answer). */
@@ -330,7 +329,8 @@ export class BreadcrumbBatcher {
       return "next";
     }
     this.stats.retries++;
-    const backoff = backoffDelay(p.attempts, this.o.baseBackoffMs, this.o.maxBackoffMs, this.o.random);
+    // After attempt 1 fails comes the schedule's first retry.
+    const backoff = backoffDelay(p.attempts - 1, this.backoff, this.o.random);
     const delay = Math.max(backoff, retryAfter ?? 0);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -3,54 +3,8 @@
 // times a second from a preallocated snapshot, rewrites only the figures that changed, and
 // draws the frame-time graph straight from the frame-time ring (no per-update arrays).
 
-/** Numeric figures, each shown in an element with data-stat="<key>". NaN shows as "–". */
-export const OVERLAY_NUMBERS = [
-  "fps_p50",
-  "fps_p95",
-  "fps_p99",
-  "fps_low1",
-  "frame_ms",
-  "cpu_ms",
-  "upload_ms",
-  "upload_bytes",
-  "chunks_drawn",
-  "chunks_total",
-  "quads",
-  "gpu_memory",
-  "mesh_queue",
-  "mesh_ms_p50",
-  "mesh_ms_p95",
-  "worker_failures",
-  "net_in",
-  "net_out",
-  "rtt_ms",
-  "server_tick_ms",
-  "gpu_validation",
-  "gpu_out_of_memory",
-  "gpu_internal",
-  "gpu_device_lost",
-  "gpu_upload_failures",
-] as const;
-export type OverlayNumber = (typeof OVERLAY_NUMBERS)[number];
-
-/** Text figures (consent and delivery state). */
-export const OVERLAY_TEXTS = ["consent_performance", "consent_crash", "telemetry"] as const;
-export type OverlayText = (typeof OVERLAY_TEXTS)[number];
-
-/** The snapshot the source fills in place on every refresh. */
-export type OverlaySnapshot = Record<OverlayNumber, number> & Record<OverlayText, string>;
-
-/** Recent frame times in ms, oldest first (SampleRing satisfies this). */
-export interface FrameTimeSeries {
-  readonly length: number;
-  at(i: number): number;
-}
-
-/** Where the overlay gets its figures. */
-export interface DevOverlaySource {
-  read(out: OverlaySnapshot): void;
-  frameTimes: FrameTimeSeries;
-}
+import { OVERLAY_NUMBERS, OVERLAY_TEXTS } from "../telemetry/overlay-source.ts";
+import type { DevOverlaySource, FrameTimeSeries, OverlayNumber, OverlaySnapshot, OverlayText } from "../telemetry/overlay-source.ts";
 
 export interface DevOverlayOptions {
   source: DevOverlaySource;
@@ -102,34 +56,8 @@ export function installDevOverlay(ctx: { mount: HTMLElement }, options: DevOverl
   root.dataset.testid = "dev-overlay";
   root.setAttribute("aria-live", "off");
   root.hidden = true;
-
-  const canvas = doc.createElement("canvas");
-  canvas.width = GRAPH_W;
-  canvas.height = GRAPH_H;
-  canvas.dataset.graph = "frame_ms";
-  canvas.setAttribute("aria-label", "Frame time graph");
-  root.appendChild(canvas);
-  const g = canvas.getContext("2d");
-
-  const cells: { key: OverlayNumber | OverlayText; el: HTMLElement; fmt: Format | undefined; last: number | string }[] = [];
-  for (const [title, stats] of ROWS) {
-    const row = doc.createElement("div");
-    row.className = "vs-row";
-    const b = doc.createElement("b");
-    b.textContent = title;
-    row.appendChild(b);
-    for (const [key, label, fmt] of stats) {
-      const span = doc.createElement("span");
-      span.append(`${label} `);
-      const value = doc.createElement("span");
-      value.dataset.stat = key;
-      value.textContent = "–";
-      span.appendChild(value);
-      row.appendChild(span);
-      cells.push({ key, el: value, fmt, last: Number.NaN });
-    }
-    root.appendChild(row);
-  }
+  const g = appendGraph(root);
+  const cells = appendRows(root);
   ctx.mount.appendChild(root);
 
   const snapshot = emptySnapshot();
@@ -181,6 +109,50 @@ export function installDevOverlay(ctx: { mount: HTMLElement }, options: DevOverl
       removeStyle();
     },
   };
+}
+
+/** One figure on screen and the value it shows. */
+interface Cell {
+  key: OverlayNumber | OverlayText;
+  el: HTMLElement;
+  fmt: Format | undefined;
+  last: number | string;
+}
+
+/** Appends the frame-time graph's canvas; returns its 2D context (null where there is none). */
+function appendGraph(root: HTMLElement): CanvasRenderingContext2D | null {
+  const canvas = root.ownerDocument.createElement("canvas");
+  canvas.width = GRAPH_W;
+  canvas.height = GRAPH_H;
+  canvas.dataset.graph = "frame_ms";
+  canvas.setAttribute("aria-label", "Frame time graph");
+  root.appendChild(canvas);
+  return canvas.getContext("2d");
+}
+
+/** Appends one row per group of ROWS, a labelled cell per figure; returns the cells. */
+function appendRows(root: HTMLElement): Cell[] {
+  const doc = root.ownerDocument;
+  const cells: Cell[] = [];
+  for (const [title, stats] of ROWS) {
+    const row = doc.createElement("div");
+    row.className = "vs-row";
+    const b = doc.createElement("b");
+    b.textContent = title;
+    row.appendChild(b);
+    for (const [key, label, fmt] of stats) {
+      const span = doc.createElement("span");
+      span.append(`${label} `);
+      const value = doc.createElement("span");
+      value.dataset.stat = key;
+      value.textContent = "–";
+      span.appendChild(value);
+      row.appendChild(span);
+      cells.push({ key, el: value, fmt, last: Number.NaN });
+    }
+    root.appendChild(row);
+  }
+  return cells;
 }
 
 /** A snapshot with every figure unknown. */

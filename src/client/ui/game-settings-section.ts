@@ -30,57 +30,77 @@ export function createGameSettingsSection(doc: Document, store: SettingsStore): 
   h3.id = "vs-settings-game";
   h3.textContent = "Game";
   section.append(h3);
+  // Each control appends itself and returns how it shows the store's current value.
+  const refresh = [...RANGES.map((r) => appendRange(section, store, r)), appendInvertY(section, store), appendFpsCap(section, store)];
+  for (const f of refresh) f();
+  const unsubscribe = store.subscribe((_s: Readonly<GameSettings>) => {
+    for (const f of refresh) f();
+  });
+  const first = section.querySelector("input");
+  return {
+    element: section,
+    focusFirst: () => first?.focus({ preventScroll: true }),
+    dispose: unsubscribe,
+  };
+}
 
-  const refresh: (() => void)[] = [];
-  for (const r of RANGES) {
-    const spec = SETTING_RANGES[r.key];
-    const id = `vs-${r.testid}`;
-    const row = doc.createElement("div");
-    row.className = "vs-range";
-    const label = doc.createElement("label");
-    label.htmlFor = id;
-    label.textContent = r.label;
-    const output = doc.createElement("output");
-    output.htmlFor.add(id);
-    const input = doc.createElement("input");
-    input.type = "range";
-    input.id = id;
-    input.dataset.testid = r.testid;
-    input.min = String(spec.min);
-    input.max = String(spec.max);
-    input.step = String(spec.step);
-    const show = (): void => {
-      const v = store.get()[r.key];
-      input.value = String(v);
-      output.value = r.format(v);
-      input.setAttribute("aria-valuetext", output.value);
-    };
-    input.addEventListener("input", () => {
-      store.set(r.key, Number(input.value));
-      show();
-    });
+/** A labelled slider with its value shown beside it. */
+function appendRange(section: HTMLElement, store: SettingsStore, r: (typeof RANGES)[number]): () => void {
+  const doc = section.ownerDocument;
+  const spec = SETTING_RANGES[r.key];
+  const id = `vs-${r.testid}`;
+  const row = doc.createElement("div");
+  row.className = "vs-range";
+  const label = doc.createElement("label");
+  label.htmlFor = id;
+  label.textContent = r.label;
+  const output = doc.createElement("output");
+  output.htmlFor.add(id);
+  const input = doc.createElement("input");
+  input.type = "range";
+  input.id = id;
+  input.dataset.testid = r.testid;
+  input.min = String(spec.min);
+  input.max = String(spec.max);
+  input.step = String(spec.step);
+  const show = (): void => {
+    const v = store.get()[r.key];
+    input.value = String(v);
+    output.value = r.format(v);
+    input.setAttribute("aria-valuetext", output.value);
+  };
+  input.addEventListener("input", () => {
+    store.set(r.key, Number(input.value));
     show();
-    refresh.push(show);
-    row.append(label, output, input);
-    section.append(row);
-  }
+  });
+  row.append(label, output, input);
+  section.append(row);
+  return show;
+}
 
-  const invertLabel = doc.createElement("label");
+/** The "Invert mouse Y" switch. */
+function appendInvertY(section: HTMLElement, store: SettingsStore): () => void {
+  const doc = section.ownerDocument;
+  const label = doc.createElement("label");
   const invert = doc.createElement("input");
   invert.type = "checkbox";
   invert.dataset.testid = "setting-invert-y";
   invert.addEventListener("change", () => store.set("invertY", invert.checked));
-  invertLabel.append(invert, "Invert mouse Y");
-  section.append(invertLabel);
-  refresh.push(() => {
+  label.append(invert, "Invert mouse Y");
+  section.append(label);
+  return () => {
     invert.checked = store.get().invertY;
-  });
+  };
+}
 
-  const capRow = doc.createElement("div");
-  capRow.className = "vs-select";
-  const capLabel = doc.createElement("label");
-  capLabel.htmlFor = "vs-setting-fps-cap";
-  capLabel.textContent = "Frame rate cap";
+/** The frame rate cap choice. */
+function appendFpsCap(section: HTMLElement, store: SettingsStore): () => void {
+  const doc = section.ownerDocument;
+  const row = doc.createElement("div");
+  row.className = "vs-select";
+  const label = doc.createElement("label");
+  label.htmlFor = "vs-setting-fps-cap";
+  label.textContent = "Frame rate cap";
   const cap = doc.createElement("select");
   cap.id = "vs-setting-fps-cap";
   cap.dataset.testid = "setting-fps-cap";
@@ -91,20 +111,9 @@ export function createGameSettingsSection(doc: Document, store: SettingsStore): 
     cap.append(option);
   }
   cap.addEventListener("change", () => store.set("fpsCap", Number(cap.value)));
-  capRow.append(capLabel, cap);
-  section.append(capRow);
-  refresh.push(() => {
+  row.append(label, cap);
+  section.append(row);
+  return () => {
     cap.value = String(store.get().fpsCap);
-  });
-
-  for (const f of refresh) f();
-  const unsubscribe = store.subscribe((_s: Readonly<GameSettings>) => {
-    for (const f of refresh) f();
-  });
-  const first = section.querySelector("input");
-  return {
-    element: section,
-    focusFirst: () => first?.focus({ preventScroll: true }),
-    dispose: unsubscribe,
   };
 }

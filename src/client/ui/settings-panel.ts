@@ -11,7 +11,7 @@ import type { GameSettingsSection } from "./game-settings-section.ts";
 import type { PauseState } from "./pause.ts";
 
 /** The consent API the panel needs (ConsentStore satisfies it). */
-export interface ConsentSwitches {
+interface ConsentSwitches {
   granted(channel: "performance" | "crash"): boolean;
   set(channel: "performance" | "crash", on: boolean): void;
   subscribe(listener: (channel: "performance" | "crash") => void): () => void;
@@ -79,77 +79,14 @@ export function installSettingsPanel(ctx: { mount: HTMLElement }, options: Setti
   const doc = ctx.mount.ownerDocument;
   const win = doc.defaultView;
   const removeStyle = injectStyle(doc, "settings-panel", CSS);
-
-  const gear = doc.createElement("button");
-  gear.type = "button";
-  gear.className = "vs-gear";
-  gear.dataset.testid = "settings-button";
-  gear.setAttribute("aria-label", "Settings");
-  gear.setAttribute("aria-expanded", "false");
-  gear.setAttribute("aria-controls", "vs-settings-panel");
-  gear.textContent = "⚙";
-
-  const panel = doc.createElement("div");
-  panel.id = "vs-settings-panel";
-  panel.className = "vs-settings";
-  panel.dataset.testid = "settings-panel";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "Settings");
-  panel.hidden = true;
-
-  const h2 = doc.createElement("h2");
-  h2.textContent = "Settings";
-  panel.append(h2);
+  const gear = createGear(doc);
+  const panel = createDialog(doc);
   const game: GameSettingsSection | null = options.game ? createGameSettingsSection(doc, options.game) : null;
   if (game !== null) panel.append(game.element);
-  const h3 = doc.createElement("h3");
-  h3.textContent = "Privacy";
-  panel.append(h3);
-
-  const inputs = new Map<"performance" | "crash", HTMLInputElement>();
-  for (const s of SWITCHES) {
-    const label = doc.createElement("label");
-    const input = doc.createElement("input");
-    input.type = "checkbox";
-    input.dataset.testid = s.testid;
-    input.checked = options.consent.granted(s.channel);
-    input.addEventListener("change", () => options.consent.set(s.channel, input.checked));
-    label.append(input, s.label);
-    const hint = doc.createElement("p");
-    hint.textContent = s.hint;
-    panel.append(label, hint);
-    inputs.set(s.channel, input);
-  }
-
-  const actions = doc.createElement("div");
-  actions.className = "vs-actions";
-  if (options.onToggleOverlay) {
-    const overlayBtn = doc.createElement("button");
-    overlayBtn.type = "button";
-    overlayBtn.dataset.testid = "toggle-overlay";
-    overlayBtn.textContent = "Dev overlay (F3)";
-    const onToggleOverlay = options.onToggleOverlay;
-    overlayBtn.addEventListener("click", () => onToggleOverlay());
-    actions.appendChild(overlayBtn);
-  }
-  const closeBtn = doc.createElement("button");
-  closeBtn.type = "button";
-  closeBtn.dataset.testid = "settings-close";
-  closeBtn.textContent = "Close";
-  closeBtn.addEventListener("click", () => toggle(false));
-  actions.appendChild(closeBtn);
-  panel.appendChild(actions);
-
+  const inputs = appendPrivacy(doc, panel, options.consent);
+  panel.appendChild(createActions(doc, options.onToggleOverlay, () => toggle(false)));
   // Clicks and keys inside the UI must not reach the game (pointer lock, jump on Space).
-  const stop = (e: Event): void => e.stopPropagation();
-  const stopKey = (e: KeyboardEvent): void => {
-    if (e.key !== "Escape") e.stopPropagation();
-  };
-  const uiElements: HTMLElement[] = [gear, panel];
-  for (const el of uiElements) {
-    for (const type of ["pointerdown", "mousedown", "click", "keyup"]) el.addEventListener(type, stop);
-    el.addEventListener("keydown", stopKey);
-  }
+  for (const el of [gear, panel]) isolateFromGame(el);
 
   // When Escape releases the pointer lock, the pause opens the panel before the browser may
   // still deliver that same Escape as a keydown: it must not close the panel again.
@@ -173,22 +110,7 @@ export function installSettingsPanel(ctx: { mount: HTMLElement }, options: Setti
   };
   gear.addEventListener("click", () => toggle());
   const unfollow = options.pause?.subscribe((paused) => toggle(paused)) ?? ((): void => {});
-
-  // Tab and Shift+Tab wrap around inside the open panel.
-  panel.addEventListener("keydown", (e) => {
-    if (e.key !== "Tab") return;
-    const focusable = panel.querySelectorAll<HTMLElement>("input, select, button");
-    if (focusable.length === 0) return;
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (e.shiftKey && doc.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && doc.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  });
+  trapTab(panel);
 
   const onKey = (e: KeyboardEvent): void => {
     if (e.key !== "Escape" || e.repeat) return;
@@ -220,4 +142,103 @@ export function installSettingsPanel(ctx: { mount: HTMLElement }, options: Setti
       removeStyle();
     },
   };
+}
+
+/** The gear button that opens the panel. */
+function createGear(doc: Document): HTMLButtonElement {
+  const gear = doc.createElement("button");
+  gear.type = "button";
+  gear.className = "vs-gear";
+  gear.dataset.testid = "settings-button";
+  gear.setAttribute("aria-label", "Settings");
+  gear.setAttribute("aria-expanded", "false");
+  gear.setAttribute("aria-controls", "vs-settings-panel");
+  gear.textContent = "⚙";
+  return gear;
+}
+
+/** The (hidden) dialog with its heading. */
+function createDialog(doc: Document): HTMLDivElement {
+  const panel = doc.createElement("div");
+  panel.id = "vs-settings-panel";
+  panel.className = "vs-settings";
+  panel.dataset.testid = "settings-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", "Settings");
+  panel.hidden = true;
+  const h2 = doc.createElement("h2");
+  h2.textContent = "Settings";
+  panel.append(h2);
+  return panel;
+}
+
+/** Appends the "Privacy" section: one switch per consent channel, writing to the store. */
+function appendPrivacy(doc: Document, panel: HTMLElement, consent: ConsentSwitches): Map<"performance" | "crash", HTMLInputElement> {
+  const h3 = doc.createElement("h3");
+  h3.textContent = "Privacy";
+  panel.append(h3);
+  const inputs = new Map<"performance" | "crash", HTMLInputElement>();
+  for (const s of SWITCHES) {
+    const label = doc.createElement("label");
+    const input = doc.createElement("input");
+    input.type = "checkbox";
+    input.dataset.testid = s.testid;
+    input.checked = consent.granted(s.channel);
+    input.addEventListener("change", () => consent.set(s.channel, input.checked));
+    label.append(input, s.label);
+    const hint = doc.createElement("p");
+    hint.textContent = s.hint;
+    panel.append(label, hint);
+    inputs.set(s.channel, input);
+  }
+  return inputs;
+}
+
+/** The button row: the dev overlay toggle (when there is one) and Close. */
+function createActions(doc: Document, onToggleOverlay: (() => void) | undefined, onClose: () => void): HTMLDivElement {
+  const actions = doc.createElement("div");
+  actions.className = "vs-actions";
+  if (onToggleOverlay) {
+    const overlayBtn = doc.createElement("button");
+    overlayBtn.type = "button";
+    overlayBtn.dataset.testid = "toggle-overlay";
+    overlayBtn.textContent = "Dev overlay (F3)";
+    overlayBtn.addEventListener("click", () => onToggleOverlay());
+    actions.appendChild(overlayBtn);
+  }
+  const closeBtn = doc.createElement("button");
+  closeBtn.type = "button";
+  closeBtn.dataset.testid = "settings-close";
+  closeBtn.textContent = "Close";
+  closeBtn.addEventListener("click", onClose);
+  actions.appendChild(closeBtn);
+  return actions;
+}
+
+/** Keeps pointer and key events inside `el` from reaching the game (Escape still does: it closes the panel). */
+function isolateFromGame(el: HTMLElement): void {
+  const stop = (e: Event): void => e.stopPropagation();
+  for (const type of ["pointerdown", "mousedown", "click", "keyup"]) el.addEventListener(type, stop);
+  el.addEventListener("keydown", (e: KeyboardEvent) => {
+    if (e.key !== "Escape") e.stopPropagation();
+  });
+}
+
+/** Tab and Shift+Tab wrap around inside the open panel. */
+function trapTab(panel: HTMLElement): void {
+  const doc = panel.ownerDocument;
+  panel.addEventListener("keydown", (e) => {
+    if (e.key !== "Tab") return;
+    const focusable = panel.querySelectorAll<HTMLElement>("input, select, button");
+    if (focusable.length === 0) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (e.shiftKey && doc.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && doc.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  });
 }

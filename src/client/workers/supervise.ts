@@ -6,7 +6,8 @@
 // go back to the queue and a new worker takes its place: at once the first time, then after a
 // growing delay (the reconnect backoff) while it keeps failing.
 import type * as Comlink from "comlink";
-import { backoffDelay } from "../net/backoff.ts";
+import { backoffDelay } from "../../shared/backoff.ts";
+import { RECONNECT_BACKOFF } from "../net/connection.ts";
 
 /** Worker failures of this page, mutated in place (GameStats.workers; the overlay and breadcrumbs read it). */
 export interface WorkerFailures {
@@ -43,7 +44,7 @@ export function countFailure(f: WorkerFailures, kind: WorkerFailureKind): void {
  * first): none the first time, then the reconnect backoff (250 ms doubling to 10 s, jittered).
  */
 export function replacementDelay(consecutive: number, random: () => number): number {
-  return consecutive <= 1 ? 0 : backoffDelay(consecutive - 2, random);
+  return consecutive <= 1 ? 0 : backoffDelay(consecutive - 2, RECONNECT_BACKOFF, random);
 }
 
 /**

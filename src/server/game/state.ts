@@ -4,6 +4,7 @@
 import { generateWorld, SPAWN_YAW } from "../../shared/voxel/worldgen.ts";
 import type { GeneratedWorld } from "../../shared/voxel/worldgen.ts";
 import type { World } from "../../shared/voxel/world.ts";
+import { clamp } from "../../shared/math.ts";
 import { EntityKind, IdList, ProjectileFrame, Team } from "../../shared/protocol/messages.ts";
 import { Rng } from "../../shared/voxel/rng.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
@@ -214,8 +215,4 @@ export class Game {
     e.control.nextFireMs = this.timeMs;
     return e;
   }
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }

@@ -208,7 +208,7 @@ export interface PingMsg {
   rttMs?: number;
 }
 
-export interface ScoresMsg {
+interface ScoresMsg {
   readonly type: typeof ClientMsg.Scores;
 }
 

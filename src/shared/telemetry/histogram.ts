@@ -3,6 +3,7 @@
 // bucket bounds are shared constants, merging is a plain element-wise sum.
 
 import { BUCKETS } from "./names.ts";
+import { clamp } from "../math.ts";
 
 /**
  * Frame interval and frame CPU time bucket upper bounds, in milliseconds: the server's
@@ -141,8 +142,4 @@ export function boundsToSeconds(boundsMs: readonly number[]): number[] {
 /** Seconds to milliseconds without binary noise (0.0083 s -> 8.3, not 8.299999999999999). */
 function secondsToMs(s: number): number {
   return Math.round(s * 1e9) / 1e6;
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }

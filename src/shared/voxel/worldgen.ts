@@ -9,6 +9,7 @@
 //   did 2  stone tower, 7x7, 22 high, ahead-left at x sx-27..sx-21, z sz-36..sz-30.
 //   did 3+ crates clear of the line of fire (x >= sx+9 ahead, one behind-left), then random
 //          structures, one jittered slot per 44x44 cell outside the plaza.
+import { clamp } from "../math.ts";
 import { voxelIndex } from "./constants.ts";
 import { buildDestructibleIndex, DestructibleKind } from "./destructibles.ts";
 import type { Destructible, DestructibleIndex } from "./destructibles.ts";
@@ -93,10 +94,6 @@ export function generateWorld(config: WorldGenConfig): GeneratedWorld {
     spawn: [sx + 0.5, plaza + 1, sz + 0.5],
     surface,
   };
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }
 
 /** Raw terrain height before the spawn plaza is flattened. */

@@ -1,8 +1,7 @@
 // The client connection against an in-memory socket and a manual clock: handshake, byte
 // counts, RTT, the silence and join watchdogs, and reconnection with backoff and resume.
 import { describe, expect, it } from "vitest";
-import { BACKOFF } from "../../../src/client/net/backoff.ts";
-import { ClientCloseCode, Connection, CONNECTION, NetStatus } from "../../../src/client/net/connection.ts";
+import { ClientCloseCode, Connection, CONNECTION, NetStatus, RECONNECT_BACKOFF } from "../../../src/client/net/connection.ts";
 import type { ConnectionListener, ServerEvent } from "../../../src/client/net/connection.ts";
 import {
   ByteWriter,
@@ -77,6 +76,23 @@ describe("Connection", () => {
     expect(conn.stats.bytesOut).toBe(sent[0].length + sent[1].length);
   });
 
+  it("says hello with the version and resume token it was given, and resumes with the server's token after that", () => {
+    const t = fakeTransport();
+    const timers = new ManualTimers();
+    const token = "0123456789abcdef0123456789abcdef";
+    const conn = new Connection({ url: "ws://game.test/ws", transport: t.factory, timers, random: () => 0, protocolVersion: 99, resumeToken: token });
+    conn.start({ message: () => {}, status: () => {} });
+    t.sockets[0].events.open();
+    expect(t.sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: 99, resumeToken: token }]);
+    t.sockets[0].receive(welcomeBytes());
+    t.sockets[0].receive(snapshotBytes());
+    expect(conn.status).toBe(NetStatus.Playing);
+    t.sockets[0].events.close(1006, "");
+    timers.advance(RECONNECT_BACKOFF.baseMs);
+    t.sockets[1].events.open();
+    expect(t.sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: 99, resumeToken: "fedcba9876543210fedcba9876543210" });
+  });
+
   it("sends commands only while joined", () => {
     const { conn, sockets } = setup();
     const input = { seq: 1, dt: 1 / 30, forward: 1, right: 0, yaw: 0, pitch: 0, buttons: 0 };
@@ -116,8 +132,8 @@ describe("Connection", () => {
     sockets[0].events.close(1006, "");
     expect(conn.status).toBe(NetStatus.Reconnecting);
     expect(conn.stats.drops).toBe(1);
-    expect(conn.retryAt).toBe(timers.now() + BACKOFF.baseMs);
-    timers.advance(BACKOFF.baseMs - 1);
+    expect(conn.retryAt).toBe(timers.now() + RECONNECT_BACKOFF.baseMs);
+    timers.advance(RECONNECT_BACKOFF.baseMs - 1);
     expect(sockets).toHaveLength(1);
     timers.advance(1);
     expect(sockets).toHaveLength(2);
@@ -141,15 +157,15 @@ describe("Connection", () => {
     expect(delays).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
     join(sockets.at(-1)!);
     sockets.at(-1)!.events.close(1006, "");
-    expect(conn.retryAt - timers.now()).toBe(BACKOFF.baseMs);
+    expect(conn.retryAt - timers.now()).toBe(RECONNECT_BACKOFF.baseMs);
   });
 
   it("jitters each delay within (1 - jitter, 1] of the nominal one", () => {
     const { conn, sockets, timers } = setup(() => 0.999999);
     sockets[0].events.close(1006, "");
     const d = conn.retryAt - timers.now();
-    expect(d).toBeGreaterThan(BACKOFF.baseMs * (1 - BACKOFF.jitter));
-    expect(d).toBeLessThan(BACKOFF.baseMs * (1 - BACKOFF.jitter) + 0.01);
+    expect(d).toBeGreaterThan(RECONNECT_BACKOFF.baseMs * (1 - RECONNECT_BACKOFF.jitter));
+    expect(d).toBeLessThan(RECONNECT_BACKOFF.baseMs * (1 - RECONNECT_BACKOFF.jitter) + 0.01);
   });
 
   it("gives up for good when the server refuses the protocol version", () => {
@@ -172,7 +188,7 @@ describe("Connection", () => {
     // The abandoned socket's own close event changes nothing.
     sockets[0].events.close(ClientCloseCode.BadFrame, "");
     expect(conn.stats.drops).toBe(1);
-    timers.advance(BACKOFF.baseMs);
+    timers.advance(RECONNECT_BACKOFF.baseMs);
     expect(sockets).toHaveLength(2);
   });
 
@@ -184,7 +200,7 @@ describe("Connection", () => {
     timers.advance(2 * CONNECTION.heartbeatMs);
     expect(sockets[0].closedWith?.code).toBe(ClientCloseCode.Silent);
 
-    timers.advance(BACKOFF.baseMs);
+    timers.advance(RECONNECT_BACKOFF.baseMs);
     sockets[1].events.open();
     timers.advance(CONNECTION.joinTimeoutMs + CONNECTION.heartbeatMs);
     expect(sockets[1].closedWith?.code).toBe(ClientCloseCode.JoinTimeout);
@@ -237,7 +253,7 @@ describe("Connection without a socket", () => {
     conn.start({ message: () => {}, status: () => {} });
     expect(conn.status).toBe(NetStatus.Reconnecting);
     expect(conn.lastCloseCode).toBe(1006);
-    timers.advance(BACKOFF.baseMs);
+    timers.advance(RECONNECT_BACKOFF.baseMs);
     expect(calls).toBe(2);
     conn.close();
     timers.advance(60_000);

@@ -1,48 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConsentStore } from "../../../src/client/telemetry/consent.ts";
-import type { StorageLike } from "../../../src/client/telemetry/consent.ts";
 import { commandTraceparent, installClientTelemetry } from "../../../src/client/telemetry/index.ts";
 import type { BreadcrumbBatch } from "../../../src/shared/telemetry/breadcrumb.ts";
 import { validateBreadcrumbBatch } from "../../../src/shared/telemetry/breadcrumb.ts";
-
-interface Req {
-  url: string;
-  method: string;
-  body?: string;
-}
-
-/** Just enough of a browser window for the telemetry feature (no UI mounted). */
-function fakeWindow(config: object) {
-  const requests: Req[] = [];
-  const beacons: string[] = [];
-  const data = new Map<string, string>();
-  const storage: StorageLike = { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
-  const doc = Object.assign(new EventTarget(), { visibilityState: "visible" as DocumentVisibilityState });
-  let t = 0;
-  const win = Object.assign(new EventTarget(), {
-    document: doc,
-    performance: { now: () => t, timeOrigin: 1_700_000_000_000 },
-    requestAnimationFrame: (cb: (now: number) => void) =>
-      setTimeout(() => {
-        t += 16;
-        cb(t);
-      }, 16) as unknown as number,
-    cancelAnimationFrame: (id: number) => clearTimeout(id),
-    navigator: { sendBeacon: (url: string) => (beacons.push(url), true) },
-    location: { href: "http://game.test/" },
-    localStorage: storage,
-    fetch: (url: string, init: RequestInit = {}) => {
-      requests.push({ url, method: init.method ?? "GET", body: typeof init.body === "string" ? init.body : undefined });
-      if (url.endsWith("/config")) return Promise.resolve(new Response(JSON.stringify(config), { status: 200 }));
-      return Promise.resolve(new Response("{}", { status: 202 }));
-    },
-  });
-  const setHidden = (hidden: boolean): void => {
-    doc.visibilityState = hidden ? "hidden" : "visible";
-    doc.dispatchEvent(new Event("visibilitychange"));
-  };
-  return { win: win as unknown as Window, requests, beacons, storage, setHidden };
-}
+import { fakeWindow } from "./fake-window.ts";
 
 const ON = { v: 1, ingest: true, trace_sample_ratio: 0, sentry: null, build: "0.1.0" };
 
@@ -52,7 +13,7 @@ afterEach(() => vi.useRealTimers());
 describe("installClientTelemetry", () => {
   it("sends nothing at all without consent, not even the config request", async () => {
     const w = fakeWindow(ON);
-    const dispose = installClientTelemetry({ net: () => ({ bytesIn: 1, bytesOut: 1, rttMs: 30, serverTickMs: 2 }) }, { win: w.win, storage: w.storage });
+    const { dispose } = installClientTelemetry({ net: () => ({ bytesIn: 1, bytesOut: 1, rttMs: 30, serverTickMs: 2 }) }, { win: w.win, storage: w.storage });
     await vi.advanceTimersByTimeAsync(120_000);
     w.setHidden(true);
     w.win.dispatchEvent(new Event("pagehide"));
@@ -66,7 +27,7 @@ describe("installClientTelemetry", () => {
   it("with performance consent: fetches the config, then sends valid batches every 30 s and on hide", async () => {
     const w = fakeWindow(ON);
     const consent = new ConsentStore(w.storage);
-    const dispose = installClientTelemetry({}, { win: w.win, consent });
+    const { dispose } = installClientTelemetry({}, { win: w.win, consent });
     await vi.advanceTimersByTimeAsync(5_000);
     consent.set("performance", true);
     await vi.advanceTimersByTimeAsync(0);
@@ -92,7 +53,7 @@ describe("installClientTelemetry", () => {
   it("withdrawing consent stops at once: nothing more is sent", async () => {
     const w = fakeWindow(ON);
     const consent = new ConsentStore(w.storage);
-    const dispose = installClientTelemetry({}, { win: w.win, consent });
+    const { dispose } = installClientTelemetry({}, { win: w.win, consent });
     consent.set("performance", true);
     await vi.advanceTimersByTimeAsync(45_000);
     const before = w.requests.length;
@@ -109,7 +70,7 @@ describe("installClientTelemetry", () => {
   it("follows a withdrawal made in another tab", async () => {
     const w = fakeWindow(ON);
     const consent = new ConsentStore(w.storage);
-    const dispose = installClientTelemetry({}, { win: w.win, consent });
+    const { dispose } = installClientTelemetry({}, { win: w.win, consent });
     consent.set("performance", true);
     await vi.advanceTimersByTimeAsync(1_000);
     const ev = Object.assign(new Event("storage"), { key: "voxel-shooter.telemetry-consent.v1", newValue: JSON.stringify({ v: 1, performance: "withdrawn", crash: "unset" }) });
@@ -123,7 +84,7 @@ describe("installClientTelemetry", () => {
   it("sends nothing when the server says client ingest is off", async () => {
     const w = fakeWindow({ v: 1, ingest: false, trace_sample_ratio: 0, sentry: null, build: "" });
     const consent = new ConsentStore(w.storage);
-    const dispose = installClientTelemetry({}, { win: w.win, consent });
+    const { dispose } = installClientTelemetry({}, { win: w.win, consent });
     consent.set("performance", true);
     consent.set("crash", true);
     await vi.advanceTimersByTimeAsync(120_000);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PENDING_STORAGE_KEY, PendingStore } from "../../../src/client/telemetry/pending.ts";
-import { backoffDelay, BreadcrumbBatcher, IDEMPOTENCY_HEADER, KEEPALIVE_BUDGET_BYTES, parseRetryAfter } from "../../../src/client/telemetry/transport.ts";
+import { BreadcrumbBatcher, IDEMPOTENCY_HEADER, KEEPALIVE_BUDGET_BYTES, parseRetryAfter } from "../../../src/client/telemetry/transport.ts";
 import type { BatcherOptions, FetchLike } from "../../../src/client/telemetry/transport.ts";
 import type { BreadcrumbBatch, BreadcrumbWindow } from "../../../src/shared/telemetry/breadcrumb.ts";
 import { validateBreadcrumbBatch } from "../../../src/shared/telemetry/breadcrumb.ts";
@@ -340,12 +340,5 @@ describe("retry helpers", () => {
     expect(parseRetryAfter("Tue, 31 Dec 2024 00:00:30 GMT", now)).toBe(0);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
-  });
-
-  it("doubles the backoff per attempt up to the cap, with bounded jitter", () => {
-    expect(backoffDelay(1, 1_000, 60_000, () => 0)).toBe(500);
-    expect(backoffDelay(1, 1_000, 60_000, () => 1)).toBe(1_000);
-    expect(backoffDelay(3, 1_000, 60_000, () => 0.5)).toBe(3_000);
-    expect(backoffDelay(20, 1_000, 60_000, () => 1)).toBe(60_000);
   });
 });

@@ -1,29 +1,17 @@
 // Shared by the telemetry acceptance tests (issue 4, "Tests on loopback, against the real
 // server"): the real server started with startGame (game and metrics listeners on free loopback
 // ports, log lines captured), a strict parser of the Prometheus text format, an OTLP/JSON
-// decoder for what the server's exporter posts, a WebSocket client that can send arbitrary
-// HTTP headers, and a play loop in which every player strafes and shoots the spawn wall.
+// decoder for what the server's exporter posts, a bot that sends arbitrary HTTP headers, and a
+// play loop in which every player strafes and shoots the spawn wall.
 import { randomBytes } from "node:crypto";
 import type { DestinationStream } from "pino";
-import WebSocket from "ws";
 import type { StartServerOptions } from "../../../src/server/app.ts";
 import { Bot } from "../../../src/server/bots/bot.ts";
 import type { BotOptions } from "../../../src/server/bots/bot.ts";
 import { startGame } from "../../../src/server/bootstrap.ts";
 import type { RunningGame } from "../../../src/server/bootstrap.ts";
 import type { TelemetryOptions } from "../../../src/server/telemetry/index.ts";
-import {
-  ByteWriter,
-  createSelfState,
-  encodeFire,
-  encodeHello,
-  encodeInput,
-  PROTOCOL_VERSION,
-  ServerDecoder,
-  ServerMsg,
-} from "../../../src/shared/protocol/index.ts";
-import type { BatchMsg, CarveMsg, ServerMessage, WelcomeMsg } from "../../../src/shared/protocol/index.ts";
-import { MOVE } from "../../../src/shared/physics/movement.ts";
+import type { CarveMsg, WelcomeMsg } from "../../../src/shared/protocol/index.ts";
 import { generateWorld, SPAWN_WALL_DID } from "../../../src/shared/voxel/worldgen.ts";
 import { SMALL_WORLD } from "../support.ts";
 import { captureLines } from "../telemetry/helpers.ts";
@@ -210,8 +198,8 @@ export function randomTraceparent(): { traceId: string; spanId: string; header: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Players: the real Bot, or a HeaderClient (a raw WebSocket that can send any HTTP headers and
-// query string, to check that nothing a client says about itself reaches telemetry).
+// Players: the real Bot, some of them HeaderClients (bots that send any HTTP headers and query
+// string, to check that nothing a client says about itself reaches telemetry).
 
 /** What the play loop needs from a connected player. */
 export interface Player {
@@ -246,82 +234,19 @@ export const PROVOCATION = {
   ],
 } as const;
 
-/** A minimal game client over `ws` with caller-chosen handshake headers. */
-export class HeaderClient implements Player {
-  welcome: WelcomeMsg | null = null;
-  closed: { code: number } | null = null;
-  joined = false;
-  readonly carves: CarveMsg[] = [];
-  private readonly self = createSelfState();
-  private readonly decoder = new ServerDecoder();
-  private readonly w = new ByteWriter(256);
-  private seq = 0;
-  private nextCommand = 1;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.binaryType = "nodebuffer";
-    ws.on("message", (data: Buffer) => {
-      this.decoder.decodeFrame(data, this.onMessage);
-    });
-    ws.on("close", (code: number) => {
-      this.closed = { code };
-    });
-    ws.on("error", () => {});
-  }
-
-  /** Connects with `headers`, says hello (optionally with a made-up resume token) and waits for the join. */
-  static async connect(url: string, headers: Record<string, string>, resumeToken: string | null = null): Promise<HeaderClient> {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    const c = new HeaderClient(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    ws.send(encodeHello(c.w, { version: PROTOCOL_VERSION, resumeToken }).slice());
-    await waitUntil("the header client's join", 10_000, () => c.joined || c.closed !== null);
-    if (!c.joined) throw new Error(`header client refused: ${JSON.stringify(c.closed)}`);
-    onCleanup(() => c.close());
-    return c;
-  }
-
-  private readonly onMessage = (m: Exclude<ServerMessage, BatchMsg>): void => {
-    if (m.type === ServerMsg.Welcome) this.welcome = m;
-    else if (m.type === ServerMsg.Snapshot) {
-      Object.assign(this.self, m.self);
-      this.joined = true;
-    } else if (m.type === ServerMsg.Delta && m.hasSelf) Object.assign(this.self, m.self);
-    else if (m.type === ServerMsg.Carve) this.carves.push(m);
-  };
-
-  input(forward: number, right: number, yaw: number, opts: { dt?: number } = {}): number {
-    const seq = ++this.seq;
-    this.send(encodeInput(this.w, { seq, dt: opts.dt ?? 1 / 30, forward, right, yaw, pitch: 0, buttons: 0 }));
-    return seq;
-  }
-
-  fire(dx: number, dy: number, dz: number, opts: { traceparent?: string | null } = {}): number {
-    const commandId = this.nextCommand++;
-    const [ox, oy, oz] = this.eye();
-    this.send(encodeFire(this.w, { commandId, ox, oy, oz, dx, dy, dz, traceparent: opts.traceparent ?? null }));
-    return commandId;
-  }
-
-  eye(): [number, number, number] {
-    return [this.self.x, this.self.y + MOVE.eyeHeight, this.self.z];
-  }
-
-  private send(bytes: Uint8Array): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes.slice());
-  }
-
-  async close(): Promise<void> {
-    if (this.closed !== null) return;
-    const done = new Promise<void>((r) => this.ws.once("close", () => r()));
-    this.ws.close(1000, "bye");
-    await Promise.race([done, sleep(2000)]);
-    if (this.closed === null) this.ws.terminate();
-  }
-}
+/**
+ * A client that says things about itself: the real bot (the page's own network client) with
+ * caller-chosen handshake headers and, optionally, a made-up resume token in its first hello.
+ */
+export type HeaderClient = Bot;
+export const HeaderClient = {
+  /** Connects with `headers` (and `resumeToken`), waits for the join; closed by cleanup(). */
+  async connect(url: string, headers: Record<string, string>, resumeToken: string | null = null): Promise<Bot> {
+    const bot = await Bot.connect({ url, trackWorld: false, headers, resumeToken: resumeToken ?? undefined, timeoutMs: 10_000 });
+    onCleanup(() => bot.close());
+    return bot;
+  },
+};
 
 /** Connects `n` real bots (no world copy unless asked), closed by cleanup(). */
 export async function connectBots(url: string, n: number, opts: Omit<BotOptions, "url"> = {}): Promise<Bot[]> {

@@ -76,8 +76,8 @@ describe("deadlines", () => {
   it("closes every kind of stalling client in time while a bot beside them keeps its 30 frames/s", async () => {
     const [bot] = await connectBots(g.game.wsUrl, 1);
     const loop = play([bot], { fireEveryMs: 1000 });
-    await bot.waitFor(() => bot.framesIn > 30);
-    const frames0 = bot.framesIn;
+    await bot.waitFor(() => bot.connection.stats.framesIn > 30);
+    const frames0 = bot.connection.stats.framesIn;
     const t0 = performance.now();
     const metricsPort = Number(new URL(g.metricsUrl).port);
     const w = new ByteWriter();
@@ -138,7 +138,7 @@ describe("deadlines", () => {
 
     // The bot beside them never missed a beat.
     const seconds = (performance.now() - t0) / 1000;
-    const rate = (bot.framesIn - frames0) / seconds;
+    const rate = (bot.connection.stats.framesIn - frames0) / seconds;
     console.log(`bystander: ${rate.toFixed(1)} frames/s over ${seconds.toFixed(1)} s`);
     expect(rate).toBeGreaterThan(25);
     expect(bot.closed).toBeNull();

@@ -124,7 +124,7 @@ describe("TCP faults on every route", () => {
     const tick = bot.tick;
     await bot.waitFor(() => bot.tick > tick + 10);
     expect(bot.closed).toBeNull();
-    expect(bot.decodeErrors).toBe(0);
+    expect(bot.connection.stats.decodeErrors).toBe(0);
     await g.game.waitForTicks(3);
     expect(bot.checksum()).toBe(g.game.checksum());
 

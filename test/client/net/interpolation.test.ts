@@ -1,10 +1,10 @@
 // Snapshot interpolation: the server-tick clock, per-entity tracks (holds, teleports, yaw
 // wrap) and the entity set built from snapshot + deltas through the shared mirror.
 import { describe, expect, it } from "vitest";
-import { RemoteEntities } from "../../../src/client/game/entities.ts";
-import type { BoxSink } from "../../../src/client/game/entities.ts";
-import { EntityTrack, INTERPOLATION, ServerClock } from "../../../src/client/game/interpolation.ts";
-import type { TrackSample } from "../../../src/client/game/interpolation.ts";
+import { RemoteEntities } from "../../../src/client/net/entities.ts";
+import type { BoxSink } from "../../../src/client/net/entities.ts";
+import { EntityTrack, INTERPOLATION, ServerClock } from "../../../src/client/net/interpolation.ts";
+import type { TrackSample } from "../../../src/client/net/interpolation.ts";
 import { NPC_MODEL, PLAYER_MODEL } from "../../../src/client/render/entity-models.ts";
 import {
   createSelfState,

@@ -6,20 +6,33 @@
 // from everyone arrive through WorldSync and are re-emitted as CarveEvents, so re-meshing is
 // the same as offline. Other players' projectiles are drawn from the server's spawn records.
 import type { MirroredProjectile } from "../../shared/protocol/mirror.ts";
+import { Listeners } from "../../shared/listeners.ts";
 import type { CarveMsg, DeltaMsg, ErrorMsg, FireMsg, HitMsg, WelcomeMsg } from "../../shared/protocol/messages.ts";
 import { RejectReason } from "../../shared/protocol/messages.ts";
 import { DirtyChunks } from "../../shared/voxel/carve.ts";
 import type { World } from "../../shared/voxel/world.ts";
-import type { CommandOutcome } from "../telemetry/commands.ts";
+import type { CommandOutcome, TracedCommand } from "../telemetry/commands.ts";
 import { commandDone, commandTraceparent } from "../telemetry/facade.ts";
-import type { CarveEvent, CarveListener, ProjectileList, WorldAuthority } from "./authority.ts";
+import type { CarveEvent, CarveListener, ProjectileList, WorldAuthority } from "../game/authority.ts";
 import { PendingCommands } from "./commands.ts";
-import { PROJECTILE, Projectiles } from "./projectiles.ts";
+import { PROJECTILE, Projectiles } from "../game/projectiles.ts";
 
 /** Where fire commands go (the Connection). */
 export interface CommandSink {
   sendFire(m: Omit<FireMsg, "type">): boolean;
 }
+
+/**
+ * Where a fire command's span begins (returning the traceparent its envelope carries) and ends.
+ * The page uses the telemetry facade; a load bot can supply traceparents of its own.
+ */
+export interface CommandSpans {
+  begin(commandId: number, kind: TracedCommand): string | undefined;
+  end(commandId: number, outcome: CommandOutcome): void;
+}
+
+/** Command spans through the client telemetry facade (no-ops until telemetry is installed). */
+const FACADE_SPANS: CommandSpans = { begin: commandTraceparent, end: commandDone };
 
 /** Command bookkeeping tuning. */
 export const COMMANDS = {
@@ -104,7 +117,7 @@ export class ServerAuthority implements WorldAuthority {
   private nextCommand = 1;
   private readonly own = new Projectiles(64);
   private readonly pending = new PendingCommands();
-  private readonly listeners: CarveListener[] = [];
+  private readonly listeners = new Listeners<CarveListener>();
   private readonly event: { -readonly [K in keyof CarveEvent]: CarveEvent[K] } = { material: 0, x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: new DirtyChunks() };
   private renderTick = 0;
   /** Called by the pending table for commands it has already removed. */
@@ -127,6 +140,7 @@ export class ServerAuthority implements WorldAuthority {
     /** Server projectiles in this client's interest (the entity mirror's). */
     private readonly serverProjectiles: ReadonlyMap<number, MirroredProjectile>,
     private readonly now: () => number = () => performance.now(),
+    private readonly spans: CommandSpans = FACADE_SPANS,
   ) {}
 
   /** Commands waiting for the server's answer. */
@@ -149,12 +163,12 @@ export class ServerAuthority implements WorldAuthority {
   fire(origin: ArrayLike<number>, dir: ArrayLike<number>): number {
     const commandId = this.nextCommand;
     if (this.pending.count === this.pending.capacity) return -1;
-    const traceparent = commandTraceparent(commandId, "fire") ?? null;
+    const traceparent = this.spans.begin(commandId, "fire") ?? null;
     const sent = this.sink.sendFire({
       commandId, ox: origin[0], oy: origin[1], oz: origin[2], dx: dir[0], dy: dir[1], dz: dir[2], traceparent,
     });
     if (!sent) {
-      commandDone(commandId, "rejected");
+      this.spans.end(commandId, "rejected");
       return -1;
     }
     // Command ids are u32 on the wire; 0 is never used.
@@ -213,7 +227,7 @@ export class ServerAuthority implements WorldAuthority {
     e.radius = m.radius;
     e.voxels = changed;
     e.dirty = dirty;
-    for (const l of this.listeners) l(e);
+    this.listeners.emit(e);
   }
 
   /** A hit event (an NPC or player was struck). */
@@ -228,16 +242,12 @@ export class ServerAuthority implements WorldAuthority {
   }
 
   onCarve(listener: CarveListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   dispose(): void {
     this.pending.drain(this.onSuperseded);
-    this.listeners.length = 0;
+    this.listeners.clear();
     this.own.count = 0;
     this.projectiles.count = 0;
   }
@@ -250,7 +260,7 @@ export class ServerAuthority implements WorldAuthority {
   /** Retires a command already removed from the pending table: its drawn shot, its span, the counts. */
   private finish(commandId: number, outcome: CommandOutcome): void {
     this.own.removeTag(commandId);
-    commandDone(commandId, outcome);
+    this.spans.end(commandId, outcome);
     const c = this.commands;
     if (outcome === "confirmed") c.confirmed++;
     else if (outcome === "rejected") c.rejected++;

@@ -3,19 +3,20 @@
 // events; Prediction: the local player) and sends the local player's inputs. It holds no game
 // logic of its own beyond that routing and the reconciliation call.
 import type { MoveInput, PlayerState } from "../../shared/physics/movement.ts";
+import { Listeners } from "../../shared/listeners.ts";
 import { Buttons, createSelfState, SelfFlag, ServerMsg } from "../../shared/protocol/messages.ts";
 import type { DownMsg, HitMsg, InputMsg, ScoreRow, SelfState, WelcomeMsg } from "../../shared/protocol/messages.ts";
 import type { DirtyChunks } from "../../shared/voxel/carve.ts";
-import type { Connection, ConnectionListener, NetStats, ServerEvent } from "../net/connection.ts";
-import { NetStatus } from "../net/connection.ts";
+import type { Connection, ConnectionListener, NetStats, ServerEvent } from "./connection.ts";
+import { NetStatus } from "./connection.ts";
 import { RemoteEntities } from "./entities.ts";
 import type { BoxSink } from "./entities.ts";
 import { ServerClock } from "./interpolation.ts";
 import type { TrackSample } from "./interpolation.ts";
-import type { PlayerController } from "./player.ts";
+import type { PlayerController } from "../game/player.ts";
 import { Prediction } from "./prediction.ts";
 import { ServerAuthority } from "./server-authority.ts";
-import type { CarveRecord, CommandStats, OwnProjectileRecord } from "./server-authority.ts";
+import type { CarveRecord, CommandSpans, CommandStats, OwnProjectileRecord } from "./server-authority.ts";
 import { WorldSync } from "./world-sync.ts";
 import type { WorldLoader, WorldSyncStats } from "./world-sync.ts";
 
@@ -23,8 +24,6 @@ import type { WorldLoader, WorldSyncStats } from "./world-sync.ts";
 export interface OnlineEvents {
   /** The connection status changed. */
   status(status: NetStatus): void;
-  /** The world was brought in line with a new join: re-mesh these chunks. */
-  resync(dirty: DirtyChunks): void;
   /** The server's world has another size: the page must reload. */
   incompatible(): void;
   /** The world could not be generated. */
@@ -39,6 +38,14 @@ export interface GameEvents {
   hit?(m: HitMsg): void;
   down?(m: DownMsg): void;
   scores?(rows: readonly ScoreRow[]): void;
+}
+
+/** Optional parts of a session. */
+export interface OnlineOptions {
+  /** Monotonic clock, ms (default performance.now). */
+  readonly now?: () => number;
+  /** Where fire command spans go (default the telemetry facade). */
+  readonly spans?: CommandSpans;
 }
 
 /** Network state as the test hook reports it (plain data). */
@@ -76,12 +83,15 @@ export class OnlineSession implements ConnectionListener {
   welcome: WelcomeMsg | null = null;
   /** Newest server tick received. */
   tick = 0;
+  /** The newest input sequence number the server has applied (from the last delta). */
+  ackSeq = 0;
   /** Resolves with the first welcome (world seed and size, tick rate). */
   readonly welcomed: Promise<WelcomeMsg>;
   /** Where HUD-relevant events go (set by the page). */
   gameEvents: GameEvents | null = null;
 
   private player: PlayerController | null = null;
+  private readonly resyncListeners = new Listeners<(dirty: DirtyChunks) => void>();
   private seq = 0;
   private renderAt = 0;
   private resolveWelcomed: (m: WelcomeMsg) => void = () => {};
@@ -89,20 +99,27 @@ export class OnlineSession implements ConnectionListener {
   private readonly before: PlayerState = { x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, onGround: false };
   private readonly server: PlayerState = { x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, onGround: false };
 
+  private readonly now: () => number;
+
+  /** `loadWorld` null: keep no voxel world (headless load bots; see WorldSync). */
   constructor(
     readonly connection: Connection,
-    loadWorld: WorldLoader,
+    loadWorld: WorldLoader | null,
     private readonly events: OnlineEvents,
-    private readonly now: () => number = () => performance.now(),
+    options: OnlineOptions = {},
   ) {
+    const now = options.now ?? (() => performance.now());
+    this.now = now;
     this.welcomed = new Promise<WelcomeMsg>((resolve) => (this.resolveWelcomed = resolve));
     this.sync = new WorldSync(loadWorld, {
       carve: (m, dirty, changed, material) => this.authority.carveApplied(m, dirty, changed, material),
-      resync: (dirty) => events.resync(dirty),
+      resync: (dirty) => {
+        this.resyncListeners.emit(dirty);
+      },
       incompatible: () => events.incompatible(),
       failed: (err) => events.failed(err),
     });
-    this.authority = new ServerAuthority(connection, () => this.sync.world, this.entities.mirror.projectiles, now);
+    this.authority = new ServerAuthority(connection, () => this.sync.world, this.entities.mirror.projectiles, now, options.spans);
   }
 
   /** Connects (and keeps reconnecting). */
@@ -120,6 +137,14 @@ export class OnlineSession implements ConnectionListener {
     return this.renderAt;
   }
 
+  /**
+   * Subscribes to world re-syncs: after a join the world matches the server's again and the
+   * chunks in `dirty` (valid during the call) must be re-meshed. Returns the unsubscribe.
+   */
+  onResync(listener: (dirty: DirtyChunks) => void): () => void {
+    return this.resyncListeners.add(listener);
+  }
+
   /** Hands the local player over (after the first join); its steps are sent from now on. */
   attachPlayer(player: PlayerController): void {
     this.player = player;
@@ -127,8 +152,11 @@ export class OnlineSession implements ConnectionListener {
     player.teleport(this.selfAsState());
   }
 
-  /** The PlayerController's onStep: sends the input it just stepped with and keeps it for replay. */
-  readonly sendStep = (input: Readonly<MoveInput>, pitch: number, dt: number): void => {
+  /**
+   * The PlayerController's onStep: sends the input it just stepped with and keeps it for replay.
+   * Returns the input's sequence number, or -1 when it was not sent (not joined).
+   */
+  readonly sendStep = (input: Readonly<MoveInput>, pitch: number, dt: number): number => {
     const m = this.input;
     m.seq = ++this.seq;
     m.dt = dt;
@@ -137,8 +165,10 @@ export class OnlineSession implements ConnectionListener {
     m.yaw = input.yaw;
     m.pitch = pitch;
     m.buttons = input.jump ? Buttons.Jump : 0;
+    if (!this.connection.sendInput(m)) return -1;
     // Called right after the step, so the player's state is the one this input led to.
-    if (this.connection.sendInput(m) && this.player !== null) this.prediction.push(m.seq, input, dt, this.player.state);
+    if (this.player !== null) this.prediction.push(m.seq, input, dt, this.player.state);
+    return m.seq;
   };
 
   /** Per frame: interpolation time, entity flashes and departures, own shots and command timeouts. */
@@ -191,6 +221,7 @@ export class OnlineSession implements ConnectionListener {
         this.clock.observe(m.tick, this.now());
         this.entities.applyDelta(m);
         this.authority.delta(m);
+        this.ackSeq = m.ackSeq;
         if (m.hasSelf) Object.assign(this.self, m.self);
         this.reconcile(m.ackSeq, m.hasSelf);
         if (m.hasSelf) this.gameEvents?.self?.(m.self.health, m.self.flags);

@@ -3,7 +3,7 @@
 // the client's world was wrong. The "server" here is the same stepPlayer on its own state,
 // fed the inputs late, as the real intake system does.
 import { describe, expect, it } from "vitest";
-import { Prediction } from "../../../src/client/game/prediction.ts";
+import { Prediction } from "../../../src/client/net/prediction.ts";
 import { PlayerController } from "../../../src/client/game/player.ts";
 import { createPlayerState, stepPlayer } from "../../../src/shared/physics/movement.ts";
 import type { MoveInput, PlayerState } from "../../../src/shared/physics/movement.ts";

@@ -3,7 +3,7 @@
 // lately, for a while, showing its health; a downed entity lying down; and a revived one
 // starting a fresh track at its respawn point instead of sliding there.
 import { describe, expect, it } from "vitest";
-import { ENTITY_STYLE, RemoteEntities } from "../../../src/client/game/entities.ts";
+import { ENTITY_STYLE, RemoteEntities } from "../../../src/client/net/entities.ts";
 import { DOWNED_MODEL, NPC_MODEL, PALETTES, PLAYER_MODEL } from "../../../src/client/render/entity-models.ts";
 import {
   createSelfState,

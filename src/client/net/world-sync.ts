@@ -8,13 +8,16 @@
 // or was reset) the world is generated afresh in the worker, the snapshot's edits are replayed
 // on that copy, and the chunks that differ are copied into the live World and re-meshed. The
 // live World object is never replaced, so the renderer, mesher pool and streamer keep theirs.
+//
+// Without a loader (headless load bots) no world is kept at all: the join is complete with its
+// snapshot, and carve events are still reported, in order, with no voxels changed.
 import { maskBytes, voxelSetToEdits } from "../../shared/protocol/voxelset.ts";
 import type { CarveMsg, SnapshotMsg, VoxelSet, WelcomeMsg, WorldEditsMsg } from "../../shared/protocol/messages.ts";
 import { applyEdits, DirtyChunks, EditLog, unpackVoxel } from "../../shared/voxel/carve.ts";
 import { CHUNK_VOLUME } from "../../shared/voxel/constants.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { WorldGenConfig } from "../../shared/voxel/worldgen.ts";
-import { MaterialTally } from "./material-tally.ts";
+import { MaterialTally } from "../game/material-tally.ts";
 
 /** Dirty chunks of one applied set, merged into the caller's set. */
 const scratchDirty = new DirtyChunks();
@@ -66,12 +69,15 @@ function sameVoxelSet(a: VoxelSet, b: VoxelSet): boolean {
   return true;
 }
 
+/** No chunks: what a world-less sync reports as dirty. */
+const NOTHING_DIRTY = new DirtyChunks();
+
 /** The world as this page holds it, fed by the join sequence and carve events. */
 export class WorldSync {
   /** The live world; null until the first join completes. */
   world: World | null = null;
   readonly stats: WorldSyncStats = { editSets: 0, tailJoins: 0, rebuilds: 0, chunksReplaced: 0 };
-  /** Resolves with the live world once the first join is complete. */
+  /** Resolves with the live world once the first join is complete (never without a loader). */
   readonly ready: Promise<World>;
 
   private config: WorldGenConfig | null = null;
@@ -94,8 +100,9 @@ export class WorldSync {
   private resolveReady: (w: World) => void = () => {};
   private rejectReady: (err: unknown) => void = () => {};
 
+  /** `load` null: keep no world (see the file comment). */
   constructor(
-    private readonly load: WorldLoader,
+    private readonly load: WorldLoader | null,
     private readonly events: WorldSyncEvents,
   ) {
     this.ready = new Promise<World>((resolve, reject) => {
@@ -126,7 +133,7 @@ export class WorldSync {
     }
     // A fresh world is certainly needed on the first join or a new seed: start generating now,
     // overlapping the edit download.
-    if (this.config === null || this.config.seed !== config.seed) this.generate(config);
+    if (this.load !== null && (this.config === null || this.config.seed !== config.seed)) this.generate(this.load, config);
   }
 
   /** Collects one WorldEdits message of the join. */
@@ -144,6 +151,13 @@ export class WorldSync {
     }
     const world = this.world;
     const sets = this.joinSets;
+    if (this.load === null) {
+      this.stats.editSets = sets.length;
+      this.joinSets = [];
+      this.dirty.clear();
+      this.commit(null);
+      return;
+    }
     if (world !== null && this.config !== null && this.config.seed === config.seed && sameSize(this.config, config) && this.isPrefix(sets)) {
       this.dirty.clear();
       for (let i = this.history.length; i < sets.length; i++) this.applySet(world, sets[i], this.dirty);
@@ -154,25 +168,29 @@ export class WorldSync {
       return;
     }
     if (world !== null && this.config !== null && !sameSize(this.config, config)) return;
-    void this.rebuild(this.epoch, config, sets);
+    void this.rebuild(this.load, this.epoch, config, sets);
   }
 
   /** Applies a carve event now, or after the join being applied. */
   carve(m: CarveMsg): void {
     const world = this.world;
-    if (this.joining || world === null) {
+    if (this.joining || (world === null && this.load !== null)) {
       this.queued.push(m);
       return;
     }
     this.applyCarve(world, m);
   }
 
-  private applyCarve(world: World, m: CarveMsg): void {
+  private applyCarve(world: World | null, m: CarveMsg): void {
+    this.stats.editSets++;
+    if (world === null) {
+      this.events.carve(m, NOTHING_DIRTY, 0, 0);
+      return;
+    }
     this.dirty.clear();
     this.tally.clear();
     const changed = this.applySet(world, m.voxels, this.dirty, this.tally);
     this.history.push(m.voxels);
-    this.stats.editSets++;
     this.events.carve(m, this.dirty, changed, this.tally.top());
   }
 
@@ -202,18 +220,18 @@ export class WorldSync {
     return true;
   }
 
-  private generate(config: WorldGenConfig): Promise<World> {
+  private generate(load: WorldLoader, config: WorldGenConfig): Promise<World> {
     const p = this.pending;
     if (p !== null && p.config.seed === config.seed && sameSize(p.config, config)) return p.world;
-    const world = this.load(config);
+    const world = load(config);
     // Failures are reported where the promise is awaited; this only keeps them from being "unhandled".
     world.catch(() => {});
     this.pending = { config, world };
     return world;
   }
 
-  private async rebuild(epoch: number, config: WorldGenConfig, sets: readonly VoxelSet[]): Promise<void> {
-    const generating = this.generate(config);
+  private async rebuild(load: WorldLoader, epoch: number, config: WorldGenConfig, sets: readonly VoxelSet[]): Promise<void> {
+    const generating = this.generate(load, config);
     let fresh: World;
     try {
       fresh = await generating;
@@ -271,12 +289,13 @@ export class WorldSync {
     }
   }
 
-  private commit(world: World): void {
+  /** Ends the join (`world` null: world-less) and applies the carves that waited for it. */
+  private commit(world: World | null): void {
     this.joining = false;
     this.events.resync(this.dirty);
     for (const m of this.queued) this.applyCarve(world, m);
     this.queued.length = 0;
-    this.resolveReady(world);
+    if (world !== null) this.resolveReady(world);
   }
 }
 

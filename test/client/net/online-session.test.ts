@@ -3,9 +3,9 @@
 // corrections on flat ground), fire through the server, see NPCs where the server has them,
 // survive a dropped connection while another player carves, and agree on the world checksum.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OnlineSession } from "../../../src/client/game/online-session.ts";
+import { OnlineSession } from "../../../src/client/net/online-session.ts";
 import { PlayerController } from "../../../src/client/game/player.ts";
-import type { TrackSample } from "../../../src/client/game/interpolation.ts";
+import type { TrackSample } from "../../../src/client/net/interpolation.ts";
 import { Connection, NetStatus } from "../../../src/client/net/connection.ts";
 import type { ServerHandle } from "../../../src/server/app.ts";
 import { Bot } from "../../../src/server/bots/bot.ts";
@@ -14,7 +14,7 @@ import { EntityKind } from "../../../src/shared/protocol/index.ts";
 import { worldChecksum } from "../../../src/shared/voxel/checksum.ts";
 import { generateWorld, SPAWN_WALL_DID } from "../../../src/shared/voxel/worldgen.ts";
 import { startTestServer } from "../../server/support.ts";
-import { nodeWsTransport } from "../net/node-ws-transport.ts";
+import { nodeTransport } from "../../../src/server/bots/node-transport.ts";
 
 let server: ServerHandle;
 const bots: Bot[] = [];
@@ -30,11 +30,10 @@ afterAll(async () => {
 
 /** A client as the page builds it, with a frame loop on timers. */
 async function connectClient() {
-  const connection = new Connection({ url: server.wsUrl, transport: nodeWsTransport });
+  const connection = new Connection({ url: server.wsUrl, transport: nodeTransport() });
   const statuses: NetStatus[] = [];
   const online = new OnlineSession(connection, (config) => Promise.resolve(generateWorld(config).world), {
     status: (s) => statuses.push(s),
-    resync: () => {},
     incompatible: () => {
       throw new Error("incompatible world");
     },

@@ -1,10 +1,11 @@
 // WorldSync: the first join generates the world and replays the server's edits; carves apply
 // as they come (queued while a join is in progress); a rejoin applies only the edits this page
 // has not seen when its history is a prefix of the server's, and otherwise regenerates and
-// copies the differing chunks into the same World object.
+// copies the differing chunks into the same World object. Without a loader (load bots) it keeps
+// no world and still reports every carve.
 import { describe, expect, it } from "vitest";
-import { WorldSync } from "../../../src/client/game/world-sync.ts";
-import type { WorldLoader, WorldSyncEvents } from "../../../src/client/game/world-sync.ts";
+import { WorldSync } from "../../../src/client/net/world-sync.ts";
+import type { WorldLoader, WorldSyncEvents } from "../../../src/client/net/world-sync.ts";
 import {
   createSelfState,
   createVoxelSet,
@@ -244,5 +245,33 @@ describe("WorldSync", () => {
     sync.snapshot(snapshot(0));
     await expect(sync.ready).rejects.toThrow("worker died");
     expect(log.failed).toEqual([]);
+  });
+
+  it("without a loader keeps no world, completes joins at their snapshot and reports every carve in order", () => {
+    const server = new ServerWorld();
+    server.crater(30, 28, 30);
+    const { log, events } = recorder();
+    const sync = new WorldSync(null, events);
+    sync.welcome(welcome());
+    sync.worldEdits(edits(server.sets));
+    // A carve during the join waits for it, as with a world.
+    sync.carve(carveMsg(server.crater(40, 29, 36), 5));
+    expect(log.carves).toEqual([]);
+    sync.snapshot(snapshot(1));
+    expect(sync.busy).toBe(false);
+    expect(sync.world).toBeNull();
+    expect(log.resyncs).toEqual([[]]);
+    sync.carve(carveMsg(server.crater(20, 28, 44), 6));
+    expect(log.carves).toEqual([
+      { impactId: 5, changed: 0, dirty: [], material: 0 },
+      { impactId: 6, changed: 0, dirty: [], material: 0 },
+    ]);
+    expect(sync.stats.editSets).toBe(3);
+    // A rejoin counts the server's edits afresh.
+    sync.welcome(welcome());
+    sync.worldEdits(edits(server.sets));
+    sync.snapshot(snapshot(3));
+    expect(sync.stats.editSets).toBe(3);
+    expect(log.incompatible).toBe(0);
   });
 });

@@ -2,8 +2,8 @@
 // is drawn at once but nothing is carved locally; the server's carve, hit, fire-rate error or
 // silence closes the command (and its telemetry span) with the matching outcome.
 import { afterEach, describe, expect, it } from "vitest";
-import { COMMANDS, ServerAuthority } from "../../../src/client/game/server-authority.ts";
-import type { CommandSink } from "../../../src/client/game/server-authority.ts";
+import { COMMANDS, ServerAuthority } from "../../../src/client/net/server-authority.ts";
+import type { CommandSink } from "../../../src/client/net/server-authority.ts";
 import { installClientBackend } from "../../../src/client/telemetry/facade.ts";
 import {
   createSelfState,
