@@ -5,6 +5,7 @@
 //   crash consent       -> Sentry through the server's tunnel.
 // Before any consent nothing is requested from a telemetry endpoint, not even the config.
 
+import type { ExperimentAssignment } from "../../shared/flags/definitions.ts";
 import { toToken } from "../../shared/telemetry/breadcrumb.ts";
 import { quantileSorted, sortPrefix } from "../../shared/telemetry/percentiles.ts";
 import type { ClientTelemetryConfig } from "../../shared/telemetry/client-config.ts";
@@ -71,6 +72,8 @@ export interface ClientTelemetryOptions {
   fetch?: typeof fetch;
   /** Show the overlay at start. */
   overlayVisible?: boolean;
+  /** The client experiment this page is in (from the flags): its variant rides in the breadcrumbs. */
+  experiment?: ExperimentAssignment;
   win?: Window;
 }
 
@@ -94,7 +97,9 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
   const mesh = new MeshStats();
   const gpu = new GpuErrorTracker();
   const aggregator = new BreadcrumbAggregator({ frames, uploads, mesh, gpu, net: ctx.net ?? (() => null) }, { monoMs: mono, unixMs: unix });
-  const meta: BatchMeta = { session: sessionId, build: toToken(options.build ?? envBuild()), gpu: { vendor: "", arch: "" } };
+  const meta: BatchMeta = {
+    session: sessionId, build: toToken(options.build ?? envBuild()), gpu: { vendor: "", arch: "" }, experiment: options.experiment,
+  };
   const disposers: (() => void)[] = [];
 
   // Frame sampler: its own requestAnimationFrame loop, so frame intervals are the display's

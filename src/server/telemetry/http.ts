@@ -21,7 +21,12 @@ export interface MetricsServerOptions {
   readonly traceStore: TraceStore;
   readonly crashInbox: CrashInbox;
   readonly log?: Log;
+  /** Extra routes tried first (the development fault switch); each returns true when it answered. */
+  readonly routes?: readonly MetricsRoute[];
 }
+
+/** A route on the metrics listener: resolves true when it answered the request. */
+export type MetricsRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export interface MetricsServer {
   /** The bound address (the real port when 0 was asked for). */
@@ -55,6 +60,7 @@ function wantsHtml(req: IncomingMessage, url: URL): boolean {
 
 /** Routes one request; async only for the registry scrape. */
 async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsServerOptions): Promise<void> {
+  for (const route of opts.routes ?? []) if (await route(req, res)) return;
   const url = new URL(req.url ?? "/", "http://metrics.local");
   const head = req.method === "HEAD";
   const known = url.pathname === "/metrics" || url.pathname === "/debug/tracez" || url.pathname === "/debug/crashes";

@@ -12,7 +12,7 @@ import type { CrashInboxOptions } from "./crash-inbox.ts";
 import { installBackends } from "./facade.ts";
 import type { ClientMetrics, Metrics, Tracing } from "./facade.ts";
 import { startMetricsServer } from "./http.ts";
-import type { MetricsServer } from "./http.ts";
+import type { MetricsRoute, MetricsServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 import type { TelemetryLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -27,7 +27,7 @@ export { ConfigError, DEFAULT_TELEMETRY_CONFIG, describeEffectiveConfig, loadTel
 export type { HostPort, LogLevel, LogLevelDirectives, TelemetryConfig } from "./config.ts";
 export { CrashInbox, parseEnvelope } from "./crash-inbox.ts";
 export type { CrashEnvelope, CrashItem, StoredCrash } from "./crash-inbox.ts";
-export type { MetricsServer } from "./http.ts";
+export type { MetricsRoute, MetricsServer } from "./http.ts";
 export type { TelemetryLogger } from "./logger.ts";
 export type { ServerSentry } from "./sentry.ts";
 export { TraceStore } from "./trace-store.ts";
@@ -56,6 +56,8 @@ export interface TelemetryOptions {
   readonly environment?: string;
   /** Let Sentry capture uncaught exceptions/rejections (default true). */
   readonly sentryCaptureUncaught?: boolean;
+  /** Extra routes on the metrics listener, tried first (the development fault switch). */
+  readonly metricsRoutes?: readonly MetricsRoute[];
 }
 
 export interface TelemetryHandle {
@@ -70,6 +72,8 @@ export interface TelemetryHandle {
   readonly traceStore: TraceStore;
   readonly crashInbox: CrashInbox;
   readonly sentry: ServerSentry | undefined;
+  /** Sets the head-sampling ratio from now on (the trace-ratio flag); TRACE_SAMPLE is the start value. */
+  setTraceSample(ratio: number): void;
   /** Exports queued spans and flushes logs (bounded). */
   forceFlush(): Promise<void>;
   /** Flushes spans (bounded), closes the listener, flushes Sentry and logs, uninstalls the facade. Idempotent. */
@@ -105,6 +109,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
         traceStore,
         crashInbox,
         log: telemetryLog,
+        routes: opts.metricsRoutes,
       });
     } catch (err) {
       await tracingBackend.shutdown(1000);
@@ -151,6 +156,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
     traceStore,
     crashInbox,
     sentry,
+    setTraceSample: (ratio) => tracingBackend.setSampleRatio(ratio),
     async forceFlush() {
       await tracingBackend.forceFlush(shutdownTimeoutMs);
       await logger.flush();

@@ -14,6 +14,8 @@ import {
   COMPONENTS,
   DROPPED_ITEM_TYPES,
   ERROR_CLASSES,
+  EXPERIMENT_VARIANTS,
+  FLAG_RELOAD_RESULTS,
   GPU_ERROR_CLASSES,
   HIT_KINDS,
   METRICS,
@@ -88,7 +90,10 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   const gauge = (spec: MetricSpec): Gauge<string> =>
     new Gauge({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
 
-  const tick = histogram(METRICS.tickDuration);
+  const tickHist = histogram(METRICS.tickDuration);
+  const tickBy = bind(EXPERIMENT_VARIANTS, (v): Observer => tickHist.labels({ variant: v }));
+  // The server's experiment variant is fixed for the process (tick-rate applies at start).
+  let tick: Observer = tickBy.none;
   const systemHist = histogram(METRICS.systemDuration);
   const system = bind(SYSTEMS, (s): Observer => systemHist.labels({ system: s }));
   const queue = gauge(METRICS.voxelQueueLength);
@@ -116,7 +121,10 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   const parentInvalidCounter = counter(METRICS.traceParentInvalid);
   const parentInvalid = bind(TRACE_PARENT_INVALID_REASONS, (r): Incrementer => parentInvalidCounter.labels({ reason: r }));
 
-  const frame = histogram(METRICS.clientFrameTime);
+  const frameHist = histogram(METRICS.clientFrameTime);
+  const frame = bind(EXPERIMENT_VARIANTS, (v): Observer => frameHist.labels({ variant: v }));
+  const flagReloadsCounter = counter(METRICS.flagReloads);
+  const flagReloads = bind(FLAG_RELOAD_RESULTS, (r): Incrementer => flagReloadsCounter.labels({ result: r }));
   const upload = histogram(METRICS.clientUploadDuration);
   const uploadBytesCounter = counter(METRICS.clientUploadBytes);
   const uploadBytes = bind(UPLOAD_BUFFERS, (b): Incrementer => uploadBytesCounter.labels({ buffer: b }));
@@ -138,7 +146,11 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
 
   // Pre-initialise every labelled series at 0 so dashboards and rate() see them from the first scrape.
   for (const s of SYSTEMS) systemHist.zero({ system: s });
-  const labelled = [hits, errors, logDropped, spansDropped, parentInvalid, uploadBytes, gpu, spansRejected, itemsDropped,
+  for (const v of EXPERIMENT_VARIANTS) {
+    tickHist.zero({ variant: v });
+    frameHist.zero({ variant: v });
+  }
+  const labelled = [hits, errors, flagReloads, logDropped, spansDropped, parentInvalid, uploadBytes, gpu, spansRejected, itemsDropped,
     ...Object.values(requests), ...Object.values(rejected)] as Partial<Record<string, Incrementer>>[];
   for (const c of labelled) for (const child of Object.values(c)) child?.inc(0);
   for (const child of Object.values(clients)) child.set(0);
@@ -174,10 +186,14 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
     interestEntities: (n) => ok(n) && interest.set(n),
     error: (c) => errors[c]?.inc(),
     ticksOverBudget: (n) => ok(n) && overBudget.inc(n),
+    setExperimentVariant: (v) => {
+      tick = tickBy[v] ?? tickBy.none;
+    },
+    flagReload: (r) => flagReloads[r]?.inc(),
   };
 
   const client: ClientMetrics = {
-    frameTime: (s) => ok(s) && frame.observe(s),
+    frameTime: (s, v = "none") => ok(s) && (frame[v] ?? frame.none).observe(s),
     uploadDuration: (s) => ok(s) && upload.observe(s),
     uploadBytes: (b, n) => ok(n) && uploadBytes[b]?.inc(n),
     gpuError: (c, n = 1) => ok(n) && gpu[c]?.inc(n),

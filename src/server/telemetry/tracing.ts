@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry backend for the facade's Tracing. Head sampling: a new root and a remote parent
  * are decided by TraceIdRatioBased on the trace id (the same function the browser uses, so
- * both sides agree); a remote parent's own sampled flag is honoured only within a per-session
+ * both sides agree; the ratio is TRACE_SAMPLE, or the trace-ratio flag once it is set; the
+ * rare flags.evaluate root is always kept); a remote parent's own sampled flag is honoured only within a per-session
  * budget, since a client could otherwise trace every command it sends; a local parent is
  * followed. An AsyncLocalStorage context manager so logs see the active span, the in-memory TraceStore
  * always, and OTLP/HTTP export when an endpoint is set. Export never blocks the caller: spans
@@ -25,7 +26,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import type { IdGenerator, ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import { SERVICE_NAME } from "../../shared/telemetry/names.ts";
+import { SERVICE_NAME, SPAN_NAMES } from "../../shared/telemetry/names.ts";
 import type { SpanName } from "../../shared/telemetry/names.ts";
 import { SAMPLED_FLAG, isSampled, parseTraceparent, ratioUpperBound, sampledByRatio } from "../../shared/telemetry/trace-context.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
@@ -44,6 +45,11 @@ export interface ExportOptions {
   readonly exportTimeoutMillis?: number;
   /** In-flight HTTP exports allowed; more fail fast and count as dropped. */
   readonly concurrencyLimit?: number;
+  /**
+   * Development fault injection (FAULTS=1): while it returns true, each batch fails without
+   * being sent and is counted as export_failed, as if the collector were down.
+   */
+  readonly failExport?: () => boolean;
 }
 
 /**
@@ -72,6 +78,8 @@ export interface TracingOptions {
 
 export interface TracingBackend {
   readonly tracing: Tracing;
+  /** Changes the head-sampling ratio of new roots and remote parents from now on (the trace-ratio flag). */
+  setSampleRatio(ratio: number): void;
   readonly provider: BasicTracerProvider;
   readonly traceStore: TraceStore;
   /** Exports what is queued, bounded by timeoutMs. */
@@ -118,10 +126,17 @@ class CountingExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly onHandOff: (n: number) => void,
     private readonly onResult: (n: number, result: ExportResult) => void,
+    private readonly fail: (() => boolean) | undefined,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.onHandOff(spans.length);
+    if (this.fail?.() === true) {
+      const result: ExportResult = { code: ExportResultCode.FAILED, error: new Error("export dropped by fault injection") };
+      this.onResult(spans.length, result);
+      resultCallback(result);
+      return;
+    }
     this.inner.export(spans, (result) => {
       this.onResult(spans.length, result);
       resultCallback(result);
@@ -265,6 +280,12 @@ class UnsampledHandle implements SpanHandle {
   end(): void {}
 }
 
+/**
+ * Roots recorded whatever the ratio: rare and worth keeping. A flag evaluation happens once at
+ * start and once per flags.json change, and its span carries the feature_flag.* events.
+ */
+const ALWAYS_RECORDED: ReadonlySet<SpanName> = new Set<SpanName>([SPAN_NAMES.flagsEvaluate]);
+
 /** The unsampled root: nothing to propagate, so later work opens no spans for it. */
 const UNSAMPLED_ROOT = new UnsampledHandle(undefined);
 
@@ -301,6 +322,7 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
         const error = result.error?.message ?? "unknown";
         quiet(() => log.warnLimited("otlp_export_failed", { spans: n, error }, "span export failed; spans dropped"));
       },
+      x.failExport,
     );
     const batch = new BatchSpanProcessor(exporter, {
       maxQueueSize,
@@ -334,7 +356,7 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
   diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
   const base: Attributes = Object.freeze({ zone: cfg.zone, shard: cfg.shard });
-  const upperBound = ratioUpperBound(cfg.traceSample);
+  let upperBound = ratioUpperBound(cfg.traceSample);
   const budget = opts.remoteBudget ?? DEFAULT_REMOTE_SAMPLE_BUDGET;
   const remoteBudget = new KeyedTokenBuckets(budget.burst, budget.refillMs, budget.maxSessions, opts.now ?? Date.now);
 
@@ -364,12 +386,12 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
    * - A local parent: followed (an unsampled one passes on unchanged).
    * The hot paths that open spans every tick thus cost a hash or a flag test, not a span.
    */
-  const skip = (parent: TraceContext | undefined, fields: Fields): SpanHandle | null => {
+  const skip = (name: SpanName, parent: TraceContext | undefined, fields: Fields): SpanHandle | null => {
     if (parent === undefined) {
       // A root only when no span is active (children of a live span follow their parent).
       if (trace.getSpan(context.active()) !== undefined) return null;
       const traceId = ids.random.generateTraceId();
-      if (!sampledByRatio(traceId, upperBound)) return UNSAMPLED_ROOT;
+      if (!sampledByRatio(traceId, upperBound) && !ALWAYS_RECORDED.has(name)) return UNSAMPLED_ROOT;
       ids.next = traceId;
       return null;
     }
@@ -395,7 +417,7 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
       return undefined;
     },
     withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: TraceContext): T {
-      const unsampled = skip(parent, fields);
+      const unsampled = skip(name, parent, fields);
       if (unsampled !== null) return fn(unsampled);
       const [span, ctx] = start(name, fields, kept(parent));
       const handle = new OtelSpanHandle(span);
@@ -426,13 +448,16 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
       });
     },
     startSpan(name, fields, parent, startTimeMs) {
-      return skip(parent, fields) ?? new OtelSpanHandle(start(name, fields, kept(parent), startTimeMs)[0]);
+      return skip(name, parent, fields) ?? new OtelSpanHandle(start(name, fields, kept(parent), startTimeMs)[0]);
     },
   };
 
   let stopped: Promise<void> | undefined;
   return {
     tracing,
+    setSampleRatio(ratio) {
+      upperBound = ratioUpperBound(ratio);
+    },
     provider,
     traceStore,
     async forceFlush(timeoutMs) {

@@ -4,6 +4,8 @@
 // strict validator runs in the client (self-check before sending) and in the server's ingest.
 
 import { FRAME_TIME_BOUNDS_MS, UPLOAD_MS_BOUNDS } from "./histogram.ts";
+import { EXPERIMENT_VARIANTS } from "./names.ts";
+import type { ExperimentVariant } from "./names.ts";
 
 /** Wire schema version; the ingest rejects any other. */
 export const BREADCRUMB_SCHEMA_VERSION = 1 as const;
@@ -66,6 +68,8 @@ export const BREADCRUMB_LIMITS = {
 export const SESSION_ID_PATTERN = /^[a-z0-9]{16,32}$/;
 /** A random idempotency key: 8..64 of [a-z0-9-]. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[a-z0-9-]{8,64}$/;
+/** A flag key in flags.json (kebab-case). */
+export const FLAG_KEY_PATTERN = /^[a-z0-9-]{1,32}$/;
 /** Build versions, adapter vendors and architectures are short [a-z0-9.-] tokens (maybe empty). */
 export const TOKEN_PATTERN = /^[a-z0-9.-]{0,32}$/;
 
@@ -120,6 +124,12 @@ export interface BreadcrumbBatch {
   /** Windows dropped client-side (queue overflow) before this batch. */
   dropped: number;
   windows: BreadcrumbWindow[];
+  /**
+   * The client experiment this page is in, when one runs (absent otherwise): the flag's key and
+   * the variant from the closed set. It labels the frame-time histogram; like every batch, it is
+   * only sent with performance consent.
+   */
+  experiment?: { flag: string; variant: ExperimentVariant };
 }
 
 type Spec =
@@ -129,7 +139,8 @@ type Spec =
   | { t: "enum"; values: readonly string[] }
   | { t: "str"; re: RegExp }
   | { t: "obj"; fields: Readonly<Record<string, Spec>> }
-  | { t: "arr"; of: Spec; min: number; max: number };
+  | { t: "arr"; of: Spec; min: number; max: number }
+  | { t: "opt"; of: Spec };
 
 const L = BREADCRUMB_LIMITS;
 const int = (max: number, min = 0): Spec => ({ t: "int", min, max });
@@ -179,6 +190,10 @@ const BATCH_SPEC: Spec = {
     gpu: { t: "obj", fields: { vendor: { t: "str", re: TOKEN_PATTERN }, arch: { t: "str", re: TOKEN_PATTERN } } },
     dropped: int(L.maxCount),
     windows: { t: "arr", of: WINDOW_SPEC, min: 1, max: L.maxWindows },
+    experiment: {
+      t: "opt",
+      of: { t: "obj", fields: { flag: { t: "str", re: FLAG_KEY_PATTERN }, variant: { t: "enum", values: EXPERIMENT_VARIANTS } } },
+    },
   },
 };
 
@@ -239,6 +254,8 @@ function check(spec: Spec, v: unknown, path: string): { reason: SchemaRejection;
     case "str":
       if (typeof v !== "string") return { reason: "type", path };
       return spec.re.test(v) ? null : { reason: "pattern", path };
+    case "opt":
+      return check(spec.of, v, path);
     case "arr": {
       if (!Array.isArray(v)) return { reason: "type", path };
       if (v.length < spec.min || v.length > spec.max) return { reason: "length", path };
@@ -254,7 +271,10 @@ function check(spec: Spec, v: unknown, path: string): { reason: SchemaRejection;
         if (!Object.hasOwn(spec.fields, k)) return { reason: "unknown_key", path: join(path, "?") };
       }
       for (const k of Object.keys(spec.fields)) {
-        if (!Object.hasOwn(v, k)) return { reason: "missing_key", path: join(path, k) };
+        if (!Object.hasOwn(v, k)) {
+          if (spec.fields[k].t === "opt") continue;
+          return { reason: "missing_key", path: join(path, k) };
+        }
         const e = check(spec.fields[k], v[k], join(path, k));
         if (e) return e;
       }
