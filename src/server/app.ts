@@ -21,6 +21,7 @@ import { MeshPool } from "./mesh/pool.ts";
 import { SessionManager } from "./net/sessions.ts";
 import { WsTransport } from "./net/ws-transport.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
+import type { System } from "./systems/index.ts";
 import { logger } from "./telemetry/facade.ts";
 
 const log = logger("server");
@@ -31,6 +32,8 @@ export interface StartServerOptions extends Partial<ServerConfig> {
   readonly routes?: readonly HttpRoute[];
   /** Start the tick loop right away (default true); false leaves ticking to handle.tickOnce(). */
   readonly autoTick?: boolean;
+  /** The systems in tick order (default SYSTEM_ORDER; the fault switch wraps them). */
+  readonly systems?: readonly System[];
 }
 
 /** A running game server. */
@@ -67,7 +70,7 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, ...overrides } = options;
+  const { routes = [], autoTick = true, systems = SYSTEM_ORDER, ...overrides } = options;
   const config = resolveServerConfig(overrides);
   const t0 = performance.now();
   const game = new GameState(config);
@@ -82,7 +85,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const ctx: MutableTickContext = {
     tick: 0, dt: 1 / config.tickHz, nowMs: 0, elapsed: 1 / config.tickHz, zone: config.zone, shard: config.shard, net: sessions, mesher,
   };
-  const scheduler = new Scheduler(game, SYSTEM_ORDER, ctx);
+  const scheduler = new Scheduler(game, systems, ctx);
   const waiters = new Set<() => void>();
   const tick = (): void => {
     scheduler.tick();

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMPONENTS, METRICS, SPAN_NAMES } from "../../src/shared/telemetry/names.ts";
-import { alertRules, markdownAnchors, markdownSection, ROOT, RUNBOOK_FILE } from "./deploy-files.ts";
+import { alertRules, markdownAnchors, markdownSection, ROOT, RUNBOOK_FILE, runbookLabels } from "./deploy-files.ts";
 import { metricNames } from "./promql.ts";
 
 const doc = readFileSync(RUNBOOK_FILE, "utf8");
@@ -88,6 +88,18 @@ describe("docs/telemetry/README.md: runbook", () => {
       );
       const alerted = metricNames(rule.expr).filter((n) => n !== "up");
       for (const n of alerted) expect(queried.has(n) || section!.includes(n), `${rule.alert}: ${n}`).toBe(true);
+    });
+
+    it(`${rule.alert}'s runbook section names the labels the alert carries`, () => {
+      const labels = runbookLabels(markdownSection(doc, rule.alert.toLowerCase()) ?? "");
+      expect(labels, `no **Labels.** line under ### ${rule.alert}`).toBeDefined();
+      expect(labels!.get("alertname")).toBe("");
+      expect(labels!.get("severity")).toBe(rule.labels.severity);
+      // Every label the expression keeps (its aggregation's "by (...)", le aside) is promised,
+      // and nothing else; an expression without one (up == 0) keeps the target's job and instance.
+      const by = /\bby\s*\(([^)]*)\)/.exec(rule.expr)?.[1];
+      const kept = by === undefined ? ["job", "instance"] : by.split(",").map((l) => l.trim()).filter((l) => l !== "le");
+      expect([...labels!.keys()].filter((k) => k !== "alertname" && k !== "severity").sort(), rule.alert).toEqual(kept.sort());
     });
   }
 });
