@@ -12,6 +12,7 @@ import type { WorldAuthority } from "./game/authority.ts";
 import { ChunkStreamer } from "./game/chunk-streamer.ts";
 import type { TrackSample } from "./game/interpolation.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
+import { DEFAULT_CLIENT_FLAGS, loadClientFlags } from "./flags/index.ts";
 import { startLoop } from "./game/loop.ts";
 import { OnlineSession } from "./game/online-session.ts";
 import { parseParams } from "./game/params.ts";
@@ -35,7 +36,7 @@ import { Hud } from "./ui/hud.ts";
 import { MessagePanel } from "./ui/message.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
 import { MeshJobQueue } from "./workers/job-queue.ts";
-import { MesherPool } from "./workers/pool.ts";
+import { defaultPoolSize, MesherPool } from "./workers/pool.ts";
 
 /** Chunks (horizontal radius) around the spawn that must be drawn before the state becomes "playing". */
 const READY_RADIUS = 2;
@@ -93,6 +94,15 @@ async function startOnline(connection: Connection, canvas: HTMLCanvasElement, re
   };
 }
 
+/** localStorage for the flags' random id, or null where the browser refuses storage. */
+function flagStorage(): Storage | null {
+  try {
+    return localStorage;
+  } catch {
+    return null;
+  }
+}
+
 /** Late binding: world re-syncs can only re-mesh once the chunk streamer exists. */
 interface ResyncTarget {
   markDirty?: (dirty: DirtyChunks) => void;
@@ -105,8 +115,12 @@ async function main(panel: MessagePanel): Promise<void> {
   const params = parseParams(location.search);
   const canvas = document.getElementById("game") as HTMLCanvasElement;
   setGameState(GameState.Loading);
+  // Runtime flags (evaluated in the page; defaults offline or when the server has none). An
+  // explicit ?view= is the player's own choice and wins over the view-distance flag.
+  const flags = params.offline ? DEFAULT_CLIENT_FLAGS : await loadClientFlags({ fetch: (u, i) => fetch(u, i), storage: flagStorage() });
+  const viewChunks = new URLSearchParams(location.search).has("view") ? params.viewChunks : flags.viewChunks ?? params.viewChunks;
   const rendererOptions: RendererOptions = {
-    viewDistance: (params.viewChunks - 0.5) * CHUNK_SIZE,
+    viewDistance: (viewChunks - 0.5) * CHUNK_SIZE,
     onFatal: (err) => fail(panel, err),
   };
 
@@ -120,7 +134,7 @@ async function main(panel: MessagePanel): Promise<void> {
     device: () => telemetryParts.device,
     net: () => connection?.stats,
     uiRoot: document.body,
-  });
+  }, { experiment: flags.experiment });
   // Closing on the way out lets the server end the session at once instead of timing it out.
   if (connection !== null) addEventListener("pagehide", () => connection.close());
   // Connection messages: before the game starts they replace the loading text while the
@@ -155,8 +169,11 @@ async function main(panel: MessagePanel): Promise<void> {
   if (gameState() === GameState.Error) return;
 
   const queue = new MeshJobQueue(world.size);
-  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces));
-  const streamer = new ChunkStreamer(world, queue, pool, renderer, params.viewChunks);
+  const pool = new MesherPool(
+    world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces),
+    flags.mesherMode === "single" ? 1 : defaultPoolSize(navigator.hardwareConcurrency),
+  );
+  const streamer = new ChunkStreamer(world, queue, pool, renderer, viewChunks);
   resync.markDirty = (dirty) => streamer.markDirty(dirty);
   const player = new PlayerController(world, spawn, session.spawnYaw, session.player);
   online?.attachPlayer(player);
@@ -220,7 +237,7 @@ async function main(panel: MessagePanel): Promise<void> {
   });
 
   // Never wait for chunks beyond the view distance: they are not meshed at all.
-  const readyRadius = Math.min(READY_RADIUS, params.viewChunks);
+  const readyRadius = Math.min(READY_RADIUS, viewChunks);
   let readyPending = false;
   panel.show("Loading", "Meshing terrain…");
   let lastNow = performance.now();

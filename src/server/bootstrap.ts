@@ -8,6 +8,8 @@
 // Zone and shard come from the telemetry config alone, so the game's logs, metric labels and
 // spans name the same zone and shard.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Provider } from "@openfeature/server-sdk";
 import type { IngestOutcome } from "../shared/telemetry/breadcrumb.ts";
 import { startServer } from "./app.ts";
 import type { ServerHandle, StartServerOptions } from "./app.ts";
@@ -19,6 +21,10 @@ import type { RelayOutcome } from "./http/otlp-relay.ts";
 import type { HttpRoute } from "./http/routes.ts";
 import { createSentryTunnel } from "./http/sentry-tunnel.ts";
 import type { TunnelOutcome } from "./http/sentry-tunnel.ts";
+import { FaultSwitch, faultsEnabled } from "./faults/switch.ts";
+import { readFlagFile, ServerFlags } from "./flags/service.ts";
+import { clientFlagsRoute } from "./http/flags.ts";
+import { SYSTEM_ORDER } from "./systems/index.ts";
 import { initTelemetry, loadTelemetryConfig } from "./telemetry/index.ts";
 import type { TelemetryConfig, TelemetryHandle, TelemetryOptions } from "./telemetry/index.ts";
 
@@ -38,12 +44,15 @@ export interface StartGameOptions {
   readonly build?: string;
   /** Deployment environment for crash reports (default: NODE_ENV when it is a plain token, else "production"). */
   readonly environment?: string;
+  /** Feature flags: another OpenFeature provider instead of flags.json (FLAGS_FILE), and the reload debounce. */
+  readonly flags?: { readonly provider?: Provider; readonly debounceMs?: number };
 }
 
 /** A running server: its telemetry, the game, and the one way to stop both. */
 export interface RunningGame {
   readonly telemetry: TelemetryHandle;
   readonly game: ServerHandle;
+  readonly flags: ServerFlags;
   /** Stops accepting players, closes the game, then flushes and closes telemetry. Idempotent. */
   stop(reason?: string): Promise<void>;
 }
@@ -67,36 +76,76 @@ export async function startGame(
 ): Promise<RunningGame> {
   const cfg = loadTelemetryConfig(env, opts.argv ?? []);
   const { routes = [], autoTick, ...fixed } = opts.server ?? {};
-  const gameSettings = { ...serverConfigFromEnv(env), ...fixed, zone: cfg.zone, shard: cfg.shard };
-  const resolved = resolveServerConfig(gameSettings);
+  const fromEnv = serverConfigFromEnv(env);
+  resolveServerConfig({ ...fromEnv, ...fixed, zone: cfg.zone, shard: cfg.shard });
+  const flagsFile = opts.flags?.provider === undefined ? flagsFileFrom(env) : null;
+  if (flagsFile !== null) readFlagFile(flagsFile);
 
   const build = opts.build ?? packageVersion();
   const environment = opts.environment ?? (env.NODE_ENV !== undefined && ENVIRONMENT_TOKEN.test(env.NODE_ENV) ? env.NODE_ENV : "production");
-  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...opts.telemetry });
+  const faults = faultsEnabled(env) ? new FaultSwitch() : undefined;
+  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...withFaults(opts.telemetry, faults) });
+  const log = telemetry.logger.forComponent("server");
+  let traceRatio = cfg.traceSample;
+  let flags: ServerFlags | undefined;
   let game: ServerHandle;
   try {
+    flags = await ServerFlags.start({
+      file: flagsFile,
+      provider: opts.flags?.provider,
+      targetingKey: `${cfg.zone}/${cfg.shard}`,
+      log,
+      debounceMs: opts.flags?.debounceMs,
+      onTraceRatio: (ratio) => {
+        traceRatio = ratio ?? cfg.traceSample;
+        telemetry.setTraceSample(traceRatio);
+      },
+    });
+    const current = flags;
+    // Precedence: defaults < environment < flags < what the caller fixes in code.
+    const { tickHz, interestRadius } = current.applied;
+    const gameSettings = {
+      ...fromEnv, ...(tickHz === undefined ? {} : { tickHz }), ...(interestRadius === undefined ? {} : { interestRadius }),
+      ...fixed, zone: cfg.zone, shard: cfg.shard,
+    };
+    const resolved = resolveServerConfig(gameSettings);
     game = await startServer({
       ...gameSettings,
       autoTick,
-      routes: [...routes, ...telemetryRoutes(cfg, telemetry, { build, environment })],
+      systems: faults?.wrapSystems(SYSTEM_ORDER),
+      routes: [
+        ...routes,
+        clientFlagsRoute(() => current.clientDefinitions()),
+        ...telemetryRoutes(cfg, telemetry, { build, environment, traceRatio: () => traceRatio }),
+      ],
+    }).catch((err: unknown) => {
+      throw listenError(err, resolved.host, resolved.port);
     });
   } catch (err) {
+    await flags?.close();
     await telemetry.shutdown();
-    throw listenError(err, resolved.host, resolved.port);
+    throw err;
+  }
+  const running = flags;
+  if (faults !== undefined) {
+    faults.attachGame(game.url);
+    log.warn({ faults: "on" }, "fault switch on (FAULTS=1): development only, PUT /debug/faults/<name> on the metrics listener");
   }
 
-  const log = telemetry.logger.forComponent("server");
   let stopping: Promise<void> | undefined;
   return {
     telemetry,
     game,
+    flags: running,
     stop(reason = "stop") {
       stopping ??= (async () => {
         log.info({ reason }, "shutting down");
+        faults?.clearAll();
         game.stopAccepting();
         try {
           await game.stop();
         } finally {
+          await running.close();
           await telemetry.shutdown();
         }
       })();
@@ -105,25 +154,40 @@ export async function startGame(
   };
 }
 
+/** Telemetry options plus the fault switch's hooks (failing exports, its route) when it is on. */
+function withFaults(base: TelemetryOptions | undefined, faults: FaultSwitch | undefined): TelemetryOptions {
+  if (faults === undefined) return { ...base };
+  return {
+    ...base,
+    export: { ...base?.export, failExport: faults.dropExports },
+    metricsRoutes: [faults.route, ...(base?.metricsRoutes ?? [])],
+  };
+}
+
 /** The client-telemetry routes; each answers 404 "ingest_off" while CLIENT_TELEMETRY is off. */
-function telemetryRoutes(cfg: TelemetryConfig, telemetry: TelemetryHandle, client: { build: string; environment: string }): HttpRoute[] {
+function telemetryRoutes(
+  cfg: TelemetryConfig,
+  telemetry: TelemetryHandle,
+  client: { build: string; environment: string; traceRatio: () => number },
+): HttpRoute[] {
   const log = telemetry.logger.forComponent("ingest");
   const enabled = (): boolean => cfg.clientTelemetry;
   const rejected = (source: string, outcome: string): void => {
     telemetry.metrics.error("ingest_rejected");
     log.debug({ source, outcome }, "client telemetry rejected");
   };
-  const clientConfig: ClientConfigSource = {
-    traceSampleRatio: cfg.traceSample,
+  // The ratio follows the trace-ratio flag, so clients and server keep sampling the same traces.
+  const clientConfig = (): ClientConfigSource => ({
+    traceSampleRatio: client.traceRatio(),
     sentryDsn: cfg.sentryDsn,
     environment: client.environment,
     build: client.build,
-  };
+  });
   return [
     createIngestHandler({
       enabled,
       metrics: telemetry.clientMetrics,
-      config: () => clientConfig,
+      config: clientConfig,
       onOutcome: (outcome) => {
         if (REJECTED_INGEST.includes(outcome)) rejected("breadcrumbs", outcome);
       },
@@ -149,6 +213,13 @@ function telemetryRoutes(cfg: TelemetryConfig, telemetry: TelemetryHandle, clien
       },
     }),
   ];
+}
+
+/** FLAGS_FILE: the flags.json to use, "off" for none; default the repository's flags.json. */
+function flagsFileFrom(env: Readonly<Record<string, string | undefined>>): string | null {
+  const raw = env.FLAGS_FILE?.trim() ?? "";
+  if (raw.toLowerCase() === "off") return null;
+  return raw === "" ? fileURLToPath(new URL("../../flags.json", import.meta.url)) : raw;
 }
 
 /** A failure to bind the game port, restated with the setting an operator changes (PORT or HOST). */
