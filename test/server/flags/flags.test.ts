@@ -14,6 +14,7 @@ import { CLIENT_FLAGS_PATH } from "../../../src/shared/flags/definitions.ts";
 import { BREADCRUMBS_PATH, CLIENT_CONFIG_PATH } from "../../../src/shared/telemetry/client-config.ts";
 import { cleanup, parseExposition, startAcceptanceGame, startReceiver, waitUntil } from "../acceptance/harness.ts";
 import type { Receiver } from "../acceptance/harness.ts";
+import { sample } from "../telemetry/helpers.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const SHIPPED = readFileSync(join(ROOT, "flags.json"), "utf8");
@@ -106,8 +107,8 @@ describe("flags at run time", () => {
     await waitUntil("trace-ratio 1 in force", 10_000, () => game.flags.settings().traceRatio === 1);
     expect(await config()).toBe(1);
     expect((await clientFlags()).flags["view-distance"].defaultVariant).toBe("far");
-    const reloads = (text: string, result: string): number | undefined =>
-      parseExposition(text).families.get("game_flag_reloads_total")?.samples.find((s) => s.labels.result === result)?.value;
+    // Line-based: polling faster than prom-client samples event-loop lag makes those gauges "Nan".
+    const reloads = (text: string, result: string): number | undefined => sample(text, "game_flag_reloads_total", { result });
     expect(reloads(await game.scrape(), "ok")).toBe(1);
 
     rewrite(path, (f) => void (f["trace-ratio"].defaultVariant = "everything"));
