@@ -23,7 +23,6 @@ import { devNull, loadavg } from "node:os";
 import { pino } from "pino";
 import type { DestinationStream } from "pino";
 import type { Registry } from "prom-client";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { context } from "@opentelemetry/api";
 import { resolveServerConfig } from "../src/server/config.ts";
 import { Game } from "../src/server/game/state.ts";
@@ -40,6 +39,7 @@ import { DEFAULT_TELEMETRY_CONFIG, initTelemetry } from "../src/server/telemetry
 import type { TelemetryConfig } from "../src/server/telemetry/index.ts";
 import { createLogger } from "../src/server/telemetry/logger.ts";
 import { createMetrics } from "../src/server/telemetry/metrics.ts";
+import { SyncFirstContextManager } from "../src/server/telemetry/context.ts";
 import { createTracing } from "../src/server/telemetry/tracing.ts";
 import { ByteWriter, encodeFire, encodeHello, encodeInput, PROTOCOL_VERSION } from "../src/shared/protocol/index.ts";
 import { METRICS } from "../src/shared/telemetry/names.ts";
@@ -222,7 +222,8 @@ async function startTelemetry(o: WorkloadOptions): Promise<{
       return { scrape: () => metrics.registry.metrics(), flush: none, spans: zero, stop: async () => un() };
     }
     case "context": {
-      const manager = new AsyncLocalStorageContextManager().enable();
+      // The context manager the tracing backend installs, alone.
+      const manager = new SyncFirstContextManager().enable();
       context.setGlobalContextManager(manager);
       return { scrape: none, flush: none, spans: zero, stop: async () => void context.disable() };
     }

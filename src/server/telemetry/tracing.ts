@@ -1,18 +1,17 @@
 /**
  * OpenTelemetry backend for the facade's Tracing. Head sampling: a new root and a remote parent
  * are decided by TraceIdRatioBased on the trace id (the same function the browser uses, so
- * both sides agree; the ratio is TRACE_SAMPLE, or the trace-ratio flag once it is set; the
- * rare flags.evaluate root is always kept); a remote parent's own sampled flag is honoured only within a per-session
- * budget, since a client could otherwise trace every command it sends; a local parent is
- * followed. An AsyncLocalStorage context manager so logs see the active span, the in-memory TraceStore
- * always, and OTLP/HTTP export when an endpoint is set. Export never blocks the caller: spans
- * go through a bounded gate in front of the BatchSpanProcessor (which would otherwise drop
- * silently), so queue-full drops and failed exports are counted and warned about at a
- * limited rate.
+ * both sides agree; the ratio is TRACE_SAMPLE, or the trace-ratio flag once it names one; the
+ * rare flags.evaluate root is always kept); a remote parent's own sampled flag is honoured
+ * only within a per-session budget, since a client could otherwise trace every command it
+ * sends; a local parent is followed. A synchronous-first context manager (context.ts) so logs
+ * see the active span, the in-memory TraceStore always, and OTLP/HTTP export when an endpoint
+ * is set. Export never blocks the caller: spans go through a bounded gate in front of the
+ * BatchSpanProcessor (which would otherwise drop silently), so queue-full drops and failed
+ * exports are counted and warned about at a limited rate.
  */
 import { DiagLogLevel, ROOT_CONTEXT, SpanStatusCode, TraceFlags, context, diag, trace } from "@opentelemetry/api";
 import type { Attributes, Context, DiagLogger, Span as ApiSpan } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { ExportResultCode } from "@opentelemetry/core";
 import type { ExportResult } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -31,6 +30,7 @@ import type { SpanName } from "../../shared/telemetry/names.ts";
 import { SAMPLED_FLAG, isSampled, parseTraceparent, ratioUpperBound, sampledByRatio } from "../../shared/telemetry/trace-context.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 import type { TelemetryConfig } from "./config.ts";
+import { isAsyncFunction, SyncFirstContextManager } from "./context.ts";
 import type { Fields, Log, SpanHandle, Tracing } from "./facade.ts";
 import type { InternalMetrics } from "./metrics.ts";
 import { KeyedTokenBuckets } from "./rate-limit.ts";
@@ -349,7 +349,8 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
 
   // A global context manager is what makes context.with() / trace.getActiveSpan() work for the
   // logger mixin. Register only if none is, and release it on shutdown so re-init works (tests).
-  const contextManager = new AsyncLocalStorageContextManager();
+  // Synchronous first: see context.ts for why not AsyncLocalStorage throughout.
+  const contextManager = new SyncFirstContextManager();
   contextManager.enable();
   const ownsContext = context.setGlobalContextManager(contextManager);
   if (!ownsContext) contextManager.disable();
@@ -421,30 +422,27 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
       if (unsampled !== null) return fn(unsampled);
       const [span, ctx] = start(name, fields, kept(parent));
       const handle = new OtelSpanHandle(span);
-      return context.with(trace.setSpan(ctx, span), () => {
+      const active = trace.setSpan(ctx, span);
+      const ended = <V>(v: V): V => {
+        span.end();
+        return v;
+      };
+      const failed = (err: unknown): never => {
+        handle.recordError(err);
+        span.end();
+        throw err;
+      };
+      // An async function keeps the span active across its awaits (context.ts); anything else
+      // has it for its synchronous run, and a promise it returns still ends the span on settling.
+      if (isAsyncFunction(fn)) return context.with(active, async () => fn(handle)).then(ended, failed) as T;
+      return context.with(active, () => {
         let result: T;
         try {
           result = fn(handle);
         } catch (err) {
-          handle.recordError(err);
-          span.end();
-          throw err;
+          return failed(err);
         }
-        if (isThenable(result)) {
-          return Promise.resolve(result).then(
-            (v) => {
-              span.end();
-              return v;
-            },
-            (err: unknown) => {
-              handle.recordError(err);
-              span.end();
-              throw err;
-            },
-          ) as T;
-        }
-        span.end();
-        return result;
+        return isThenable(result) ? (Promise.resolve(result).then(ended, failed) as T) : ended(result);
       });
     },
     startSpan(name, fields, parent, startTimeMs) {
