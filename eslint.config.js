@@ -7,7 +7,7 @@ import globals from "globals";
 const telemetrySdks = ["pino", "pino-pretty", "prom-client", "@opentelemetry/*", "@sentry/*"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "test-output/**", "coverage/**"] },
+  { ignores: ["dist/**", "dist-server/**", "node_modules/**", "test-output/**", "coverage/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,6 +10,6 @@ echo "== lint";      npx eslint --max-warnings 0 .
 if [ -f deploy/prometheus/prometheus.yml ]; then
   echo "== promtool"; bash scripts/promtool-checks.sh
 fi
-echo "== build";     npx vite build --logLevel warn
+echo "== build";     node scripts/build.mjs
 echo "== unit and integration tests"; npx vitest run --project unit
 echo "== end-to-end tests (Chromium, WebGPU on SwiftShader)"; npx vitest run --project e2e

@@ -1,7 +1,7 @@
 // Child process of the loadtest: connects N bots to the server, waits for the go signal, drives
 // them (move + fire) for the measurement window, and reports what they received. It runs in its
 // own process so bot CPU, GC and event-loop time never land on the server's tick timings.
-import { Bot } from "../../src/server/bots/bot.ts";
+import { Bot, loopbackAddress } from "../../src/server/bots/bot.ts";
 import { Wanderer } from "../../src/server/bots/wander.ts";
 
 /** Sent by the parent to start a swarm. */
@@ -58,10 +58,14 @@ function frameOverhead(len: number): number {
 
 async function connectAll(cfg: SwarmConfig): Promise<void> {
   const start = performance.now();
+  // Against a loopback server every bot comes from its own 127.x address, as distinct players
+  // would (the server caps connections per address).
+  const loopback = new URL(cfg.url).hostname === "127.0.0.1";
   for (let i = 0; i < cfg.bots; i += 10) {
     const batch = [];
     for (let j = i; j < Math.min(cfg.bots, i + 10); j++) {
-      batch.push(Bot.connect({ url: cfg.url, trackWorld: j < cfg.trackers, keepEvents: false, timeoutMs: 60000 }));
+      const localAddress = loopback ? loopbackAddress(0, j) : undefined;
+      batch.push(Bot.connect({ url: cfg.url, trackWorld: j < cfg.trackers, keepEvents: false, timeoutMs: 60000, localAddress }));
     }
     for (const b of await Promise.all(batch)) {
       bots.push(b);

@@ -3,22 +3,26 @@
 // By default the game is networked (the server at /ws on this origin decides); `?offline=1`
 // plays single-player with the world generated and carved in this tab.
 import type { DirtyChunks } from "../shared/voxel/carve.ts";
-import { CHUNK_SIZE } from "../shared/voxel/constants.ts";
 import { worldChecksum } from "../shared/voxel/checksum.ts";
 import type { World } from "../shared/voxel/world.ts";
 import { DEFAULT_WORLD_GEN, SPAWN_YAW } from "../shared/voxel/worldgen.ts";
 import type { WorldGenConfig } from "../shared/voxel/worldgen.ts";
+import { SoundEngine, unlockOnGesture } from "./audio/sound.ts";
+import type { AudioContextLike } from "./audio/sound.ts";
+import { applySettings, viewDistanceVoxels } from "./game/apply-settings.ts";
 import type { WorldAuthority } from "./game/authority.ts";
 import { ChunkStreamer } from "./game/chunk-streamer.ts";
+import { Feedback } from "./game/feedback.ts";
+import type { FeedbackFrame } from "./game/feedback.ts";
 import type { TrackSample } from "./game/interpolation.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
 import { DEFAULT_CLIENT_FLAGS, loadClientFlags } from "./flags/index.ts";
 import { startLoop } from "./game/loop.ts";
 import { OnlineSession } from "./game/online-session.ts";
-import { parseParams } from "./game/params.ts";
+import { parseParams, viewOverride } from "./game/params.ts";
 import { PlayerController } from "./game/player.ts";
 import type { PlayerOptions } from "./game/player.ts";
-import { PROJECTILE } from "./game/projectiles.ts";
+import { SETTINGS_STORAGE_KEY, SettingsStore } from "./game/settings.ts";
 import type { GameStats } from "./game/stats.ts";
 import { installTestHook } from "./game/test-hook.ts";
 import { loadWorld } from "./game/world-loader.ts";
@@ -30,17 +34,18 @@ import { gameSocketUrl, webSocketTransport } from "./net/transport.ts";
 import { GpuUnavailableError } from "./render/device.ts";
 import { viewDirection } from "./render/mat4.ts";
 import { Renderer } from "./render/renderer.ts";
-import { installClientTelemetry, reportError } from "./telemetry/index.ts";
+import { installClientTelemetry, reportError, safeLocalStorage } from "./telemetry/index.ts";
 import type { RendererOptions } from "./render/renderer.ts";
-import { Hud } from "./ui/hud.ts";
 import { MessagePanel } from "./ui/message.ts";
+import { PauseState } from "./ui/pause.ts";
 import { gameState, GameState, setGameState } from "./ui/state.ts";
 import { MeshJobQueue } from "./workers/job-queue.ts";
-import { defaultPoolSize, MesherPool } from "./workers/pool.ts";
+import { MesherPool } from "./workers/pool.ts";
+import { createWorkerFailures } from "./workers/supervise.ts";
+import type { WorkerFailureKind } from "./workers/supervise.ts";
 
 /** Chunks (horizontal radius) around the spawn that must be drawn before the state becomes "playing". */
 const READY_RADIUS = 2;
-const PROJECTILE_COLOR = [1.0, 0.45, 0.08] as const;
 
 /** Where the world came from, and the pieces that differ between online and offline play. */
 interface Session {
@@ -53,11 +58,24 @@ interface Session {
   readonly player: PlayerOptions;
 }
 
+/** Failures of the mesher and worldgen workers, counted together (GameStats.workers, overlay, breadcrumbs). */
+const workerFailures = createWorkerFailures();
+
+/** A failed worker is counted, replaced and its jobs requeued; with crash consent it is also reported. */
+function reportWorkerFailure(worker: string): (kind: WorkerFailureKind, detail: string) => void {
+  return (kind, detail) => reportError(new Error(`${worker} worker ${kind === "crash" ? "crashed" : "hung"}: ${detail}`));
+}
+
+/** Generates a world in a supervised worker, counting failures with the mesher's. */
+function loadSupervisedWorld(config: WorldGenConfig): ReturnType<typeof loadWorld> {
+  return loadWorld(config, { failures: workerFailures, onWorkerFailure: reportWorkerFailure("worldgen") });
+}
+
 /** Offline: generate the world for the URL's seed while the GPU pipelines compile. */
 async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOptions: RendererOptions, panel: MessagePanel): Promise<Session> {
   panel.show("Loading", "Generating the world…");
   const config: WorldGenConfig = { ...DEFAULT_WORLD_GEN, seed };
-  const [loaded, renderer] = await Promise.all([loadWorld(config), Renderer.create(canvas, config, rendererOptions)]);
+  const [loaded, renderer] = await Promise.all([loadSupervisedWorld(config), Renderer.create(canvas, config, rendererOptions)]);
   return { world: loaded.world, renderer, spawn: loaded.spawn, spawnYaw: SPAWN_YAW, online: null, player: {} };
 }
 
@@ -66,7 +84,7 @@ async function startOffline(canvas: HTMLCanvasElement, seed: number, rendererOpt
  * and replay the server's edits while the GPU pipelines compile.
  */
 async function startOnline(connection: Connection, canvas: HTMLCanvasElement, rendererOptions: RendererOptions, panel: MessagePanel, onStatus: (s: NetStatus) => void, resync: ResyncTarget): Promise<Session> {
-  const online = new OnlineSession(connection, (config) => loadWorld(config).then((l) => l.world), {
+  const online = new OnlineSession(connection, (config) => loadSupervisedWorld(config).then((l) => l.world), {
     status: onStatus,
     resync: (dirty) => resync.markDirty?.(dirty),
     incompatible: () => {
@@ -94,15 +112,6 @@ async function startOnline(connection: Connection, canvas: HTMLCanvasElement, re
   };
 }
 
-/** localStorage for the flags' random id, or null where the browser refuses storage. */
-function flagStorage(): Storage | null {
-  try {
-    return localStorage;
-  } catch {
-    return null;
-  }
-}
-
 /** Late binding: world re-syncs can only re-mesh once the chunk streamer exists. */
 interface ResyncTarget {
   markDirty?: (dirty: DirtyChunks) => void;
@@ -115,12 +124,25 @@ async function main(panel: MessagePanel): Promise<void> {
   const params = parseParams(location.search);
   const canvas = document.getElementById("game") as HTMLCanvasElement;
   setGameState(GameState.Loading);
-  // Runtime flags (evaluated in the page; defaults offline or when the server has none). An
-  // explicit ?view= is the player's own choice and wins over the view-distance flag.
-  const flags = params.offline ? DEFAULT_CLIENT_FLAGS : await loadClientFlags({ fetch: (u, i) => fetch(u, i), storage: flagStorage() });
-  const viewChunks = new URLSearchParams(location.search).has("view") ? params.viewChunks : flags.viewChunks ?? params.viewChunks;
+  // The player's settings, with the panel's "Game" section; `?view=` overrides the stored view
+  // distance for this page until the player picks one.
+  const storage = safeLocalStorage(window);
+  const settings = new SettingsStore(storage);
+  window.addEventListener("storage", (e) => {
+    if (e.key === SETTINGS_STORAGE_KEY) settings.syncFrom(e.newValue);
+  });
+  // Runtime flags (evaluated in the page; defaults offline or when the server has none). The
+  // view-distance flag is the default of a player who has saved no settings of their own; an
+  // explicit ?view= wins over both.
+  const flags = params.offline ? DEFAULT_CLIENT_FLAGS : await loadClientFlags({ fetch: (u, i) => fetch(u, i), storage });
+  const urlView = viewOverride(location.search);
+  if (urlView !== null) settings.overrideForSession("viewDistance", urlView);
+  else if (flags.viewChunks !== undefined && !settings.hasStored()) settings.overrideForSession("viewDistance", flags.viewChunks);
+  const pause = new PauseState();
+  const viewChunks = settings.get().viewDistance;
   const rendererOptions: RendererOptions = {
-    viewDistance: (viewChunks - 0.5) * CHUNK_SIZE,
+    viewDistance: viewDistanceVoxels(viewChunks),
+    fovY: (settings.get().fov * Math.PI) / 180,
     onFatal: (err) => fail(panel, err),
   };
 
@@ -131,9 +153,11 @@ async function main(panel: MessagePanel): Promise<void> {
   installClientTelemetry({
     renderer: () => telemetryParts.renderer?.stats,
     meshPool: () => telemetryParts.pool?.stats,
+    workers: () => workerFailures,
     device: () => telemetryParts.device,
     net: () => connection?.stats,
     uiRoot: document.body,
+    settings: { game: settings, pause },
   }, { experiment: flags.experiment });
   // Closing on the way out lets the server end the session at once instead of timing it out.
   if (connection !== null) addEventListener("pagehide", () => connection.close());
@@ -169,10 +193,11 @@ async function main(panel: MessagePanel): Promise<void> {
   if (gameState() === GameState.Error) return;
 
   const queue = new MeshJobQueue(world.size);
-  const pool = new MesherPool(
-    world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces),
-    flags.mesherMode === "single" ? 1 : defaultPoolSize(navigator.hardwareConcurrency),
-  );
+  const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces), {
+    size: flags.mesherMode === "single" ? 1 : undefined,
+    failures: workerFailures,
+    onWorkerFailure: reportWorkerFailure("mesher"),
+  });
   const streamer = new ChunkStreamer(world, queue, pool, renderer, viewChunks);
   resync.markDirty = (dirty) => streamer.markDirty(dirty);
   const player = new PlayerController(world, spawn, session.spawnYaw, session.player);
@@ -181,14 +206,31 @@ async function main(panel: MessagePanel): Promise<void> {
   const stats: GameStats = {
     render: renderer.stats,
     mesh: pool.stats,
+    workers: workerFailures,
     world: { shotsFired: 0, carves: 0, voxelsCarved: 0, projectilesInFlight: 0 },
     loop: { cpuMs: 0, dtMs: 0 },
     net: online?.connection.stats ?? null,
   };
+  // Sound starts muted: the audio context is created on the first click or key press.
+  const sound = new SoundEngine(() => (typeof AudioContext === "function" ? (new AudioContext() as unknown as AudioContextLike) : null));
+  unlockOnGesture(sound);
+  const feedback = new Feedback({
+    parent: document.body,
+    sound,
+    pause,
+    requestScores: online === null ? null : () => online.connection.sendScores(),
+    now: () => performance.now(),
+  });
+  if (online !== null) {
+    online.gameEvents = feedback;
+    if (online.welcome !== null) feedback.welcome(online.welcome);
+    feedback.self(online.self.health, online.self.flags);
+  }
   authority.onCarve((e) => {
     stats.world.carves++;
     stats.world.voxelsCarved += e.voxels;
     streamer.markDirty(e.dirty);
+    feedback.carve(e);
   });
 
   const eye = [0, 0, 0];
@@ -196,18 +238,24 @@ async function main(panel: MessagePanel): Promise<void> {
   let lastShot = -Infinity;
   const fire = (): number => {
     const now = performance.now() / 1000;
-    if (gameState() !== GameState.Playing || (online !== null && !online.playable) || now - lastShot < authority.cooldown) return -1;
+    if (gameState() !== GameState.Playing || (online !== null && !online.playable) || feedback.model.downed || now - lastShot < authority.cooldown) return -1;
     player.eye(eye);
     viewDirection(dir, player.yaw, player.pitch);
     const id = authority.fire(eye, dir);
     if (id < 0) return -1;
     lastShot = now;
     stats.world.shotsFired++;
+    feedback.shot();
     return id;
   };
   const keyboard = new Keyboard();
-  const mouse = new MouseLook(canvas, fire);
-  const hud = new Hud();
+  // Pause menu: losing the pointer lock (Escape, another window) while playing opens settings;
+  // a click on the game closes them (and captures the mouse again).
+  const mouse = new MouseLook(canvas, fire, (locked) => {
+    if (!locked && gameState() === GameState.Playing) pause.set(true);
+  });
+  canvas.addEventListener("click", () => pause.set(false));
+  applySettings(settings, { mouse, renderer, streamer, sound });
 
   const tracked: TrackSample = { x: 0, y: 0, z: 0, yaw: 0 };
   const afterFrame =
@@ -225,8 +273,17 @@ async function main(panel: MessagePanel): Promise<void> {
         gpuDone: () => renderer.whenSubmittedWorkDone(),
         checksum: () => worldChecksum(world),
         net: () => online?.report() ?? null,
+        hud: () => {
+          const m = feedback.model;
+          return {
+            health: m.health, downed: m.downed, downedBy: m.downedBy, marker: m.marker, callsign: m.callsign,
+            feed: m.feed.map((e) => `${e.shooter} > ${e.target}`), scoreboardOpen: feedback.scoreboardOpen, paused: pause.paused,
+            effects: feedback.effects.count, sound: { unlocked: sound.stats.unlocked, played: { ...sound.stats.played } },
+          };
+        },
         entity: (id) => (online?.entityPosition(id, tracked) ? [tracked.x, tracked.y, tracked.z] : null),
         dropConnection: (ms) => online?.connection.simulateDrop(ms),
+        terminateMeshWorker: (index) => pool.terminateWorkerForTest(index),
       })
       : null;
 
@@ -241,6 +298,8 @@ async function main(panel: MessagePanel): Promise<void> {
   let readyPending = false;
   panel.show("Loading", "Meshing terrain…");
   let lastNow = performance.now();
+  // What feedback reads of the player each frame (one object, refilled).
+  const view: FeedbackFrame = { playing: false, pointerLocked: false, x: 0, y: 0, z: 0, yaw: 0, onGround: false };
   startLoop((dt, now) => {
     if (gameState() === GameState.Error) return;
     const t0 = performance.now();
@@ -250,8 +309,9 @@ async function main(panel: MessagePanel): Promise<void> {
     const playing = gameState() === GameState.Playing;
     if (playing) player.look(mouse.takeYaw(), mouse.takePitch());
     // Online the player only moves while joined to a world that matches the server's:
-    // inputs made while the connection is down would be lost and then corrected away.
-    if (playing && (online === null || online.playable)) {
+    // inputs made while the connection is down would be lost and then corrected away. Nor
+    // does it move while paused or downed.
+    if (playing && (online === null || online.playable) && !pause.paused && !feedback.model.downed) {
       player.update(dt, keyboard.axis("KeyS", "KeyW", "ArrowDown", "ArrowUp"), keyboard.axis("KeyA", "KeyD", "ArrowLeft", "ArrowRight"), keyboard.isDown("Space"));
     } else {
       player.idle(dt);
@@ -270,14 +330,17 @@ async function main(panel: MessagePanel): Promise<void> {
     renderer.boxes.clear();
     online?.drawEntities(renderer.boxes, eye);
     const shots = authority.projectiles;
-    const h = PROJECTILE.halfSize;
-    for (let i = 0; i < shots.count; i++) {
-      const k = i * 3;
-      renderer.boxes.push(shots.xyz[k], shots.xyz[k + 1], shots.xyz[k + 2], h, h, h, PROJECTILE_COLOR[0], PROJECTILE_COLOR[1], PROJECTILE_COLOR[2]);
-    }
+    const ps = player.state;
+    view.playing = playing;
+    view.pointerLocked = mouse.locked;
+    view.x = ps.x;
+    view.y = ps.y;
+    view.z = ps.z;
+    view.yaw = player.yaw;
+    view.onGround = ps.onGround;
+    feedback.frame(dt, view, world, shots, renderer.boxes);
     stats.world.projectilesInFlight = shots.count;
     renderer.frame();
-    hud.update(playing, mouse.locked);
 
     // "playing" once the chunks around the spawn are meshed, uploaded, and this frame, which
     // drew them, has finished on the GPU.
@@ -293,10 +356,11 @@ async function main(panel: MessagePanel): Promise<void> {
       });
     }
     const netIdle = online === null || (online.authority.pendingCount === 0 && !online.sync.busy);
-    const idle = pool.stats.queueLength === 0 && pool.stats.inFlight === 0 && renderer.stats.uploadsPending === 0 && shots.count === 0 && netIdle;
+    const idle = pool.stats.queueLength === 0 && pool.stats.inFlight === 0 && renderer.stats.uploadsPending === 0 && shots.count === 0
+      && feedback.effects.count === 0 && netIdle;
     afterFrame?.(idle);
     stats.loop.cpuMs = performance.now() - t0;
-  });
+  }, () => settings.get().fpsCap);
 }
 
 function fail(panel: MessagePanel, err: unknown): void {

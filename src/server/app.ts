@@ -1,7 +1,10 @@
 // Server bootstrap: config -> world -> tick loop -> HTTP + WebSocket. startServer() is what
 // the CLI (main.ts), the integration tests and the loadtest call; it returns a handle to the
-// running server (its port, world, stats) and a stop() that shuts it down cleanly.
+// running server (its port, world, stats) and a stop() that shuts it down cleanly within
+// config.shutdownTimeoutMs. The game port is guarded (net/listener-guard.ts): header, body
+// and idle deadlines, connection caps, and an error path on every socket, request and response.
 import { createServer } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { worldChecksum } from "../shared/voxel/checksum.ts";
 import type { World } from "../shared/voxel/world.ts";
@@ -18,11 +21,15 @@ import type { MutableTickContext } from "./loop/scheduler.ts";
 import { TickLoop } from "./loop/tick-loop.ts";
 import type { TickStats } from "./loop/tick-stats.ts";
 import { MeshPool } from "./mesh/pool.ts";
+import { httpServerOptions, ListenerGuard } from "./net/listener-guard.ts";
+import type { ListenerLimits } from "./net/listener-guard.ts";
 import { SessionManager } from "./net/sessions.ts";
 import { WsTransport } from "./net/ws-transport.ts";
+import { runStopSteps } from "./shutdown.ts";
+import type { StopReport, StopStep } from "./shutdown.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
 import type { System } from "./systems/index.ts";
-import { logger } from "./telemetry/facade.ts";
+import { logger, metrics } from "./telemetry/facade.ts";
 
 const log = logger("server");
 
@@ -62,10 +69,17 @@ export interface ServerHandle {
   tickOnce(): void;
   /** Resolves after `n` more ticks. */
   waitForTicks(n: number): Promise<void>;
+  /** Open TCP connections on the game port. */
+  openConnections(): number;
   /** Refuses new players (first step of a graceful shutdown). */
   stopAccepting(): void;
-  /** Stops the loop, closes every connection (1001), the HTTP listener and the mesh workers. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * The named steps of a graceful stop, in order: stop accepting (and the loop), close every
+   * connection (1001), close the HTTP listener, stop the mesh workers. Each runs once.
+   */
+  stopSteps(): StopStep[];
+  /** Runs stopSteps() within config.shutdownTimeoutMs; never rejects. Idempotent. */
+  stop(): Promise<StopReport>;
 }
 
 /** Builds the world and starts serving; resolves once the port is bound. */
@@ -79,8 +93,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
 
   const mesher = new MeshPool(config.meshWorkers);
   mesher.onWorkerError = () => game.stats.recordError("mesh_worker");
-  const http = createServer();
-  const transport = new WsTransport(http);
+  const { http, guard, transport } = gamePort(config, game);
   const sessions = new SessionManager(game, transport);
   const ctx: MutableTickContext = {
     tick: 0, dt: 1 / config.tickHz, nowMs: 0, elapsed: 1 / config.tickHz, zone: config.zone, shard: config.shard, net: sessions, mesher,
@@ -106,14 +119,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     }),
     ...routes,
   ];
-  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir));
+  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path") }));
   http.on("request", (req, res) => {
+    guard.watch(req, res);
+    if (guard.refuse(req, res)) return;
     void (async () => {
       for (const route of allRoutes) if (await route(req, res)) return;
       res.writeHead(req.method === "GET" || req.method === "HEAD" ? 404 : 405, { "content-type": "text/plain" }).end("not found\n");
     })().catch((err: unknown) => {
       log.error({ error: err instanceof Error ? err.message : String(err) }, "http handler failed");
       if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
     });
   });
 
@@ -129,7 +145,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
   if (autoTick) loop.start();
 
-  let stopping: Promise<void> | null = null;
+  const steps = stopSteps(sessions, loop, http, mesher, game);
+  let stopping: Promise<StopReport> | null = null;
   const handle: ServerHandle = {
     config,
     port,
@@ -155,22 +172,66 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
         };
         waiters.add(w);
       }),
+    openConnections: () => guard.openConnections,
     stopAccepting: () => sessions.stopAccepting(),
+    stopSteps: () => [...steps],
     stop: () => {
-      stopping ??= (async () => {
-        sessions.stopAccepting();
-        loop.stop();
-        await sessions.shutdown();
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeAllConnections();
-        });
-        await mesher.close();
-        log.info({ ticks: game.tick }, "server stopped");
-      })();
+      stopping ??= runStopSteps(steps, config.shutdownTimeoutMs, log);
       return stopping;
     },
   };
   log.info({ url: handle.url, tick_hz: config.tickHz }, "game server listening");
   return handle;
+}
+
+/** The game port: an http.Server with its guard (deadlines, caps, error paths) and the WebSocket transport. */
+function gamePort(config: ServerConfig, game: GameState): { http: Server; guard: ListenerGuard; transport: WsTransport } {
+  const limits: ListenerLimits = {
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+  };
+  const http = createServer(httpServerOptions(limits));
+  const guard = new ListenerGuard(http, {
+    listener: "game",
+    limits,
+    fault: (stage, code) => game.stats.recordSocketError(stage, code),
+    refused: (reason) => game.stats.recordRefused(reason),
+    open: (n) => metrics.connectionsOpen("game", n),
+    log: logger("http"),
+  });
+  const transport = new WsTransport(http, {
+    admit: (socket) => !guard.isRefused(socket),
+    fault: (stage, code) => game.stats.recordSocketError(stage, code),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+  });
+  return { http, guard, transport };
+}
+
+/** The graceful stop's named steps, in order; each runs at most once however often it is called. */
+function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, mesher: MeshPool, game: GameState): StopStep[] {
+  const once = (name: string, run: () => unknown, reserveMs?: number): StopStep => {
+    let started: Promise<unknown> | null = null;
+    return { name, reserveMs, run: () => (started ??= Promise.resolve().then(run)) };
+  };
+  return [
+    once("stop accepting", () => {
+      sessions.stopAccepting();
+      loop.stop();
+    }),
+    // Reserves: the WebSocket close handshake gives up after 1 s; the rest is quick when well.
+    once("close connections", () => sessions.shutdown(), 1500),
+    once("close game listener", () => new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    }), 500),
+    once("stop mesh workers", async () => {
+      await mesher.close();
+      log.info({ ticks: game.tick }, "server stopped");
+    }, 500),
+  ];
 }

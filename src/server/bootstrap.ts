@@ -25,6 +25,10 @@ import { FaultSwitch, faultsEnabled } from "./faults/switch.ts";
 import { readFlagFile, ServerFlags } from "./flags/service.ts";
 import { clientFlagsRoute } from "./http/flags.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
+import { socketErrorCode } from "./net/faults.ts";
+import { runStopSteps } from "./shutdown.ts";
+import type { StopReport, StopStep } from "./shutdown.ts";
+import { installFatalHandlers } from "./telemetry/fatal.ts";
 import { initTelemetry, loadTelemetryConfig } from "./telemetry/index.ts";
 import type { TelemetryConfig, TelemetryHandle, TelemetryOptions } from "./telemetry/index.ts";
 
@@ -46,6 +50,18 @@ export interface StartGameOptions {
   readonly environment?: string;
   /** Feature flags: another OpenFeature provider instead of flags.json (FLAGS_FILE), and the reload debounce. */
   readonly flags?: { readonly provider?: Provider; readonly debounceMs?: number };
+  /**
+   * Steps of the embedder's own (stopping its bots, its receivers), run by stop() after the
+   * game stops accepting players and before the connections close, under the same deadline.
+   */
+  readonly extraStopSteps?: readonly StopStep[];
+  /**
+   * The last resort (telemetry/fatal.ts): an uncaught exception or unhandled rejection halts
+   * the game, is logged at fatal, counted and reported, telemetry is flushed within
+   * `deadlineMs`, then `exit` ends the process non-zero for the supervisor to restart it. The
+   * CLI passes process.exit; tests that run servers inside their own process leave it off.
+   */
+  readonly crashPolicy?: { exit(code: number): void; readonly deadlineMs?: number };
 }
 
 /** A running server: its telemetry, the game, and the one way to stop both. */
@@ -53,8 +69,12 @@ export interface RunningGame {
   readonly telemetry: TelemetryHandle;
   readonly game: ServerHandle;
   readonly flags: ServerFlags;
-  /** Stops accepting players, closes the game, then flushes and closes telemetry. Idempotent. */
-  stop(reason?: string): Promise<void>;
+  /**
+   * Stops accepting players, closes the game, then flushes and closes telemetry, all within
+   * the game's shutdownTimeoutMs: a step that hangs is logged by name and abandoned (see
+   * shutdown.ts). Resolves with what timed out or failed; never rejects. Idempotent.
+   */
+  stop(reason?: string): Promise<StopReport>;
 }
 
 /** Outcomes caused by what a client sent (counted as game_errors_total{class="ingest_rejected"}). */
@@ -65,6 +85,8 @@ const REJECTED_RELAY: readonly RelayOutcome[] = ["malformed", "invalid", "sessio
 /** What clients accept as a build version (breadcrumb token) and as an environment name. */
 const BUILD_TOKEN = /^[a-z0-9.-]{1,32}$/;
 const ENVIRONMENT_TOKEN = /^[a-z0-9._-]{1,32}$/;
+/** Time kept for the telemetry flush at the end of a stop even when earlier steps hang (ms). */
+const TELEMETRY_STOP_RESERVE_MS = 3000;
 
 /**
  * Validates the telemetry and game settings from `env` (a bad one rejects with an error that
@@ -84,11 +106,19 @@ export async function startGame(
   const build = opts.build ?? packageVersion();
   const environment = opts.environment ?? (env.NODE_ENV !== undefined && ENVIRONMENT_TOKEN.test(env.NODE_ENV) ? env.NODE_ENV : "production");
   const faults = faultsEnabled(env) ? new FaultSwitch() : undefined;
-  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...withFaults(opts.telemetry, faults) });
+  // With the crash policy ours, Sentry must not install a second uncaught-exception handler.
+  const sentryCapture = opts.crashPolicy === undefined ? {} : { sentryCaptureUncaught: false };
+  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...sentryCapture, ...withFaults(opts.telemetry, faults) });
   const log = telemetry.logger.forComponent("server");
   let traceRatio = cfg.traceSample;
   let flags: ServerFlags | undefined;
-  let game: ServerHandle;
+  let game: ServerHandle | undefined;
+  // Upstream failures of the relay and the tunnel: counted with the game port's socket errors.
+  const upstreamError = (err: unknown): void => {
+    const code = socketErrorCode(err);
+    if (game !== undefined) game.game.stats.recordSocketError("forward", code);
+    else telemetry.metrics.socketError("game", "forward", code);
+  };
   try {
     flags = await ServerFlags.start({
       file: flagsFile,
@@ -116,7 +146,7 @@ export async function startGame(
       routes: [
         ...routes,
         clientFlagsRoute(() => current.clientDefinitions()),
-        ...telemetryRoutes(cfg, telemetry, { build, environment, traceRatio: () => traceRatio }),
+        ...telemetryRoutes(cfg, telemetry, { build, environment, traceRatio: () => traceRatio }, upstreamError),
       ],
     }).catch((err: unknown) => {
       throw listenError(err, resolved.host, resolved.port);
@@ -126,28 +156,42 @@ export async function startGame(
     await telemetry.shutdown();
     throw err;
   }
-  const running = flags;
+  const runningFlags = flags;
   if (faults !== undefined) {
     faults.attachGame(game.url);
     log.warn({ faults: "on" }, "fault switch on (FAULTS=1): development only, PUT /debug/faults/<name> on the metrics listener");
   }
 
-  let stopping: Promise<void> | undefined;
+  const running = game;
+  const [halt] = running.stopSteps();
+  const uninstallFatal = opts.crashPolicy === undefined
+    ? () => {}
+    : installFatalHandlers({
+      telemetry,
+      halt: () => void halt.run(),
+      exit: opts.crashPolicy.exit,
+      deadlineMs: opts.crashPolicy.deadlineMs,
+      release: `voxel-shooter@${build}`,
+      environment,
+    });
+  let stopping: Promise<StopReport> | undefined;
   return {
     telemetry,
-    game,
-    flags: running,
+    game: running,
+    flags: runningFlags,
     stop(reason = "stop") {
       stopping ??= (async () => {
         log.info({ reason }, "shutting down");
         faults?.clearAll();
-        game.stopAccepting();
-        try {
-          await game.stop();
-        } finally {
-          await running.close();
-          await telemetry.shutdown();
-        }
+        const [first, ...rest] = running.stopSteps();
+        const closeFlags: StopStep = { name: "close flags", run: () => runningFlags.close() };
+        const flush: StopStep = { name: "flush telemetry", reserveMs: TELEMETRY_STOP_RESERVE_MS, run: () => telemetry.shutdown() };
+        const steps = [first, ...(opts.extraStopSteps ?? []), ...rest, closeFlags, flush];
+        const report = await runStopSteps(steps, running.config.shutdownTimeoutMs, log);
+        // The telemetry step flushed the logs, unless it was the one that hung; lines about it go out now.
+        telemetry.logger.flushSync();
+        uninstallFatal();
+        return report;
       })();
       return stopping;
     },
@@ -169,6 +213,7 @@ function telemetryRoutes(
   cfg: TelemetryConfig,
   telemetry: TelemetryHandle,
   client: { build: string; environment: string; traceRatio: () => number },
+  upstreamError: (err: unknown) => void,
 ): HttpRoute[] {
   const log = telemetry.logger.forComponent("ingest");
   const enabled = (): boolean => cfg.clientTelemetry;
@@ -196,6 +241,7 @@ function telemetryRoutes(
       enabled,
       dsn: () => cfg.sentryDsn,
       inbox: telemetry.crashInbox,
+      onUpstreamError: upstreamError,
       metrics: telemetry.clientMetrics,
       onOutcome: (outcome) => {
         if (REJECTED_TUNNEL.includes(outcome)) rejected("sentry", outcome);
@@ -206,6 +252,7 @@ function telemetryRoutes(
       enabled,
       endpoint: () => cfg.otlpEndpoint,
       store: (spans) => telemetry.traceStore.addSpans(spans),
+      onUpstreamError: upstreamError,
       metrics: telemetry.clientMetrics,
       onOutcome: (outcome) => {
         if (REJECTED_RELAY.includes(outcome)) rejected("traces", outcome);

@@ -27,6 +27,10 @@ export interface ServerConfig {
   readonly projectileSpeed: number;
   readonly projectileLifetimeMs: number;
   readonly carveRadius: number;
+  /** How long a downed player or NPC waits before it respawns (ms). */
+  readonly respawnMs: number;
+  /** Whether shots hurt teammates; off, they pass through them. */
+  readonly friendlyFire: boolean;
   /** Players spawn at a random point this far (voxels) around the world spawn. */
   readonly spawnSpread: number;
   /** Commands per second a session may send, and the burst above that rate. */
@@ -36,7 +40,30 @@ export interface ServerConfig {
   readonly floodCloseScore: number;
   /** Malformed or unknown frames tolerated before the session is closed. */
   readonly maxProtocolStrikes: number;
+  /** A socket that has not sent a valid hello by then is closed (4003). */
   readonly helloTimeoutMs: number;
+  /** WebSocket ping period; a socket with no pong for heartbeatTimeoutMs is closed (4006). */
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  /** A joined player that sends no frame at all (inputs, pings) for this long is closed (4007). */
+  readonly inputSilenceMs: number;
+  /**
+   * Bound on a socket's queued outgoing bytes, in seconds of that client's own stream, within
+   * [floor, ceiling] bytes. Past it the client is closed as a slow consumer (4005).
+   */
+  readonly sendQueueSeconds: number;
+  readonly sendQueueFloorBytes: number;
+  readonly sendQueueCeilingBytes: number;
+  /** Open TCP connections on the game port at once, in total and from one remote address; past them, 503. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** HTTP deadlines on the game port: complete headers, complete request, idle socket, idle keep-alive. */
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpRequestTimeoutMs: number;
+  readonly httpIdleTimeoutMs: number;
+  readonly httpKeepAliveTimeoutMs: number;
+  /** Overall deadline of a graceful stop (SIGTERM/SIGINT); steps still running then are abandoned. */
+  readonly shutdownTimeoutMs: number;
   /** How long a dropped player's entity waits for a resume before it is removed. */
   readonly resumeGraceMs: number;
   /** Send tick duration stats in deltas every this many ticks. */
@@ -65,12 +92,27 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   projectileSpeed: 80,
   projectileLifetimeMs: 1500,
   carveRadius: 2.5,
+  respawnMs: 3000,
+  friendlyFire: false,
   spawnSpread: 6,
   rateLimitPerSecond: 80,
   rateLimitBurst: 120,
   floodCloseScore: 400,
   maxProtocolStrikes: 20,
-  helloTimeoutMs: 5000,
+  helloTimeoutMs: 10_000,
+  heartbeatIntervalMs: 3000,
+  heartbeatTimeoutMs: 10_000,
+  inputSilenceMs: 20_000,
+  sendQueueSeconds: 2,
+  sendQueueFloorBytes: 128 * 1024,
+  sendQueueCeilingBytes: 4 * 1024 * 1024,
+  maxConnections: 2048,
+  maxConnectionsPerAddress: 64,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  httpIdleTimeoutMs: 30_000,
+  httpKeepAliveTimeoutMs: 5000,
+  shutdownTimeoutMs: 10_000,
   resumeGraceMs: 15000,
   statsEveryTicks: 15,
   distDir: null,
@@ -106,12 +148,26 @@ const BOUNDS: Record<NumericKey, readonly [number, number, "int" | "float"]> = {
   projectileSpeed: [1, 1000, "float"],
   projectileLifetimeMs: [50, 60000, "int"],
   carveRadius: [0.5, 16, "float"],
+  respawnMs: [0, 60000, "int"],
   spawnSpread: [0, 2048, "float"],
   rateLimitPerSecond: [1, 10000, "float"],
   rateLimitBurst: [1, 100000, "int"],
   floodCloseScore: [1, 1e7, "float"],
   maxProtocolStrikes: [1, 1e6, "int"],
   helloTimeoutMs: [100, 600000, "int"],
+  heartbeatIntervalMs: [100, 600000, "int"],
+  heartbeatTimeoutMs: [200, 3600000, "int"],
+  inputSilenceMs: [1000, 3600000, "int"],
+  sendQueueSeconds: [0.1, 60, "float"],
+  sendQueueFloorBytes: [1024, 1 << 30, "int"],
+  sendQueueCeilingBytes: [1024, 1 << 30, "int"],
+  maxConnections: [1, 1_000_000, "int"],
+  maxConnectionsPerAddress: [1, 1_000_000, "int"],
+  httpHeadersTimeoutMs: [100, 600000, "int"],
+  httpRequestTimeoutMs: [100, 3600000, "int"],
+  httpIdleTimeoutMs: [100, 3600000, "int"],
+  httpKeepAliveTimeoutMs: [100, 600000, "int"],
+  shutdownTimeoutMs: [100, 600000, "int"],
   resumeGraceMs: [0, 3600000, "int"],
   statsEveryTicks: [1, 10000, "int"],
 };
@@ -128,9 +184,13 @@ export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): Serv
       throw new ServerConfigError(key, `expected ${kind === "int" ? "an integer" : "a number"} in [${lo}, ${hi}], got ${String(v)}`);
     }
   }
+  checkOrder(cfg, "httpHeadersTimeoutMs", "httpRequestTimeoutMs");
+  checkOrder(cfg, "heartbeatIntervalMs", "heartbeatTimeoutMs");
+  checkOrder(cfg, "sendQueueFloorBytes", "sendQueueCeilingBytes");
   if (!NAME_RE.test(cfg.zone)) throw new ServerConfigError("zone", "1-32 characters of [A-Za-z0-9._-]");
   if (!NAME_RE.test(cfg.shard)) throw new ServerConfigError("shard", "1-32 characters of [A-Za-z0-9._-]");
   if (typeof cfg.host !== "string" || cfg.host.length === 0) throw new ServerConfigError("host", "must not be empty");
+  if (typeof cfg.friendlyFire !== "boolean") throw new ServerConfigError("friendlyFire", "expected true or false");
   return cfg;
 }
 
@@ -146,6 +206,11 @@ export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" 
   MAX_PLAYERS: "maxPlayers",
   INTEREST_RADIUS: "interestRadius",
   MESH_WORKERS: "meshWorkers",
+  MAX_CONNECTIONS: "maxConnections",
+  MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
+  SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
+  RESPAWN_MS: "respawnMs",
+  SPAWN_SPREAD: "spawnSpread",
 };
 
 /** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */
@@ -163,6 +228,11 @@ export function serverConfigFromEnv(env: Readonly<Record<string, string | undefi
     out[key] = n;
   }
   return out as Partial<ServerConfig>;
+}
+
+/** Throws unless cfg[lo] <= cfg[hi] (a deadline inside the one it belongs to, a floor under its ceiling). */
+function checkOrder(cfg: ServerConfig, lo: NumericKey, hi: NumericKey): void {
+  if (cfg[lo] > cfg[hi]) throw new ServerConfigError(lo, `must not exceed ${hi} (${cfg[hi]}), got ${cfg[lo]}`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,28 +1,39 @@
 // CLI entry (`npm start`): a thin wrapper over bootstrap.startGame, which validates every
 // setting (a bad one stops startup with a message that names it), starts telemetry, then the
-// game server on PORT (default 8080) / HOST (default 127.0.0.1) serving dist/. SIGTERM/SIGINT
-// stop accepting players, close every connection, flush telemetry and exit 0.
+// game server on PORT (default 8080) / HOST (default 127.0.0.1) serving dist/.
+//
+// Exit status, for the supervisor (deploy/systemd, deploy/compose.yaml restart it on failure):
+//   0   SIGTERM/SIGINT: stopped accepting players, closed every connection, flushed telemetry;
+//   1   startup failed (a bad setting, a port in use), or a stop step hung past
+//       SHUTDOWN_TIMEOUT_MS and was abandoned (it is logged by name);
+//   70  an uncaught exception or unhandled rejection (logged at fatal, counted, reported).
+// A second SIGTERM/SIGINT during the stop exits at once with 1.
 import { fileURLToPath } from "node:url";
 import { startGame } from "./bootstrap.ts";
+
+/** Margin past SHUTDOWN_TIMEOUT_MS after which the process exits even if the stop never reports. */
+const HARD_EXIT_MARGIN_MS = 2000;
 
 async function main(): Promise<void> {
   const distDir = fileURLToPath(new URL("../../dist", import.meta.url));
   // The listening URL (the bound port when PORT=0) is logged by the server itself.
-  const running = await startGame(process.env, { argv: process.argv.slice(2), server: { distDir } });
+  const running = await startGame(process.env, {
+    argv: process.argv.slice(2),
+    server: { distDir },
+    crashPolicy: { exit: (code) => process.exit(code) },
+  });
   let exiting = false;
   const shutdown = (signal: string): void => {
-    if (exiting) return;
+    if (exiting) {
+      process.exit(1);
+      return;
+    }
     exiting = true;
-    running.stop(signal).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error("shutdown failed:", err instanceof Error ? err.message : err);
-        process.exit(1);
-      },
-    );
+    setTimeout(() => process.exit(1), running.game.config.shutdownTimeoutMs + HARD_EXIT_MARGIN_MS);
+    void running.stop(signal).then((report) => process.exit(report.timedOut.length + report.failed.length === 0 ? 0 : 1));
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
 main().catch((err: unknown) => {

@@ -1,9 +1,10 @@
 // Parse checks for the deploy files that cannot run on this machine (no container engine):
 // compose, the collector, Grafana provisioning and dashboards, and the Prometheus config.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { METRICS } from "../../src/shared/telemetry/names.ts";
+import { DEFAULT_SERVER_CONFIG } from "../../src/server/config.ts";
 import { alertRules, dashboardExprs, dashboards, DEPLOY, readYaml } from "./deploy-files.ts";
 import { metricNames } from "./promql.ts";
 
@@ -70,6 +71,57 @@ describe("deploy/compose.yaml", () => {
     expect(grafana.volumes).toEqual(
       expect.arrayContaining(["./grafana/provisioning:/etc/grafana/provisioning:ro", "./grafana/dashboards:/etc/grafana/dashboards:ro"]),
     );
+  });
+});
+
+describe("restart policy (crash policy: exit non-zero and let the supervisor restart)", () => {
+  /** The unit file as section -> key -> values (a key may repeat, e.g. Environment). */
+  function unit(path: string): Record<string, Record<string, string[]>> {
+    const out: Record<string, Record<string, string[]>> = {};
+    let section = "";
+    for (const raw of readFileSync(path, "utf8").split("\n")) {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) continue;
+      const head = /^\[(\w+)\]$/.exec(line);
+      if (head) {
+        section = head[1];
+        out[section] = {};
+        continue;
+      }
+      const eq = line.indexOf("=");
+      expect(eq, `${path}: ${line}`).toBeGreaterThan(0);
+      (out[section][line.slice(0, eq)] ??= []).push(line.slice(eq + 1));
+    }
+    return out;
+  }
+  const seconds = (v: string): number => Number(/^(\d+)s?$/.exec(v)?.[1] ?? NaN);
+
+  it("systemd restarts the server on failure, gives its graceful stop time, and has descriptors for its connections", () => {
+    const u = unit(join(DEPLOY, "systemd", "voxel-game.service"));
+    const svc = u.Service;
+    expect(svc.Restart).toEqual(["on-failure"]);
+    expect(svc.ExecStart[0]).toMatch(/ node (--enable-source-maps )?dist-server\/server\/main\.js$/);
+    expect(svc.KillSignal).toEqual(["SIGTERM"]);
+    const env = Object.fromEntries(svc.Environment.map((e) => e.split("=") as [string, string]));
+    expect(env.CRASH_DIR).toMatch(/^\/var\/lib\/voxel-game\//);
+    expect(svc.StateDirectory).toEqual(["voxel-game"]);
+    const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SERVER_CONFIG.shutdownTimeoutMs);
+    expect(seconds(svc.TimeoutStopSec[0]) * 1000).toBeGreaterThan(shutdownMs);
+    expect(Number(svc.LimitNOFILE[0])).toBeGreaterThan(DEFAULT_SERVER_CONFIG.maxConnections * 2);
+    expect(u.Install.WantedBy).toEqual(["multi-user.target"]);
+  });
+
+  it("compose restarts the game on failure, keeps its crash reports in a volume, and outwaits its graceful stop", () => {
+    const compose = obj(readYaml(join(DEPLOY, "compose.yaml")));
+    const game = obj(obj(compose.services).game);
+    expect(game.restart).toBe("on-failure");
+    expect(game.init).toBe(true);
+    expect(obj(game.environment).CRASH_DIR).toBe("/app/var/crashes");
+    expect(game.volumes).toContain("crashes:/app/var/crashes");
+    expect(Object.keys(obj(compose.volumes))).toContain("crashes");
+    expect(seconds(String(game.stop_grace_period)) * 1000).toBeGreaterThan(DEFAULT_SERVER_CONFIG.shutdownTimeoutMs);
+    expect(obj(obj(game.ulimits).nofile).soft).toBeGreaterThan(DEFAULT_SERVER_CONFIG.maxConnections * 2);
+    expect(readFileSync(join(DEPLOY, "Dockerfile"), "utf8")).toMatch(/chown node:node \/app\/var\/crashes/);
   });
 });
 

@@ -96,9 +96,11 @@ describe("docs/telemetry/README.md: runbook", () => {
       expect(labels!.get("alertname")).toBe("");
       expect(labels!.get("severity")).toBe(rule.labels.severity);
       // Every label the expression keeps (its aggregation's "by (...)", le aside) is promised,
-      // and nothing else; an expression without one (up == 0) keeps the target's job and instance.
+      // and nothing else; an expression without one keeps its series' labels: the target's job
+      // and instance (all of up == 0), and the zone and shard every game_ series carries.
       const by = /\bby\s*\(([^)]*)\)/.exec(rule.expr)?.[1];
-      const kept = by === undefined ? ["job", "instance"] : by.split(",").map((l) => l.trim()).filter((l) => l !== "le");
+      const seriesLabels = ["job", "instance", ...(metricNames(rule.expr).some((n) => n.startsWith("game_")) ? ["zone", "shard"] : [])];
+      const kept = by === undefined ? seriesLabels : by.split(",").map((l) => l.trim()).filter((l) => l !== "le");
       expect([...labels!.keys()].filter((k) => k !== "alertname" && k !== "severity").sort(), rule.alert).toEqual(kept.sort());
     });
   }

@@ -4,7 +4,7 @@
 // WebGPU on SwiftShader, and collect page errors and requests.
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { DestinationStream } from "pino";
@@ -33,27 +33,10 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
-/** Runs `vite build` when dist/ is missing or older than the client sources (npm run test:e2e builds first anyway). */
+/** Builds the client when its sources changed since its last build (scripts/build.mjs, by content hash). */
 export function ensureBuilt(): void {
-  const built = join(ROOT, "dist", "index.html");
-  const sources = Math.max(
-    newestMtime(join(ROOT, "src", "client")),
-    newestMtime(join(ROOT, "src", "shared")),
-    newestMtime(join(ROOT, "index.html")),
-    newestMtime(join(ROOT, "public")),
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const r = spawnSync(join(ROOT, "node_modules", ".bin", "vite"), ["build", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
-  if (r.status !== 0) throw new Error(`vite build failed with status ${r.status}`);
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs"), "client"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`scripts/build.mjs client failed with status ${r.status}`);
 }
 
 /** A free TCP port on 127.0.0.1 (asked from the OS, then released for the server to take). */
@@ -214,7 +197,9 @@ export async function startGameInProcess(env: Record<string, string> = {}, telem
     logs,
     scrape: async () => (await get("/metrics")).text(),
     debugJson: async <T>(path: string) => (await (await get(path)).json()) as T,
-    stop: () => running.stop("e2e done"),
+    stop: async () => {
+      await running.stop("e2e done");
+    },
   };
 }
 

@@ -88,3 +88,31 @@ export function changedFraction(a: Image, b: Image, rect: Rect, threshold = 40):
   }
   return changed / (rect.w * rect.h);
 }
+
+/** Pixels of `rect` whose chromaticity is near one of `palette` (linear RGB colours), and how far those are from terrain. */
+export interface EntityPixels {
+  /** Non-sky pixels within 0.05 chroma of a palette colour. */
+  readonly matching: number;
+  /** The smallest chroma distance from any of those pixels to any terrain material (Infinity when none matched). */
+  readonly minMaterialDistance: number;
+}
+
+/** Counts the pixels of `rect` coloured like an entity drawn in `palette`. */
+export function entityPixels(img: Image, rect: Rect, palette: readonly (readonly [number, number, number])[]): EntityPixels {
+  const targets = palette.map((c) => chroma(linearToSrgb8(c[0]), linearToSrgb8(c[1]), linearToSrgb8(c[2])));
+  let matching = 0;
+  let minMaterialDistance = Infinity;
+  for (let y = rect.y; y < rect.y + rect.h; y++) {
+    for (let x = rect.x; x < rect.x + rect.w; x++) {
+      const i = (y * img.width + x) * 4;
+      const r = img.rgba[i], g = img.rgba[i + 1], b = img.rgba[i + 2];
+      // Very dark pixels have no reliable chromaticity.
+      if (isSky(r, g, b) || r + g + b < 60) continue;
+      const [cr, cg] = chroma(r, g, b);
+      if (!targets.some((t) => Math.hypot(cr - t[0], cg - t[1]) < 0.05)) continue;
+      matching++;
+      for (const m of materialChroma) minMaterialDistance = Math.min(minMaterialDistance, Math.hypot(cr - m.c[0], cg - m.c[1]));
+    }
+  }
+  return { matching, minMaterialDistance };
+}

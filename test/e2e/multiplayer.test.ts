@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { startServer as startGameServer } from "../../src/server/app.ts";
 import type { ServerHandle } from "../../src/server/app.ts";
 import { Bot } from "../../src/server/bots/bot.ts";
+import { PLAYER_MODEL } from "../../src/client/render/entity-models.ts";
 import type { CarveMsg } from "../../src/shared/protocol/index.ts";
 import { SPAWN_WALL_DID } from "../../src/shared/voxel/worldgen.ts";
 import { ensureBuilt, launchChromium, openPage, ROOT, saveArtifact } from "./harness.ts";
@@ -163,11 +164,11 @@ describe("multiplayer in Chromium", () => {
     await late.close();
     console.log(`e2e: net ${JSON.stringify({ rtt: report.stats.rttMs, in: report.stats.bytesIn, out: report.stats.bytesOut, rewinds: report.rewinds })}`);
 
-    // Turn round to the other player: its box and head marker are drawn (picture kept for a person).
+    // Turn round to the other player: its model, and nothing else, is drawn (picture kept for a person).
     await page.evaluate(() => window.__game!.aim(Math.PI, -0.1));
     await settle();
     await screenshot("multiplayer-other-player.png");
-    expect(await page.evaluate(() => window.__game!.stats.render.boxesDrawn)).toBe(2);
+    expect(await page.evaluate(() => window.__game!.stats.render.boxesDrawn)).toBe(PLAYER_MODEL.length);
     expect(watched.errors).toEqual([]);
   });
 

@@ -163,6 +163,21 @@ describe("client telemetry, one player's consent story", () => {
 
   test("ten seconds of play without consent send nothing, not even the config request", async () => {
     await play(page, 10_000);
+    // With the HUD, sound, the scoreboard and the game settings all in use as well.
+    await page.mouse.click(400, 300);
+    await page.keyboard.down("Tab");
+    await page.getByTestId("scoreboard").waitFor({ state: "visible" });
+    await page.waitForFunction(() => (document.querySelector("[data-testid=scoreboard] tbody")?.children.length ?? 0) > 0, null, { timeout: 10_000 });
+    await page.keyboard.up("Tab");
+    // Escape frees the mouse and pauses into the settings.
+    await page.keyboard.press("Escape");
+    await page.getByTestId("settings-panel").waitFor({ state: "visible" });
+    await page.getByTestId("setting-volume").focus();
+    await page.keyboard.press("ArrowLeft");
+    await page.getByTestId("settings-close").click();
+    await page.getByTestId("settings-panel").waitFor({ state: "hidden" });
+    expect(await page.getByTestId("hud-health").innerText()).toMatch(/^\d+$/);
+    expect((await page.evaluate(() => window.__game!.hud())).sound.played.shot).toBeGreaterThan(0);
     const sent = requests.filter((r) => isTelemetry(r.url, origin));
     expect(sent, describeRequests(sent)).toEqual([]);
     expect(servedTelemetry(server.served)).toEqual([]);

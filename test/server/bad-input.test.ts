@@ -6,6 +6,7 @@ import type { ServerHandle } from "../../src/server/app.ts";
 import { Bot } from "../../src/server/bots/bot.ts";
 import {
   ByteWriter,
+  encodeHello,
   ClientMsg,
   CloseCode,
   encodeInput,
@@ -154,6 +155,15 @@ describe("bad input", () => {
   it("a hello with another protocol version is refused with 4001", async () => {
     await expect(Bot.connect({ url: server.wsUrl, trackWorld: false, protocolVersion: PROTOCOL_VERSION + 1 })).rejects.toThrow(/4001/);
     expect(server.stats().errors.bad_version).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a client of the previous protocol version (1) is told so and closed with 4001", async () => {
+    expect(PROTOCOL_VERSION).toBeGreaterThan(1);
+    const old = await Bot.raw(server.wsUrl);
+    old.sendRaw(encodeHello(new ByteWriter(), { version: 1, resumeToken: null }).slice());
+    await old.waitFor(() => old.closed, 5000);
+    expect(old.closed?.code).toBe(CloseCode.BadVersion);
+    expect(old.errors.map((e) => [e.reason, e.fatal])).toEqual([[RejectReason.BadVersion, true]]);
   });
 
   it("repeated garbage closes the session with 4002 after the strike limit", async () => {

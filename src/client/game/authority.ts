@@ -5,6 +5,10 @@ export interface ProjectileList {
   readonly count: number;
   /** Positions, 3 floats per projectile, valid for indices < count. */
   readonly xyz: Float64Array;
+  /** Unit flight directions, 3 floats per projectile. */
+  readonly dir: Float64Array;
+  /** Distance flown since it was fired (voxels), 1 float per projectile (tracers start behind it). */
+  readonly traveled: Float64Array;
 }
 
 /**
@@ -12,6 +16,8 @@ export interface ProjectileList {
  * listener, do not keep it.
  */
 export interface CarveEvent {
+  /** The material most of the carved voxels were (debris takes its colour). */
+  readonly material: number;
   /** Crater centre (world voxels). */
   readonly x: number;
   readonly y: number;

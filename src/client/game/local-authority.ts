@@ -2,6 +2,7 @@ import type { RayHit } from "../../shared/physics/raycast.ts";
 import { CarveResult, carveSphere } from "../../shared/voxel/carve.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { CarveEvent, CarveListener, WorldAuthority } from "./authority.ts";
+import { MaterialTally } from "./material-tally.ts";
 import { PROJECTILE, Projectiles } from "./projectiles.ts";
 
 /** Single-player authority: projectiles fly and carve in this tab's World. */
@@ -11,7 +12,8 @@ export class LocalAuthority implements WorldAuthority {
   private shots = 0;
   private readonly carve = new CarveResult();
   private readonly listeners: CarveListener[] = [];
-  private readonly event = { x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: this.carve.dirty };
+  private readonly event = { material: 0, x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: this.carve.dirty };
+  private readonly tally = new MaterialTally();
   private readonly onImpact = (hit: RayHit) => this.impact(hit);
 
   constructor(private readonly world: World) {}
@@ -44,7 +46,10 @@ export class LocalAuthority implements WorldAuthority {
     const r = PROJECTILE.craterRadius;
     const voxels = carveSphere(this.world, hit.px, hit.py, hit.pz, r, this.carve);
     if (voxels === 0) return;
+    this.tally.clear();
+    for (let i = 0; i < this.carve.count; i++) this.tally.add(this.carve.oldMaterial[i]);
     const e = this.event;
+    e.material = this.tally.top();
     e.x = hit.px;
     e.y = hit.py;
     e.z = hit.pz;

@@ -4,7 +4,7 @@
 // logic of its own beyond that routing and the reconciliation call.
 import type { MoveInput, PlayerState } from "../../shared/physics/movement.ts";
 import { Buttons, createSelfState, SelfFlag, ServerMsg } from "../../shared/protocol/messages.ts";
-import type { InputMsg, SelfState, WelcomeMsg } from "../../shared/protocol/messages.ts";
+import type { DownMsg, HitMsg, InputMsg, ScoreRow, SelfState, WelcomeMsg } from "../../shared/protocol/messages.ts";
 import type { DirtyChunks } from "../../shared/voxel/carve.ts";
 import type { Connection, ConnectionListener, NetStats, ServerEvent } from "../net/connection.ts";
 import { NetStatus } from "../net/connection.ts";
@@ -31,11 +31,23 @@ export interface OnlineEvents {
   failed(err: unknown): void;
 }
 
+/** What the HUD and effects hear about (all optional; objects passed are valid during the call). */
+export interface GameEvents {
+  welcome?(m: WelcomeMsg): void;
+  /** The authoritative own health and flags (join snapshot, or a delta that carried them). */
+  self?(health: number, flags: number): void;
+  hit?(m: HitMsg): void;
+  down?(m: DownMsg): void;
+  scores?(rows: readonly ScoreRow[]): void;
+}
+
 /** Network state as the test hook reports it (plain data). */
 export interface NetReport {
   status: NetStatus;
   sessionId: string | null;
   entityId: number;
+  callsign: string;
+  team: number;
   tick: number;
   renderTick: number;
   stats: NetStats;
@@ -66,6 +78,8 @@ export class OnlineSession implements ConnectionListener {
   tick = 0;
   /** Resolves with the first welcome (world seed and size, tick rate). */
   readonly welcomed: Promise<WelcomeMsg>;
+  /** Where HUD-relevant events go (set by the page). */
+  gameEvents: GameEvents | null = null;
 
   private player: PlayerController | null = null;
   private seq = 0;
@@ -83,7 +97,7 @@ export class OnlineSession implements ConnectionListener {
   ) {
     this.welcomed = new Promise<WelcomeMsg>((resolve) => (this.resolveWelcomed = resolve));
     this.sync = new WorldSync(loadWorld, {
-      carve: (m, dirty, changed) => this.authority.carveApplied(m, dirty, changed),
+      carve: (m, dirty, changed, material) => this.authority.carveApplied(m, dirty, changed, material),
       resync: (dirty) => events.resync(dirty),
       incompatible: () => events.incompatible(),
       failed: (err) => events.failed(err),
@@ -153,6 +167,9 @@ export class OnlineSession implements ConnectionListener {
         this.clock.reset(m.tickHz);
         this.sync.welcome(m);
         this.authority.welcome(m);
+        this.entities.ownTeam = m.team;
+        this.entities.maxHealth = m.maxHealth;
+        this.gameEvents?.welcome?.(m);
         this.resolveWelcomed(m);
         break;
       case ServerMsg.WorldEdits:
@@ -167,6 +184,7 @@ export class OnlineSession implements ConnectionListener {
         this.prediction.clear();
         this.sync.snapshot(m);
         this.player?.teleport(this.selfAsState());
+        this.gameEvents?.self?.(m.self.health, m.self.flags);
         break;
       case ServerMsg.Delta:
         this.tick = m.tick;
@@ -175,13 +193,21 @@ export class OnlineSession implements ConnectionListener {
         this.authority.delta(m);
         if (m.hasSelf) Object.assign(this.self, m.self);
         this.reconcile(m.ackSeq, m.hasSelf);
+        if (m.hasSelf) this.gameEvents?.self?.(m.self.health, m.self.flags);
         break;
       case ServerMsg.Carve:
         this.sync.carve(m);
         break;
       case ServerMsg.Hit:
         this.authority.hit(m);
-        this.entities.flash(m.targetId);
+        this.entities.flash(m.targetId, m.shooterId === this.welcome?.entityId);
+        this.gameEvents?.hit?.(m);
+        break;
+      case ServerMsg.Down:
+        this.gameEvents?.down?.(m);
+        break;
+      case ServerMsg.Scoreboard:
+        this.gameEvents?.scores?.(m.rows);
         break;
       case ServerMsg.Error:
         this.authority.rejected(m);
@@ -202,6 +228,8 @@ export class OnlineSession implements ConnectionListener {
       status: this.connection.status,
       sessionId: this.welcome?.sessionId ?? null,
       entityId: this.welcome?.entityId ?? 0,
+      callsign: this.welcome?.callsign ?? "",
+      team: this.welcome?.team ?? 0,
       tick: this.tick,
       renderTick: this.renderAt,
       stats: { ...this.connection.stats },

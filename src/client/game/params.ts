@@ -14,6 +14,12 @@ export interface GameParams {
 
 export const DEFAULT_VIEW_CHUNKS = 8;
 
+/** The view distance the URL asks for (`?view=`, clamped like parseParams), or null when it does not: the setting then decides. */
+export function viewOverride(search: string): number | null {
+  const raw = new URLSearchParams(search).get("view");
+  return raw !== null && Number.isFinite(Number.parseInt(raw, 10)) ? parseParams(search).viewChunks : null;
+}
+
 /** Parses the query string; invalid values fall back to the defaults. */
 export function parseParams(search: string): GameParams {
   const q = new URLSearchParams(search);

@@ -10,8 +10,6 @@ export const PROJECTILE = {
   craterRadius: 3,
   /** Minimum time between shots. */
   cooldown: 0.2,
-  /** Half edge of the drawn box. */
-  halfSize: 0.25,
 } as const;
 
 /** Called once per impact with the hit (reused object: read it during the call) and the projectile's tag. */
@@ -29,7 +27,8 @@ export class Projectiles implements ProjectileList {
   /** Voxels per second and seconds of flight; the server's values online (from its welcome). */
   speed: number = PROJECTILE.speed;
   maxAge: number = PROJECTILE.maxAge;
-  private readonly dir: Float64Array;
+  readonly dir: Float64Array;
+  readonly traveled: Float64Array;
   private readonly age: Float64Array;
   private readonly tags: Float64Array;
   private readonly hit = new RayHit();
@@ -37,6 +36,7 @@ export class Projectiles implements ProjectileList {
   constructor(readonly capacity = 64) {
     this.xyz = new Float64Array(capacity * 3);
     this.dir = new Float64Array(capacity * 3);
+    this.traveled = new Float64Array(capacity);
     this.age = new Float64Array(capacity);
     this.tags = new Float64Array(capacity);
   }
@@ -53,6 +53,7 @@ export class Projectiles implements ProjectileList {
     this.dir[i * 3 + 1] = dy / len;
     this.dir[i * 3 + 2] = dz / len;
     this.age[i] = 0;
+    this.traveled[i] = 0;
     this.tags[i] = tag;
     return true;
   }
@@ -89,6 +90,7 @@ export class Projectiles implements ProjectileList {
       this.xyz[k] = x + dx * step;
       this.xyz[k + 1] = y + dy * step;
       this.xyz[k + 2] = z + dz * step;
+      this.traveled[i] += step;
       i++;
     }
   }
@@ -100,6 +102,7 @@ export class Projectiles implements ProjectileList {
     this.xyz.copyWithin(i * 3, last * 3, last * 3 + 3);
     this.dir.copyWithin(i * 3, last * 3, last * 3 + 3);
     this.age[i] = this.age[last];
+    this.traveled[i] = this.traveled[last];
     this.tags[i] = this.tags[last];
   }
 }

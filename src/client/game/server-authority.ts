@@ -58,21 +58,31 @@ export interface OwnProjectileRecord {
 /** Diagnostic rings keep this many recent records. */
 const RECENT = 16;
 
-/** Fixed-capacity list of positions to draw (extra ones are dropped). */
+/** Fixed-capacity list of projectiles to draw (extra ones are dropped). */
 class DrawList implements ProjectileList {
   count = 0;
   readonly xyz: Float64Array;
+  readonly dir: Float64Array;
+  readonly traveled: Float64Array;
 
   constructor(readonly capacity: number) {
     this.xyz = new Float64Array(capacity * 3);
+    this.dir = new Float64Array(capacity * 3);
+    this.traveled = new Float64Array(capacity);
   }
 
-  push(x: number, y: number, z: number): void {
+  /** Adds one at (x, y, z), flying along unit (dx, dy, dz), `traveled` voxels from where it was fired. */
+  push(x: number, y: number, z: number, dx: number, dy: number, dz: number, traveled: number): void {
     if (this.count === this.capacity) return;
-    const k = this.count++ * 3;
+    const i = this.count++;
+    const k = i * 3;
     this.xyz[k] = x;
     this.xyz[k + 1] = y;
     this.xyz[k + 2] = z;
+    this.dir[k] = dx;
+    this.dir[k + 1] = dy;
+    this.dir[k + 2] = dz;
+    this.traveled[i] = traveled;
   }
 }
 
@@ -95,7 +105,7 @@ export class ServerAuthority implements WorldAuthority {
   private readonly own = new Projectiles(64);
   private readonly pending = new PendingCommands();
   private readonly listeners: CarveListener[] = [];
-  private readonly event: { -readonly [K in keyof CarveEvent]: CarveEvent[K] } = { x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: new DirtyChunks() };
+  private readonly event: { -readonly [K in keyof CarveEvent]: CarveEvent[K] } = { material: 0, x: 0, y: 0, z: 0, radius: 0, voxels: 0, dirty: new DirtyChunks() };
   private renderTick = 0;
   /** Called by the pending table for commands it has already removed. */
   private readonly onExpired = (id: number): void => this.finish(id, "timeout");
@@ -106,7 +116,8 @@ export class ServerAuthority implements WorldAuthority {
     if (p.owner === this.entityId) return;
     const age = (this.renderTick - p.tick) / this.tickHz;
     if (age < 0 || age * 1000 > this.lifetimeMs) return;
-    this.projectiles.push(p.x + p.vx * age, p.y + p.vy * age, p.z + p.vz * age);
+    const speed = Math.hypot(p.vx, p.vy, p.vz) || 1;
+    this.projectiles.push(p.x + p.vx * age, p.y + p.vy * age, p.z + p.vz * age, p.vx / speed, p.vy / speed, p.vz / speed, speed * age);
   };
 
   constructor(
@@ -162,7 +173,11 @@ export class ServerAuthority implements WorldAuthority {
     this.pending.expire(this.now(), this.onExpired);
     const list = this.projectiles;
     list.count = 0;
-    for (let i = 0; i < this.own.count; i++) list.push(this.own.xyz[i * 3], this.own.xyz[i * 3 + 1], this.own.xyz[i * 3 + 2]);
+    const o = this.own;
+    for (let i = 0; i < o.count; i++) {
+      const k = i * 3;
+      list.push(o.xyz[k], o.xyz[k + 1], o.xyz[k + 2], o.dir[k], o.dir[k + 1], o.dir[k + 2], o.traveled[i]);
+    }
     this.serverProjectiles.forEach(this.drawRemote);
   }
 
@@ -183,14 +198,15 @@ export class ServerAuthority implements WorldAuthority {
     }
   }
 
-  /** A carve event WorldSync has applied to the world. */
-  carveApplied(m: CarveMsg, dirty: DirtyChunks, changed: number): void {
+  /** A carve event WorldSync has applied to the world (`material`: what most of its voxels were). */
+  carveApplied(m: CarveMsg, dirty: DirtyChunks, changed: number, material = 0): void {
     this.carvesApplied++;
     remember(this.recentCarves, {
       impactId: m.impactId, commandId: m.commandId, shooterId: m.shooterId, projectileId: m.projectileId, did: m.did, voxels: changed,
     });
     if (m.commandId !== null && m.shooterId === this.entityId) this.close(m.commandId, "confirmed");
     const e = this.event;
+    e.material = material;
     e.x = m.cx;
     e.y = m.cy;
     e.z = m.cz;

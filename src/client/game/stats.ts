@@ -1,6 +1,7 @@
 import type { NetStats } from "../net/connection.ts";
 import type { RenderStats } from "../render/stats.ts";
 import type { MeshPoolStats } from "../workers/pool.ts";
+import type { WorkerFailures } from "../workers/supervise.ts";
 
 /** World-edit figures of this session. */
 export interface WorldStats {
@@ -25,6 +26,8 @@ export interface LoopStats {
 export interface GameStats {
   readonly render: RenderStats;
   readonly mesh: MeshPoolStats;
+  /** Mesher and worldgen workers that crashed or hung (each replaced, its jobs requeued). */
+  readonly workers: WorkerFailures;
   readonly world: WorldStats;
   readonly loop: LoopStats;
   /** Connection figures online (bytes, RTT, server tick time); null offline. */

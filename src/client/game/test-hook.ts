@@ -21,7 +21,26 @@ import type { GameStats } from "./stats.ts";
  *   net()      network state (status, ids, counters, recent carves), null offline
  *   entity(id) feet position of remote entity `id` as drawn this frame, or null
  *   dropConnection(ms)  cuts the socket as a network failure would; reconnects no sooner than ms
+ *   terminateMeshWorker(i)  terminates mesher worker i behind the pool's back (as the browser
+ *              may); the pool finds it by its job deadline. False when there is no such worker
+ *   hud()      what the HUD shows (health, downed, marker, kill feed), pause, effects, sounds
  */
+
+/** The HUD as the hook reports it (plain data). */
+export interface HudReport {
+  health: number;
+  downed: boolean;
+  downedBy: string;
+  marker: string;
+  callsign: string;
+  /** Kill-feed lines "shooter > target", newest first. */
+  feed: string[];
+  scoreboardOpen: boolean;
+  paused: boolean;
+  /** Debris pieces alive. */
+  effects: number;
+  sound: { unlocked: boolean; played: Record<string, number> };
+}
 export interface GameHook {
   readonly state: string;
   readonly stats: GameStats;
@@ -34,6 +53,8 @@ export interface GameHook {
   net(): NetReport | null;
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
+  terminateMeshWorker(index: number): boolean;
+  hud(): HudReport;
 }
 
 /** What the hook drives; supplied by main.ts. */
@@ -50,6 +71,8 @@ export interface HookTarget {
   net(): NetReport | null;
   entity(id: number): [number, number, number] | null;
   dropConnection(outageMs: number): void;
+  terminateMeshWorker(index: number): boolean;
+  hud(): HudReport;
 }
 
 declare global {
@@ -76,6 +99,8 @@ export function installTestHook(target: HookTarget): (idle: boolean) => void {
     net: () => target.net(),
     entity: (id) => target.entity(id),
     dropConnection: (ms) => target.dropConnection(ms),
+    terminateMeshWorker: (index) => target.terminateMeshWorker(index),
+    hud: () => target.hud(),
   };
   return (idle) => {
     if (!idle || draining || waiters.length === 0) return;

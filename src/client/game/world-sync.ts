@@ -10,10 +10,11 @@
 // live World object is never replaced, so the renderer, mesher pool and streamer keep theirs.
 import { maskBytes, voxelSetToEdits } from "../../shared/protocol/voxelset.ts";
 import type { CarveMsg, SnapshotMsg, VoxelSet, WelcomeMsg, WorldEditsMsg } from "../../shared/protocol/messages.ts";
-import { applyEdits, DirtyChunks, EditLog } from "../../shared/voxel/carve.ts";
+import { applyEdits, DirtyChunks, EditLog, unpackVoxel } from "../../shared/voxel/carve.ts";
 import { CHUNK_VOLUME } from "../../shared/voxel/constants.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import type { WorldGenConfig } from "../../shared/voxel/worldgen.ts";
+import { MaterialTally } from "./material-tally.ts";
 
 /** Dirty chunks of one applied set, merged into the caller's set. */
 const scratchDirty = new DirtyChunks();
@@ -23,8 +24,8 @@ export type WorldLoader = (config: WorldGenConfig) => Promise<World>;
 
 /** What WorldSync reports. Objects passed are reused: read them during the call. */
 export interface WorldSyncEvents {
-  /** A carve event was applied: `changed` voxels, `dirty` chunks to re-mesh. */
-  carve(m: CarveMsg, dirty: DirtyChunks, changed: number): void;
+  /** A carve event was applied: `changed` voxels, `dirty` chunks to re-mesh, `material` what most of them were. */
+  carve(m: CarveMsg, dirty: DirtyChunks, changed: number, material: number): void;
   /**
    * The world now matches a join snapshot. `dirty` holds the chunks whose mesh input changed
    * (empty on the first join, where everything is new anyway).
@@ -88,6 +89,7 @@ export class WorldSync {
   private pending: { config: WorldGenConfig; world: Promise<World> } | null = null;
   private readonly edits = new EditLog();
   private readonly dirty = new DirtyChunks();
+  private readonly tally = new MaterialTally();
   private readonly coord: [number, number, number] = [0, 0, 0];
   private resolveReady: (w: World) => void = () => {};
   private rejectReady: (err: unknown) => void = () => {};
@@ -167,16 +169,26 @@ export class WorldSync {
 
   private applyCarve(world: World, m: CarveMsg): void {
     this.dirty.clear();
-    const changed = this.applySet(world, m.voxels, this.dirty);
+    this.tally.clear();
+    const changed = this.applySet(world, m.voxels, this.dirty, this.tally);
     this.history.push(m.voxels);
     this.stats.editSets++;
-    this.events.carve(m, this.dirty, changed);
+    this.events.carve(m, this.dirty, changed, this.tally.top());
   }
 
-  /** Applies one set to `world`, adding the chunks it dirtied to `dirty` (when given). Returns the voxels changed. */
-  private applySet(world: World, set: VoxelSet, dirty: DirtyChunks | null): number {
+  /**
+   * Applies one set to `world`, adding the chunks it dirtied to `dirty` (when given) and the
+   * materials it replaced to `tally` (when given). Returns the voxels changed.
+   */
+  private applySet(world: World, set: VoxelSet, dirty: DirtyChunks | null, tally: MaterialTally | null = null): number {
     this.edits.clear();
     voxelSetToEdits(world, set, this.edits);
+    if (tally !== null) {
+      for (let i = 0; i < this.edits.count; i++) {
+        unpackVoxel(world, this.edits.positions[i], this.coord);
+        tally.add(world.get(this.coord[0], this.coord[1], this.coord[2]));
+      }
+    }
     // applyEdits clears the set it fills: collect into scratch, then merge.
     const changed = applyEdits(world, this.edits, scratchDirty);
     if (dirty !== null) for (let i = 0; i < scratchDirty.count; i++) dirty.add(scratchDirty.ids[i]);

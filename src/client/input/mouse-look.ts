@@ -1,12 +1,18 @@
+/** Radians per pixel of mouse motion at sensitivity 1. */
+export const BASE_LOOK_SPEED = 0.0025;
+
 /**
  * Pointer-lock mouse look and fire button. Clicking the canvas requests pointer lock; while
  * locked, mouse motion accumulates into look deltas (read and reset once per frame) and the
  * left button fires. Without lock (a click that only captures the mouse) nothing fires, so
- * the first click never shoots by surprise.
+ * the first click never shoots by surprise. `onLockChange` hears every capture and release
+ * (Escape, a lost window focus), for the pause menu.
  */
 export class MouseLook {
   /** Radians per pixel of mouse motion. */
-  sensitivity = 0.0025;
+  sensitivity = BASE_LOOK_SPEED;
+  /** Moving the mouse up looks down. */
+  invertY = false;
   private dx = 0;
   private dy = 0;
   private readonly onClick = () => {
@@ -25,13 +31,21 @@ export class MouseLook {
     if (this.locked && e.button === 0) this.onFire();
   };
 
+  private readonly onLock = () => {
+    this.dx = 0;
+    this.dy = 0;
+    this.onLockChange?.(this.locked);
+  };
+
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly onFire: () => void,
+    private readonly onLockChange?: (locked: boolean) => void,
   ) {
     canvas.addEventListener("click", this.onClick);
     document.addEventListener("mousemove", this.onMove);
     document.addEventListener("mousedown", this.onDown);
+    document.addEventListener("pointerlockchange", this.onLock);
   }
 
   get locked(): boolean {
@@ -47,7 +61,7 @@ export class MouseLook {
 
   /** Pitch change (radians, positive = look up) since the last call; resets the accumulator. */
   takePitch(): number {
-    const v = -this.dy * this.sensitivity;
+    const v = (this.invertY ? this.dy : -this.dy) * this.sensitivity;
     this.dy = 0;
     return v;
   }
@@ -56,5 +70,6 @@ export class MouseLook {
     this.canvas.removeEventListener("click", this.onClick);
     document.removeEventListener("mousemove", this.onMove);
     document.removeEventListener("mousedown", this.onDown);
+    document.removeEventListener("pointerlockchange", this.onLock);
   }
 }

@@ -11,6 +11,7 @@ import {
   encodeHello,
   encodeInput,
   encodePing,
+  encodeScores,
   PROTOCOL_VERSION,
   RejectReason,
   ServerDecoder,
@@ -152,7 +153,7 @@ export class Connection {
   private holdUntil = 0;
   private failed = false;
   private closedByPage = false;
-  private readonly ping = { clientTime: 0 };
+  private readonly ping = { clientTime: 0, rttMs: Number.NaN };
 
   constructor(private readonly options: ConnectionOptions) {
     this.timers = options.timers ?? browserTimers;
@@ -182,6 +183,13 @@ export class Connection {
   sendFire(m: Omit<FireMsg, "type">): boolean {
     if (this.state !== NetStatus.Playing) return false;
     this.send(encodeFire(this.writer, m));
+    return true;
+  }
+
+  /** Asks for the scoreboard; false (and nothing sent) unless joined. */
+  sendScores(): boolean {
+    if (this.state !== NetStatus.Playing) return false;
+    this.send(encodeScores(this.writer));
     return true;
   }
 
@@ -330,6 +338,8 @@ export class Connection {
   private sendPing(): void {
     this.lastPingAt = this.timers.now();
     this.ping.clientTime = this.lastPingAt;
+    // The last round trip measured rides along, for the scoreboard's ping column.
+    this.ping.rttMs = this.stats.rttMs;
     this.send(encodePing(this.writer, this.ping));
   }
 

@@ -17,6 +17,8 @@ import { createRenderStats } from "./stats.ts";
 import type { RenderStats } from "./stats.ts";
 import { TerrainDraws } from "./terrain-draws.ts";
 
+const DEFAULT_BOX_CAPACITY = 4096;
+
 export interface RendererOptions {
   /** Distance (voxels) at which terrain has fully faded into the sky. */
   viewDistance: number;
@@ -24,7 +26,7 @@ export interface RendererOptions {
   fovY?: number;
   /** Device-pixel-ratio cap (render resolution = CSS size x min(dpr, cap)). */
   maxDpr?: number;
-  /** Instanced boxes per frame. */
+  /** Instanced boxes per frame (default 4096: entity models of a crowded view, tracers and debris). */
   boxCapacity?: number;
   /** Mesh bytes uploaded per frame at most (always at least one chunk), to bound hitches. */
   uploadBudgetBytes?: number;
@@ -61,7 +63,7 @@ export class Renderer {
   private disposed = false;
   private readonly startTime = performance.now();
   private viewDistance: number;
-  private readonly fovY: number;
+  private fovY: number;
   private readonly uploadBudget: number;
   private readonly onFatal: (err: unknown) => void;
 
@@ -97,7 +99,7 @@ export class Renderer {
     this.fovY = options.fovY ?? (70 * Math.PI) / 180;
     this.uploadBudget = options.uploadBudgetBytes ?? 8 << 20;
     this.onFatal = options.onFatal ?? ((err) => console.error("renderer stopped", err));
-    this.boxes = new BoxBatch(options.boxCapacity ?? 512);
+    this.boxes = new BoxBatch(options.boxCapacity ?? DEFAULT_BOX_CAPACITY);
     this.size = new CanvasSize(canvas, options.maxDpr ?? 2, handles.device.limits.maxTextureDimension2D);
     const chunkCount = chunkCountOf(worldSize);
     this.meshes = new ChunkMeshes(chunkCount);
@@ -131,7 +133,7 @@ export class Renderer {
     const handles = await acquireGpu();
     const context = canvas.getContext("webgpu");
     if (!context) throw new Error("canvas.getContext('webgpu') returned null");
-    const gpu = await GpuResources.create(handles, worldSize, options.boxCapacity ?? 512);
+    const gpu = await GpuResources.create(handles, worldSize, options.boxCapacity ?? DEFAULT_BOX_CAPACITY);
     return new Renderer(canvas, context, handles, gpu, worldSize, options);
   }
 
@@ -153,6 +155,11 @@ export class Renderer {
   /** Sets the fog distance (voxels): terrain fades out before the streaming edge. */
   setViewDistance(voxels: number): void {
     this.viewDistance = voxels;
+  }
+
+  /** Sets the vertical field of view (radians), from the next frame on. */
+  setFov(radians: number): void {
+    this.fovY = radians;
   }
 
   /** Hands a new mesh for the chunk to the renderer (uploaded in a later frame). Takes ownership of `quads`. */

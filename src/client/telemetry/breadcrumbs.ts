@@ -92,7 +92,7 @@ export class BreadcrumbAggregator {
 
     let errors = 0;
     for (const k in gpu.counts) errors += gpu.counts[k as keyof typeof gpu.counts];
-    if (frames.frames === 0 && uploads.count === 0 && errors === 0 && mesh.jobs === 0) return null;
+    if (frames.frames === 0 && uploads.count === 0 && errors === 0 && mesh.jobs === 0 && mesh.worker_failures === 0) return null;
 
     const ms = BREADCRUMB_LIMITS.maxMs;
     return {
@@ -116,7 +116,10 @@ export class BreadcrumbAggregator {
         ms: Array.from(uploads.ms.counts),
         ms_sum: round2(uploads.ms.sum),
       },
-      mesh: { jobs: mesh.jobs, p50: clampNum(mesh.p50, ms), p95: clampNum(mesh.p95, ms), queue_max: mesh.queue_max },
+      mesh: {
+        jobs: mesh.jobs, p50: clampNum(mesh.p50, ms), p95: clampNum(mesh.p95, ms), queue_max: mesh.queue_max,
+        worker_failures: Math.min(mesh.worker_failures, BREADCRUMB_LIMITS.maxCount),
+      },
       gpu_errors: { ...gpu.counts },
       device_lost_reason: gpu.lostReason,
       net: { bytes_in: Math.round(bytesIn), bytes_out: Math.round(bytesOut), rtt_ms_p50: clampNum(rttP50, ms) },

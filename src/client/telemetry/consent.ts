@@ -103,20 +103,30 @@ export class ConsentStore implements ConsentReader {
   }
 
   private read(): string | null {
-    try {
-      return this.storage?.getItem(this.key) ?? null;
-    } catch {
-      // Storage can throw (disabled cookies, sandboxed iframes): fall back to "unset" = off.
-      return null;
-    }
+    // Storage that throws reads as nothing stored: "unset" = off.
+    return readStored(this.storage, this.key);
   }
 
   private write(): void {
-    try {
-      this.storage?.setItem(this.key, JSON.stringify({ v: 1, ...this.states }));
-    } catch {
-      // Quota or disabled storage: the choice still holds for this page load.
-    }
+    writeStored(this.storage, this.key, JSON.stringify({ v: 1, ...this.states }));
+  }
+}
+
+/** storage.getItem(key), or null when there is no storage or it throws (disabled cookies, sandboxed iframes). */
+export function readStored(storage: StorageLike | null, key: string): string | null {
+  try {
+    return storage?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** storage.setItem(key, value); a storage that throws (quota, disabled) is ignored: the choice still holds for this page load. */
+export function writeStored(storage: StorageLike | null, key: string, value: string): void {
+  try {
+    storage?.setItem(key, value);
+  } catch {
+    // Nothing more to do: the value lives on in memory.
   }
 }
 

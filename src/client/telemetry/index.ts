@@ -18,6 +18,7 @@ import {
 import { installDevOverlay } from "../ui/dev-overlay.ts";
 import type { DevOverlay, OverlaySnapshot } from "../ui/dev-overlay.ts";
 import { installSettingsPanel } from "../ui/settings-panel.ts";
+import type { SettingsPanelOptions } from "../ui/settings-panel.ts";
 import { BreadcrumbAggregator } from "./breadcrumbs.ts";
 import type { BatchMeta } from "./breadcrumbs.ts";
 import type { CommandTracer } from "./commands.ts";
@@ -35,12 +36,12 @@ import { MeshStats } from "./mesh-stats.ts";
 import { PendingStore } from "./pending.ts";
 import type { PendingStorage } from "./pending.ts";
 import type { CrashReporter } from "./sentry.ts";
-import type { MeshPoolStatsLike, NetStatsLike, RendererStatsLike, Source } from "./sources.ts";
+import type { MeshPoolStatsLike, NetStatsLike, RendererStatsLike, Source, WorkerFailuresLike } from "./sources.ts";
 import { BreadcrumbBatcher } from "./transport.ts";
 import type { FetchLike } from "./transport.ts";
 import { UploadStats } from "./upload-stats.ts";
 
-export type { RendererStatsLike, MeshPoolStatsLike, NetStatsLike, Source } from "./sources.ts";
+export type { RendererStatsLike, MeshPoolStatsLike, NetStatsLike, Source, WorkerFailuresLike } from "./sources.ts";
 export { ConsentStore } from "./consent.ts";
 export { commandTraceparent, commandDone, reportError, gpuScope } from "./facade.ts";
 
@@ -51,11 +52,15 @@ export type TelemetryDevice = GpuDeviceLike & { readonly adapterInfo?: { readonl
 export interface ClientTelemetryContext {
   renderer?: Source<RendererStatsLike>;
   meshPool?: Source<MeshPoolStatsLike>;
+  /** Mesher and worldgen worker failures (available from the start: worldgen runs before the pool). */
+  workers?: Source<WorkerFailuresLike>;
   net?: Source<NetStatsLike>;
   /** The current GPUDevice (it may appear late or be replaced after a loss). */
   device?: Source<TelemetryDevice>;
   /** Element the settings panel and the dev overlay are appended to (usually document.body). */
   uiRoot?: HTMLElement;
+  /** The game's own parts of the settings panel (its "Game" section, the pause state it follows). */
+  settings?: Pick<SettingsPanelOptions, "game" | "pause">;
 }
 
 /** Knobs, all optional. */
@@ -126,6 +131,8 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
   const sample = (): void => {
     const pool = ctx.meshPool?.();
     if (pool) mesh.poll(pool);
+    const workers = ctx.workers?.();
+    if (workers) mesh.pollWorkers(workers);
     aggregator.sampleNet();
     const device = ctx.device?.() ?? null;
     if (device !== attachedDevice) {
@@ -321,6 +328,8 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
             summarizeMesh(mesh, meshScratch, meshSummary);
             out.mesh_ms_p50 = meshSummary.p50;
             out.mesh_ms_p95 = meshSummary.p95;
+            const workers = ctx.workers?.();
+            out.worker_failures = workers ? workers.failures : Number.NaN;
             const n = ctx.net?.();
             if (n) {
               const now = mono();
@@ -350,7 +359,7 @@ export function installClientTelemetry(ctx: ClientTelemetryContext, options: Cli
       },
     );
     overlay = ov;
-    const panel = installSettingsPanel({ mount: ctx.uiRoot }, { consent, onToggleOverlay: () => ov.toggle() });
+    const panel = installSettingsPanel({ mount: ctx.uiRoot }, { ...ctx.settings, consent, onToggleOverlay: () => ov.toggle() });
     disposers.push(() => panel.dispose(), () => ov.dispose());
   }
 
@@ -406,7 +415,8 @@ function summarizeMesh(mesh: MeshStats, scratch: Float64Array, out: { p50: numbe
   out.p95 = quantileSorted(scratch, n, 0.95);
 }
 
-function safeLocalStorage(win: Window): StorageLike | null {
+/** The page's localStorage, or null where using it throws (disabled storage, sandboxed frames). */
+export function safeLocalStorage(win: Window): StorageLike | null {
   try {
     return win.localStorage;
   } catch {

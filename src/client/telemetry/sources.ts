@@ -30,6 +30,12 @@ export interface MeshPoolStatsLike {
   recentMeshMsCount: number;
 }
 
+/** Worker failures (matches WorkerFailures in client/workers/supervise.ts): cumulative since the page loaded. */
+export interface WorkerFailuresLike {
+  /** Mesher and worldgen workers that crashed or hung (each was replaced and its jobs requeued). */
+  failures: number;
+}
+
 /** Network figures: cumulative byte counters since connect, and the latest measurements. */
 export interface NetStatsLike {
   bytesIn: number;

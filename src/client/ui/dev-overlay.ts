@@ -20,6 +20,7 @@ export const OVERLAY_NUMBERS = [
   "mesh_queue",
   "mesh_ms_p50",
   "mesh_ms_p95",
+  "worker_failures",
   "net_in",
   "net_out",
   "rtt_ms",
@@ -70,7 +71,7 @@ type Format = "fps" | "ms" | "bytes" | "rate" | "count";
 const ROWS: readonly (readonly [string, readonly (readonly [OverlayNumber | OverlayText, string, Format?])[]])[] = [
   ["frame", [["fps_p50", "fps p50", "fps"], ["fps_p95", "p95", "fps"], ["fps_p99", "p99", "fps"], ["fps_low1", "1% low", "fps"], ["frame_ms", "frame ms", "ms"], ["cpu_ms", "cpu ms", "ms"]]],
   ["gpu", [["upload_ms", "upload ms", "ms"], ["upload_bytes", "upload", "bytes"], ["chunks_drawn", "chunks", "count"], ["chunks_total", "of", "count"], ["quads", "quads", "count"], ["gpu_memory", "gpu mem", "bytes"]]],
-  ["mesh", [["mesh_queue", "queue", "count"], ["mesh_ms_p50", "mesh ms p50", "ms"], ["mesh_ms_p95", "p95", "ms"]]],
+  ["mesh", [["mesh_queue", "queue", "count"], ["mesh_ms_p50", "mesh ms p50", "ms"], ["mesh_ms_p95", "p95", "ms"], ["worker_failures", "worker fail", "count"]]],
   ["net", [["net_in", "in", "rate"], ["net_out", "out", "rate"], ["rtt_ms", "rtt ms", "ms"], ["server_tick_ms", "server tick ms", "ms"]]],
   ["errors", [["gpu_validation", "validation", "count"], ["gpu_out_of_memory", "oom", "count"], ["gpu_internal", "internal", "count"], ["gpu_device_lost", "lost", "count"], ["gpu_upload_failures", "upload fail", "count"]]],
   ["consent", [["consent_performance", "perf"], ["consent_crash", "crash"], ["telemetry", "sending"]]],
@@ -230,25 +231,33 @@ function drawGraph(g: CanvasRenderingContext2D, series: FrameTimeSeries): void {
   g.fillRect(0, GRAPH_H - Math.round((33.3 / GRAPH_MAX_MS) * GRAPH_H), GRAPH_W, 1);
 }
 
-/** Adds a <style> once per document (reference-counted); returns its remover. */
+/** Stylesheets added by injectStyle, by document and id, with their reference counts. */
+const SHEETS = new WeakMap<Document, Map<string, { sheet: CSSStyleSheet; refs: number }>>();
+
+/**
+ * Adds a stylesheet once per document (reference-counted); returns its remover. The sheet is
+ * a constructed CSSStyleSheet in document.adoptedStyleSheets, not a <style> element: the
+ * page's Content-Security-Policy (style-src 'self') refuses inline <style>, not the CSSOM.
+ */
 export function injectStyle(doc: Document, id: string, css: string): () => void {
-  const attr = `vs-${id}`;
-  let el = doc.head.querySelector<HTMLStyleElement>(`style[data-ui="${attr}"]`);
-  if (!el) {
-    el = doc.createElement("style");
-    el.dataset.ui = attr;
-    el.dataset.refs = "0";
-    el.textContent = css;
-    doc.head.appendChild(el);
+  let sheets = SHEETS.get(doc);
+  if (!sheets) SHEETS.set(doc, (sheets = new Map()));
+  let entry = sheets.get(id);
+  if (!entry) {
+    const sheet = new (doc.defaultView ?? window).CSSStyleSheet();
+    sheet.replaceSync(css);
+    doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+    entry = { sheet, refs: 0 };
+    sheets.set(id, entry);
   }
-  el.dataset.refs = String(Number(el.dataset.refs) + 1);
-  const style = el;
+  entry.refs++;
+  const held = entry;
   let removed = false;
   return () => {
     if (removed) return;
     removed = true;
-    const refs = Number(style.dataset.refs) - 1;
-    style.dataset.refs = String(refs);
-    if (refs <= 0) style.remove();
+    if (--held.refs > 0) return;
+    sheets.delete(id);
+    doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== held.sheet);
   };
 }

@@ -1,8 +1,14 @@
-// The settings panel: a gear button (and Escape) opens it; two consent switches, both off
-// until the player turns them on, and a button for the dev overlay. The switches write
-// straight to the consent store, which stops or starts telemetry synchronously.
+// The settings panel: a gear button (and Escape) opens it; the game settings (when given),
+// two consent switches, both off until the player turns them on, and a button for the dev
+// overlay. The switches write straight to the consent store, which stops or starts telemetry
+// synchronously. With a pause state the panel is the pause menu: open while paused. Keyboard
+// only works throughout: focus moves into the panel when it opens and Tab cycles inside it.
 
+import type { SettingsStore } from "../game/settings.ts";
 import { injectStyle } from "./dev-overlay.ts";
+import { createGameSettingsSection } from "./game-settings-section.ts";
+import type { GameSettingsSection } from "./game-settings-section.ts";
+import type { PauseState } from "./pause.ts";
 
 /** The consent API the panel needs (ConsentStore satisfies it). */
 export interface ConsentSwitches {
@@ -15,6 +21,10 @@ export interface SettingsPanelOptions {
   consent: ConsentSwitches;
   /** Toggles the dev overlay; without it the overlay button is not shown. */
   onToggleOverlay?: () => void;
+  /** The game settings: shown as the "Game" section when given. */
+  game?: SettingsStore;
+  /** The pause state the panel follows (open exactly while paused) and sets. */
+  pause?: PauseState;
 }
 
 /** Handle returned by installSettingsPanel. */
@@ -37,7 +47,17 @@ background:rgba(14,18,26,.94);color:#e8edf3;font:13px/1.4 system-ui,sans-serif;b
 .vs-settings p{margin:2px 0 0 26px;color:#aab4c0;font-size:12px}
 .vs-settings .vs-actions{display:flex;gap:8px;justify-content:space-between;margin-top:12px}
 .vs-settings button{border:0;border-radius:4px;padding:5px 10px;background:#2b3a4d;color:#fff;cursor:pointer}
+.vs-settings{max-height:calc(100vh - 64px);overflow:auto}
+.vs-settings .vs-range,.vs-settings .vs-select{display:grid;grid-template-columns:1fr auto;gap:2px 8px;align-items:center;margin-top:6px}
+.vs-settings .vs-range label,.vs-settings .vs-select label{margin:0}
+.vs-settings .vs-range input{grid-column:1 / span 2;width:100%;margin:0}
+.vs-settings output{color:#aab4c0;font-variant-numeric:tabular-nums}
+.vs-settings select{background:#2b3a4d;color:#fff;border:0;border-radius:4px;padding:3px 6px}
+.vs-settings select:focus-visible{outline:2px solid #8fb8e0;outline-offset:2px}
 `;
+
+/** An Escape this soon after the panel opened is the one that opened it (see toggle). */
+const ESCAPE_GRACE_MS = 250;
 
 const SWITCHES = [
   {
@@ -79,9 +99,12 @@ export function installSettingsPanel(ctx: { mount: HTMLElement }, options: Setti
 
   const h2 = doc.createElement("h2");
   h2.textContent = "Settings";
+  panel.append(h2);
+  const game: GameSettingsSection | null = options.game ? createGameSettingsSection(doc, options.game) : null;
+  if (game !== null) panel.append(game.element);
   const h3 = doc.createElement("h3");
   h3.textContent = "Privacy";
-  panel.append(h2, h3);
+  panel.append(h3);
 
   const inputs = new Map<"performance" | "crash", HTMLInputElement>();
   for (const s of SWITCHES) {
@@ -128,20 +151,48 @@ export function installSettingsPanel(ctx: { mount: HTMLElement }, options: Setti
     el.addEventListener("keydown", stopKey);
   }
 
+  // When Escape releases the pointer lock, the pause opens the panel before the browser may
+  // still deliver that same Escape as a keydown: it must not close the panel again.
+  let openedAt = Number.NEGATIVE_INFINITY;
   const toggle = (force?: boolean): void => {
-    const open = force ?? panel.hidden;
+    const open = force ?? panel.hidden !== false;
+    if (open === !panel.hidden) return;
     panel.hidden = !open;
+    if (open) openedAt = performance.now();
     gear.setAttribute("aria-expanded", String(open));
     if (open) {
       // The player needs the cursor to use the switches.
       if (doc.pointerLockElement) doc.exitPointerLock();
-      inputs.get("performance")?.focus({ preventScroll: true });
+      if (game !== null) game.focusFirst();
+      else inputs.get("performance")?.focus({ preventScroll: true });
+    } else if (panel.contains(doc.activeElement)) {
+      // Keys go back to the game, not to a hidden control.
+      (doc.activeElement as HTMLElement).blur();
     }
+    options.pause?.set(open);
   };
   gear.addEventListener("click", () => toggle());
+  const unfollow = options.pause?.subscribe((paused) => toggle(paused)) ?? ((): void => {});
+
+  // Tab and Shift+Tab wrap around inside the open panel.
+  panel.addEventListener("keydown", (e) => {
+    if (e.key !== "Tab") return;
+    const focusable = panel.querySelectorAll<HTMLElement>("input, select, button");
+    if (focusable.length === 0) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (e.shiftKey && doc.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && doc.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  });
 
   const onKey = (e: KeyboardEvent): void => {
     if (e.key !== "Escape" || e.repeat) return;
+    if (!panel.hidden && performance.now() - openedAt < ESCAPE_GRACE_MS) return;
     toggle();
   };
   win?.addEventListener("keydown", onKey);
@@ -161,6 +212,8 @@ export function installSettingsPanel(ctx: { mount: HTMLElement }, options: Setti
     },
     dispose() {
       unsubscribe();
+      unfollow();
+      game?.dispose();
       win?.removeEventListener("keydown", onKey);
       gear.remove();
       panel.remove();

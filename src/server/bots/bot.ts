@@ -12,6 +12,7 @@ import {
   encodeHello,
   encodeInput,
   encodePing,
+  encodeScores,
   EntityMirror,
   PROTOCOL_VERSION,
   ServerDecoder,
@@ -21,10 +22,12 @@ import {
 import type {
   BatchMsg,
   CarveMsg,
+  DownMsg,
   ErrorMsg,
   HitMsg,
   PongMsg,
   SelfState,
+  ScoreboardMsg,
   ServerMessage,
   VoxelSet,
   WelcomeMsg,
@@ -47,6 +50,17 @@ export interface BotOptions {
   readonly protocolVersion?: number;
   /** Reject connect() if the join has not completed by then (default 15 s). */
   readonly timeoutMs?: number;
+  /** Local address to connect from (a 127.x.y.z per bot makes loopback bots look like distinct hosts). */
+  readonly localAddress?: string;
+}
+
+/**
+ * A distinct loopback source address for client `i` of a group (group 0, 1, ...: bots, hostile
+ * clients), so many clients on one machine look like distinct hosts to the server's
+ * per-address connection cap. Linux routes all of 127.0.0.0/8 to the loopback interface.
+ */
+export function loopbackAddress(group: number, i: number): string {
+  return `127.${group + 1}.${Math.floor(i / 250) % 256}.${(i % 250) + 2}`;
 }
 
 /** Aim options of Bot.fire. */
@@ -72,6 +86,9 @@ export class Bot {
   readonly hits: HitMsg[] = [];
   readonly errors: ErrorMsg[] = [];
   readonly pongs: PongMsg[] = [];
+  readonly downs: DownMsg[] = [];
+  /** The latest scoreboard received (after scores()). */
+  scoreboard: ScoreboardMsg | null = null;
   carveCount = 0;
   hitCount = 0;
   errorCount = 0;
@@ -95,7 +112,7 @@ export class Bot {
   private constructor(private readonly opts: BotOptions) {
     this.trackWorld = opts.trackWorld ?? true;
     this.keepEvents = opts.keepEvents ?? true;
-    this.ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    this.ws = new WebSocket(opts.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, localAddress: opts.localAddress });
     this.ws.binaryType = "nodebuffer";
     this.ws.on("message", (data: Buffer) => this.onFrame(data));
     this.ws.on("close", (code: number, reason: Buffer) => {
@@ -154,6 +171,10 @@ export class Bot {
         this.mirror.applyDelta(m);
         if (m.hasSelf) Object.assign(this.self, m.self);
         this.ackSeq = m.ackSeq;
+        // A resumed session: the server has applied inputs numbered past this bot's own counter
+        // (they came from the connection before the drop), so number on from there or every
+        // input would be refused as a replay.
+        if (m.ackSeq > this.seq) this.seq = m.ackSeq;
         this.tick = m.tick;
         if (m.hasStats) {
           this.tickSamples.push(m.tickMsAvg);
@@ -168,6 +189,12 @@ export class Bot {
       case ServerMsg.Hit:
         this.hitCount++;
         if (this.keepEvents) this.hits.push(m);
+        break;
+      case ServerMsg.Down:
+        if (this.keepEvents) this.downs.push(m);
+        break;
+      case ServerMsg.Scoreboard:
+        this.scoreboard = m;
         break;
       case ServerMsg.Pong:
         if (this.keepEvents) this.pongs.push(m);
@@ -234,9 +261,14 @@ export class Bot {
     return commandId;
   }
 
-  /** Sends a ping with the local clock. */
-  ping(): void {
-    this.send(encodePing(this.w, { clientTime: performance.now() }));
+  /** Sends a ping with the local clock and, when given, the round trip to report (ms). */
+  ping(rttMs?: number): void {
+    this.send(encodePing(this.w, { clientTime: performance.now(), rttMs }));
+  }
+
+  /** Asks for the scoreboard (the answer lands in `scoreboard`). */
+  scores(): void {
+    this.send(encodeScores(this.w));
   }
 
   /** Sends raw bytes as one binary frame. */

@@ -41,7 +41,7 @@ export function fakeBatch(w: FakeWindow, nowMs: number): BreadcrumbBatch {
     frame_ms_sum: Math.round(w.frames * w.frameMs * 100) / 100,
     cpu_ms: { p50: 1, p95: 2, p99: 3 },
     upload: { count: 0, vertex_bytes: 0, index_bytes: 0, ms: new Array<number>(UPLOAD_MS_BOUNDS.length + 1).fill(0), ms_sum: 0 },
-    mesh: { jobs: 0, p50: 0, p95: 0, queue_max: 0 },
+    mesh: { jobs: 0, p50: 0, p95: 0, queue_max: 0, worker_failures: 0 },
     gpu_errors: { validation: w.gpuValidationErrors, out_of_memory: 0, internal: 0, device_lost: 0, upload_failure: 0 },
     device_lost_reason: "none",
     net: { bytes_in: 0, bytes_out: 0, rtt_ms_p50: 0 },

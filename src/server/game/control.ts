@@ -79,8 +79,13 @@ export class PlayerControl {
   sessionId: string;
   /** False while the connection is gone and the entity waits for a resume. */
   connected = true;
-  /** Fire commands rejected this tick (reported back to the client by the net system). */
+  /** Fire commands rejected this tick and why (RejectReason), reported back by the net system. */
   readonly rejectedFires: number[] = [];
+  readonly rejectedFireReasons: number[] = [];
+  /** Round trip the client last reported in a ping (ms), NaN until it has measured one. */
+  pingMs = Number.NaN;
+  /** Wall time (ms) of the last scoreboard sent to this player (requests are throttled). */
+  lastScoresMs = -Infinity;
   /** Bit (1 << RejectReason) per other rejection this tick, reported at most once a second. */
   rejectMask = 0;
   lastNoticeMs = -Infinity;

@@ -2,7 +2,7 @@
 // client's interest state (indexed by slot) can tell a new occupant from the old one.
 import { createPlayerState } from "../../shared/physics/movement.ts";
 import type { MoveInput, PlayerState } from "../../shared/physics/movement.ts";
-import { EntityKind } from "../../shared/protocol/messages.ts";
+import { EntityKind, Team } from "../../shared/protocol/messages.ts";
 import type { PlayerControl } from "./control.ts";
 
 /** Hit points of a fresh player or NPC. */
@@ -16,6 +16,14 @@ export class Entity {
   yaw = 0;
   pitch = 0;
   health = MAX_HEALTH;
+  /** Server-chosen display name (see callsigns.ts); never a log field or metric label. */
+  callsign = "";
+  team: Team = Team.None;
+  /** Entities this one downed, and times it was downed (the scoreboard). */
+  downs = 0;
+  deaths = 0;
+  /** Simulated time (ms) at which a downed entity respawns; -1 while it is up. */
+  respawnAtMs = -1;
   /** NPC wander state: ticks until the next heading change, and last position for stuck checks. */
   wanderTicks = 0;
   lastX = 0;
@@ -82,6 +90,11 @@ export class EntityTable {
     for (let s = 0; s < this.highWater; s++) if (this.slots[s]?.id === id) return this.slots[s];
     return null;
   }
+}
+
+/** True while the entity is downed (not hittable, not moving, waiting to respawn). */
+export function isDowned(e: Entity): boolean {
+  return e.respawnAtMs >= 0;
 }
 
 /** True for NPC entities. */

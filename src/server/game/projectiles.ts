@@ -7,6 +7,8 @@ export class Projectile {
   id = 0;
   ownerId = 0;
   ownerSlot = -1;
+  /** The shooter's team (friendly fire is decided against it). */
+  ownerTeam = 0;
   /** The client's command id, or -1 when not from a player command. */
   commandId = -1;
   sessionId = "";
@@ -19,6 +21,10 @@ export class Projectile {
   vx = 0;
   vy = 0;
   vz = 0;
+  /** Where it was fired from (hit events carry it, for the target's damage direction). */
+  ox = 0;
+  oy = 0;
+  oz = 0;
   ticksLeft = 0;
   /** Trace context of the command span: later ticks, the impact and mesh jobs parent under it. */
   parent: TraceContext | undefined = undefined;
@@ -39,6 +45,7 @@ export class ProjectilePool {
     p.dead = false;
     p.parent = undefined;
     p.commandId = -1;
+    p.ownerTeam = 0;
     this.active.push(p);
     return p;
   }

@@ -4,16 +4,17 @@
 import { generateWorld, SPAWN_YAW } from "../../shared/voxel/worldgen.ts";
 import type { GeneratedWorld } from "../../shared/voxel/worldgen.ts";
 import type { World } from "../../shared/voxel/world.ts";
-import { EntityKind, IdList, ProjectileFrame } from "../../shared/protocol/messages.ts";
+import { EntityKind, IdList, ProjectileFrame, Team } from "../../shared/protocol/messages.ts";
 import { Rng } from "../../shared/voxel/rng.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 import type { ServerConfig } from "../config.ts";
 import { TickStats } from "../loop/tick-stats.ts";
+import { Callsigns } from "./callsigns.ts";
 import { ChunkColliders } from "./collider.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
 import { PlayerControl } from "./control.ts";
 import { WorldEditLog } from "./edit-log.ts";
-import { EntityTable } from "./entities.ts";
+import { EntityTable, MAX_HEALTH } from "./entities.ts";
 import type { Entity } from "./entities.ts";
 import { ImpactIds } from "./ids.ts";
 import { ProjectilePool } from "./projectiles.ts";
@@ -68,7 +69,7 @@ export interface MeshedChunk {
 
 /** What systems produce during a tick for the net system to deliver at its end. */
 export class Outbox {
-  /** Encoded messages for every playing client (carve events), owned copies. */
+  /** Encoded messages for every playing client (carve and down events), owned copies. */
   readonly broadcasts: Uint8Array[] = [];
   readonly hits: PendingHitEvent[] = [];
   /** Projectiles spawned this tick (origin and velocity at spawn), and ids that ended. */
@@ -102,6 +103,8 @@ export class Game {
   readonly tickStats = new TickStats();
   /** Seeded from the world seed: NPC behaviour is deterministic for a given seed. */
   readonly rng: Rng;
+  /** Player and NPC callsigns, a sequence of their own (join order does not disturb NPC behaviour). */
+  readonly callsigns: Callsigns;
   tick = 0;
   /** Simulated time in ms (tick * period): cooldowns and budgets use it, not the wall clock. */
   timeMs = 0;
@@ -114,6 +117,7 @@ export class Game {
     this.colliders.buildAll();
     this.meshQueue = new ChunkQueue(this.world.chunkCount, Math.min(config.meshQueueCapacity, this.world.chunkCount));
     this.rng = new Rng((config.seed ^ 0x5eed) >>> 0);
+    this.callsigns = new Callsigns(config.seed);
   }
 
   /** A pooled impact record for the carve system (reset by it each tick). */
@@ -142,7 +146,48 @@ export class Game {
       const e = this.entities.spawn(EntityKind.Npc, x, this.groundY(x, z), z);
       if (e === null) break;
       e.yaw = this.rng.next() * Math.PI * 2;
+      e.callsign = this.callsigns.next("npc", this.callsignInUse);
     }
+  }
+
+  /** True when a live entity has `callsign`. */
+  readonly callsignInUse = (callsign: string): boolean => {
+    const slots = this.entities.slots;
+    for (let s = 0; s < this.entities.highWater; s++) if (slots[s]?.callsign === callsign) return true;
+    return false;
+  };
+
+  /** The team with fewer players (Alpha on a tie). */
+  smallerTeam(): Team {
+    let alpha = 0;
+    let bravo = 0;
+    const slots = this.entities.slots;
+    for (let s = 0; s < this.entities.highWater; s++) {
+      const t = slots[s]?.team;
+      if (t === Team.Alpha) alpha++;
+      else if (t === Team.Bravo) bravo++;
+    }
+    return bravo < alpha ? Team.Bravo : Team.Alpha;
+  }
+
+  /**
+   * Brings a downed entity back once its respawn time has come: full health, at rest, at a
+   * random point of the spawn area (the seeded Rng: deterministic for a seed). True when it
+   * respawned this call.
+   */
+  respawnIfDue(e: Entity): boolean {
+    if (e.respawnAtMs < 0 || this.timeMs < e.respawnAtMs) return false;
+    e.respawnAtMs = -1;
+    e.health = MAX_HEALTH;
+    const [sx, , sz] = this.gen.spawn;
+    const m = e.move;
+    m.x = clamp(sx + (this.rng.next() - 0.5) * 16, 1, this.world.maxX - 1);
+    m.z = clamp(sz + (this.rng.next() - 0.5) * 16, 1, this.world.maxZ - 1);
+    m.y = this.groundY(m.x, m.z);
+    m.vx = m.vy = m.vz = 0;
+    e.lastX = m.x;
+    e.lastZ = m.z;
+    return true;
   }
 
   /** Spawns a player entity for a session near the world spawn; null when the zone is full. */
@@ -159,9 +204,12 @@ export class Game {
       z = clamp(sz + Math.sin(a) * r, 1, this.world.maxZ - 1);
     }
     const y = spread > 0 ? this.groundY(x, z) : sy;
+    const team = this.smallerTeam();
     const e = this.entities.spawn(EntityKind.Player, x, y, z);
     if (e === null) return null;
     e.yaw = SPAWN_YAW;
+    e.team = team;
+    e.callsign = this.callsigns.next("player", this.callsignInUse);
     e.control = new PlayerControl(sessionId);
     e.control.nextFireMs = this.timeMs;
     return e;

@@ -34,6 +34,8 @@ export interface OtlpRelayDeps {
   store: (spans: StoredSpan[]) => void;
   forward?: Forwarder;
   onOutcome?: (outcome: RelayOutcome, spans: number) => void;
+  /** Every error of the upstream request or its response stream (counted as stage "forward"). */
+  onUpstreamError?: (err: unknown) => void;
   /** Recorders for game_client_requests_total, game_client_rejected_total and game_client_spans_rejected_total. */
   metrics?: Pick<ClientMetrics, "request" | "rejected" | "spansRejected">;
   /** Default 512 KiB. */
@@ -89,7 +91,8 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
     maxDurationMs: deps.maxDurationMs ?? 60 * 60_000,
   };
   const limiter = new ClientRateLimiter({ ...DEFAULT_RELAY_LIMITS, ...deps.limits }, now);
-  const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000);
+  const upstreamError = deps.onUpstreamError ?? (() => {});
+  const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
   const done = (res: ServerResponse, outcome: RelayOutcome, status: number, body: object, spans = 0, extra: Record<string, string> = {}): true => {
     const [result, reason] = relayResult(outcome);
     deps.metrics?.request("traces", result);
@@ -140,7 +143,8 @@ export function createOtlpRelay(deps: OtlpRelayDeps): RouteHandler {
         const retryable = up.status === 429 || up.status === 502 || up.status === 503 || up.status === 504;
         const extra: Record<string, string> = up.retryAfter && retryable ? { "retry-after": up.retryAfter } : {};
         return done(res, "upstream_error", retryable ? up.status : 502, { error: "upstream", status: up.status }, 0, extra);
-      } catch {
+      } catch (err) {
+        upstreamError(err);
         return done(res, "upstream_error", 502, { error: "upstream_unreachable" });
       }
     }

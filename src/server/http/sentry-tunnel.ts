@@ -36,6 +36,8 @@ export interface SentryTunnelDeps {
   parseEnvelope?: (raw: Uint8Array) => CrashEnvelope | undefined;
   forward?: Forwarder;
   onOutcome?: (outcome: TunnelOutcome) => void;
+  /** Every error of the upstream request or its response stream (counted as stage "forward"). */
+  onUpstreamError?: (err: unknown) => void;
   /** Recorders for game_client_requests_total, game_client_rejected_total and game_client_crash_items_dropped_total. */
   metrics?: Pick<ClientMetrics, "request" | "rejected" | "crashItemDropped">;
   /** Largest envelope accepted (default 256 KiB, the crash inbox's own limit). */
@@ -43,12 +45,12 @@ export interface SentryTunnelDeps {
   timeoutMs?: number;
 }
 
-/** Default forwarder: fetch with a timeout. */
-export function fetchForwarder(timeoutMs: number): Forwarder {
+/** Default forwarder: fetch with a timeout; an error while draining the answer goes to `onBodyError`. */
+export function fetchForwarder(timeoutMs: number, onBodyError: (err: unknown) => void = () => {}): Forwarder {
   return async (url, body, headers) => {
     // Copy into a plain ArrayBuffer-backed view (fetch's BodyInit does not take pooled Buffers).
     const res = await fetch(url, { method: "POST", body: new Uint8Array(body), headers, signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer().catch(() => undefined);
+    await res.arrayBuffer().catch(onBodyError);
     return { status: res.status, retryAfter: res.headers.get("retry-after") };
   };
 }
@@ -57,7 +59,8 @@ export function fetchForwarder(timeoutMs: number): Forwarder {
 export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
   const maxBytes = deps.maxBodyBytes ?? 256 * 1024;
   const parse = deps.parseEnvelope ?? defaultParseEnvelope;
-  const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000);
+  const upstreamError = deps.onUpstreamError ?? (() => {});
+  const forward = deps.forward ?? fetchForwarder(deps.timeoutMs ?? 5_000, upstreamError);
   const done = (res: ServerResponse, outcome: TunnelOutcome, status: number, body: object, extra: Record<string, string> = {}): true => {
     const [result, reason] = tunnelResult(outcome);
     deps.metrics?.request("sentry", result);
@@ -100,7 +103,8 @@ export function createSentryTunnel(deps: SentryTunnelDeps): RouteHandler {
       if (up.status >= 200 && up.status < 300) return done(res, "forwarded", 200, eventId ? { id: eventId } : {});
       const extra: Record<string, string> = up.status === 429 && up.retryAfter ? { "retry-after": up.retryAfter } : {};
       return done(res, "upstream_error", up.status === 429 ? 429 : 502, { error: "upstream", status: up.status }, extra);
-    } catch {
+    } catch (err) {
+      upstreamError(err);
       return done(res, "upstream_error", 502, { error: "upstream_unreachable" }, { "retry-after": retryAfter(30_000) });
     }
   };

@@ -2,7 +2,8 @@
 // mesh and summarise them off the main thread and post results back, which wait here until
 // the next tick drains them. Buffers are pooled and transferred both ways (no copies, no
 // per-job allocation after warm-up). A crashed worker is replaced and its jobs are handed
-// back for requeueing; with 0 workers, or after repeated crashes, jobs run inline.
+// back for requeueing; with 0 workers, or after repeated crashes, jobs run inline. A worker
+// that holds a job past the job deadline (hung in a loop, or stuck) counts as crashed too.
 import { Worker } from "node:worker_threads";
 import { PADDED_VOLUME } from "../../shared/voxel/constants.ts";
 import { createMeshOutput, meshChunk } from "../../shared/mesh/greedy.ts";
@@ -49,6 +50,16 @@ export interface MeshJobMeta {
 interface Pending {
   meta: MeshJobMeta;
   worker: WorkerSlot | null;
+  /** performance.now() at submit. */
+  startedAt: number;
+}
+
+/** MeshPool options beyond its size. */
+export interface MeshPoolOptions {
+  /** A job unanswered this long (ms) means its worker hung: it is replaced, the job requeued (default 10 s). */
+  readonly jobDeadlineMs?: number;
+  /** The worker module (default ./mesh.worker.ts; tests pass a misbehaving one). */
+  readonly entry?: URL;
 }
 
 interface WorkerSlot {
@@ -67,6 +78,15 @@ const PER_WORKER = 3;
 const INLINE_PER_TICK = 2;
 /** Worker crashes tolerated before the pool falls back to inline meshing. */
 const MAX_RESPAWNS = 3;
+/** Meshing one chunk takes a few ms; ten seconds without an answer is a hung worker. */
+const JOB_DEADLINE_MS = 10_000;
+
+/**
+ * True when this file runs as compiled JavaScript (dist-server/, `npm start`): the worker is
+ * the compiled mesh.worker.js beside it. From the TypeScript sources (tests, `npm run serve`)
+ * the worker starts through worker-bootstrap.mjs, which registers tsx in the worker thread.
+ */
+const COMPILED = import.meta.url.endsWith(".js");
 
 /** Worker-thread mesher pool; see file comment. */
 export class MeshPool implements MeshPort {
@@ -83,17 +103,27 @@ export class MeshPool implements MeshPort {
   /** Called when a worker dies (the server counts it as a mesh_worker error). */
   onWorkerError: (err: unknown) => void = () => {};
 
-  constructor(readonly size: number) {
+  private readonly jobDeadlineMs: number;
+  private readonly entry: URL | null;
+
+  constructor(
+    readonly size: number,
+    opts: MeshPoolOptions = {},
+  ) {
+    this.jobDeadlineMs = opts.jobDeadlineMs ?? JOB_DEADLINE_MS;
+    this.entry = opts.entry ?? null;
     for (let i = 0; i < size; i++) this.spawn();
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
-      workerData: { entry: new URL("./mesh.worker.ts", import.meta.url).href },
-    });
+    // A test's worker module (opts.entry) always starts from its TypeScript source.
+    const worker = COMPILED && this.entry === null
+      ? new Worker(new URL("./mesh.worker.js", import.meta.url))
+      : new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), { workerData: { entry: (this.entry ?? new URL("./mesh.worker.ts", import.meta.url)).href } });
     const slot: WorkerSlot = { worker, inflight: 0, dead: false };
     worker.on("message", (r: WorkerResult) => this.complete(slot, r));
     worker.on("error", (err) => this.fail(slot, err));
+    worker.on("messageerror", (err) => this.fail(slot, err));
     worker.on("exit", (code) => {
       if (!this.closed && !slot.dead) this.fail(slot, new Error(`mesh worker exited with code ${code}`));
     });
@@ -159,7 +189,7 @@ export class MeshPool implements MeshPort {
       return;
     }
     const id = this.nextJob++;
-    this.pending.set(id, { meta, worker: best });
+    this.pending.set(id, { meta, worker: best, startedAt: performance.now() });
     best.inflight++;
     const job: WorkerJob = { id, padded: buffers.padded, tops: buffers.tops };
     best.worker.postMessage(job, [buffers.padded.buffer as ArrayBuffer, buffers.tops.buffer as ArrayBuffer]);
@@ -177,10 +207,21 @@ export class MeshPool implements MeshPort {
 
   drain(out: MeshedChunk[], failed: number[]): void {
     this.inlineBudget = INLINE_PER_TICK;
+    this.failHung(performance.now());
     for (const r of this.results) out.push(r);
     this.results.length = 0;
     for (const id of this.failedIds) failed.push(id);
     this.failedIds.length = 0;
+  }
+
+  /** Fails (replaces) every worker holding a job older than the deadline; allocation-free when none does. */
+  private failHung(now: number): void {
+    for (const p of this.pending.values()) {
+      const w = p.worker;
+      if (w !== null && !w.dead && now - p.startedAt > this.jobDeadlineMs) {
+        this.fail(w, new Error(`mesh worker did not answer within ${this.jobDeadlineMs} ms`));
+      }
+    }
   }
 
   release(result: MeshedChunk): void {

@@ -2,8 +2,9 @@
 // which entity this client was last sent and its quantised position/yaw/health, so each tick
 // only entities that changed are written, as small relative moves where possible. Entities
 // enter within `radius` and leave beyond 1.1 * radius (hysteresis against flicker at the edge).
-import { EntityFlag, POS_SCALE, quantPos, quantYaw } from "../../shared/protocol/messages.ts";
+import { EntityFlag, POS_SCALE, quantPos, quantYaw, SelfFlag } from "../../shared/protocol/messages.ts";
 import type { EntityFrame, IdList, ProjectileFrame, SelfState } from "../../shared/protocol/messages.ts";
+import { isDowned } from "../game/entities.ts";
 import type { Entity, EntityTable } from "../game/entities.ts";
 
 const ENTER_FLAGS = EntityFlag.Enter | EntityFlag.PosAbs | EntityFlag.Yaw | EntityFlag.Health;
@@ -75,6 +76,7 @@ export class InterestState {
 export class QuantFrame {
   readonly id: Uint32Array;
   readonly kind: Uint8Array;
+  readonly team: Uint8Array;
   readonly px: Float64Array;
   readonly py: Float64Array;
   readonly pz: Float64Array;
@@ -88,6 +90,7 @@ export class QuantFrame {
   constructor(capacity: number) {
     this.id = new Uint32Array(capacity);
     this.kind = new Uint8Array(capacity);
+    this.team = new Uint8Array(capacity);
     this.px = new Float64Array(capacity);
     this.py = new Float64Array(capacity);
     this.pz = new Float64Array(capacity);
@@ -111,6 +114,7 @@ export class QuantFrame {
       const m = e.move;
       this.id[s] = e.id;
       this.kind[s] = e.kind;
+      this.team[s] = e.team;
       this.px[s] = m.x;
       this.py[s] = m.y;
       this.pz[s] = m.z;
@@ -164,6 +168,7 @@ export function buildEntityUpdates(
       frame.id[i] = id;
       frame.flags[i] = ENTER_FLAGS;
       frame.kind[i] = q.kind[s];
+      frame.team[i] = q.team[s];
       frame.x[i] = q.qx[s];
       frame.y[i] = q.qy[s];
       frame.z[i] = q.qz[s];
@@ -264,7 +269,7 @@ export function buildSelf(viewer: Entity, st: InterestState, self: SelfState): b
   self.vx = m.vx;
   self.vy = m.vy;
   self.vz = m.vz;
-  self.flags = m.onGround ? 1 : 0;
+  self.flags = (m.onGround ? SelfFlag.OnGround : 0) | (isDowned(viewer) ? SelfFlag.Downed : 0);
   self.health = viewer.health;
   const l = st.lastSelf;
   const changed = Math.fround(l.x) !== Math.fround(self.x) || Math.fround(l.y) !== Math.fround(self.y) || Math.fround(l.z) !== Math.fround(self.z)

@@ -6,6 +6,8 @@ import type { ConnId, Transport, TransportHandlers } from "./transport.ts";
 export class MemoryClient {
   readonly received: Uint8Array[] = [];
   closed: { code: number; reason: string } | null = null;
+  /** Bytes this client pretends not to have read yet (what buffered() reports), to play a slow reader. */
+  backlog = 0;
 
   constructor(
     private readonly transport: MemoryTransport,
@@ -63,8 +65,8 @@ export class MemoryTransport implements Transport {
     return true;
   }
 
-  buffered(): number {
-    return 0;
+  buffered(conn: ConnId): number {
+    return this.clients.get(conn)?.backlog ?? 0;
   }
 
   close(conn: ConnId, code: number, reason: string): void {

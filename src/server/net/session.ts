@@ -1,7 +1,7 @@
 // One client connection's server-side state: identity (session id for logs, a separate secret
 // resume token), lifecycle, abuse counters and what it has been sent.
 import type { Entity } from "../game/entities.ts";
-import type { Log } from "../telemetry/facade.ts";
+import type { CloseReason, Log } from "../telemetry/facade.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { InterestState } from "./interest.ts";
 import type { ConnId } from "./transport.ts";
@@ -24,6 +24,14 @@ export class Session {
   lastNoticeMs = -Infinity;
   /** Set when the server closed it for abuse: its player is removed, not kept for resume. */
   evicted = false;
+  /** Why the server closed it (null while open, or when the client closed it). */
+  closeReason: CloseReason | null = null;
+  /** Monotonic ms of the last frame received (input silence is measured from here). */
+  lastFrameAt: number;
+  /** Bytes handed to the transport since rateAt, and the smoothed stream rate (bytes/s) before that. */
+  sentBytes = 0;
+  streamBps = 0;
+  rateAt: number;
   readonly bucket: TokenBucket;
 
   constructor(
@@ -37,5 +45,7 @@ export class Session {
   ) {
     this.bucket = new TokenBucket(rate, burst, openedAt);
     this.floodAt = openedAt;
+    this.lastFrameAt = openedAt;
+    this.rateAt = openedAt;
   }
 }

@@ -7,15 +7,16 @@
 // own budget.
 import { decodeClientMessage, DecodeErrorCode } from "../../shared/protocol/index.ts";
 import type { ClientMessage, DecodeError } from "../../shared/protocol/index.ts";
-import { ClientMsg, CloseCode, PROTOCOL_VERSION, RejectReason } from "../../shared/protocol/messages.ts";
+import { ClientMsg, CLIENT_RECONNECT_CLOSE_CODES, CloseCode, PROTOCOL_VERSION, RejectReason } from "../../shared/protocol/messages.ts";
 import { encodeError, encodePong } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { logger, metrics, tracing } from "../telemetry/facade.ts";
-import type { ErrorClass } from "../telemetry/facade.ts";
+import type { CloseReason, ErrorClass } from "../telemetry/facade.ts";
 import type { Entity } from "../game/entities.ts";
 import { randomHex16 } from "../game/ids.ts";
 import type { Game } from "../game/state.ts";
 import { InterestState, QuantFrame } from "./interest.ts";
+import { encodeZoneScoreboard, SCOREBOARD_MIN_INTERVAL_MS } from "./scoreboard.ts";
 import { Session, SessionState } from "./session.ts";
 import { sendJoin } from "./snapshot.ts";
 import type { ConnId, Transport, TransportHandlers } from "./transport.ts";
@@ -31,14 +32,58 @@ export interface NetPort {
   send(s: Session, bytes: Uint8Array, owned: boolean): boolean;
   buffered(s: Session): number;
   closeSession(s: Session, code: number, reason: string): void;
-  /** Hello timeouts and expiry of dropped players waiting for a resume. */
+  /** Bytes `s` may have queued before it is closed as a slow consumer (seconds of its own stream). */
+  queueLimit(s: Session): number;
+  /** Hello and input-silence deadlines, stream rates, and expiry of dropped players waiting for a resume. */
   maintain(): void;
   connectedCount(): number;
   detachedCount(): number;
 }
 
-/** WebSocket close code of a clean, intentional close by the peer. */
-const NORMAL_CLOSURE = 1000;
+/** The reason each close code the server sends is counted under (game_net_ws_closes_total). */
+const SERVER_CLOSE_REASON: Readonly<Record<number, CloseReason>> = {
+  [CloseCode.GoingAway]: "shutdown",
+  [CloseCode.TooBig]: "oversized_frame",
+  [CloseCode.BadVersion]: "bad_version",
+  [CloseCode.ProtocolViolation]: "protocol_violation",
+  [CloseCode.HelloTimeout]: "hello_timeout",
+  [CloseCode.ServerFull]: "server_full",
+  [CloseCode.SlowConsumer]: "slow_consumer",
+  [CloseCode.Unresponsive]: "heartbeat_timeout",
+  [CloseCode.InputSilence]: "input_silence",
+  [CloseCode.RateLimited]: "rate_limited",
+};
+
+/**
+ * Server closes that look like a failing network rather than abuse (a stalled link stops
+ * reading, answering pings and sending): the player keeps the resume grace. Every other close
+ * the server makes evicts the player.
+ */
+const NETWORK_STYLE_SERVER_CLOSES: ReadonlySet<number> = new Set([CloseCode.SlowConsumer, CloseCode.Unresponsive, CloseCode.InputSilence]);
+
+/** Closes whose peer reads nothing: the socket is cut at once instead of waiting for a close handshake. */
+const ABORTED_CLOSES: ReadonlySet<number> = new Set([CloseCode.SlowConsumer, CloseCode.Unresponsive]);
+
+/** The counted reason of a close made by the client (or by the network for it). */
+export function peerCloseReason(code: number): CloseReason {
+  if (code === 1000 || code === 1005) return "normal";
+  if (code === 1001) return "going_away";
+  if (code === 1006) return "network";
+  return "client_other";
+}
+
+/**
+ * Client closes that keep the resume grace: going away (1001), no close frame at all (1006, a
+ * reset or a dead link) and the client's own reconnect codes. A deliberate goodbye (1000) or
+ * any other code ends the player at once.
+ */
+export function keepsResumeGrace(code: number): boolean {
+  return code === 1001 || code === 1006 || (code >= CLIENT_RECONNECT_CLOSE_CODES.min && code <= CLIENT_RECONNECT_CLOSE_CODES.max);
+}
+
+/** Period over which a session's stream rate is measured, and the weight of each new period. */
+const RATE_WINDOW_MS = 1000;
+const RATE_SMOOTHING = 0.25;
 
 /** A dropped player kept for resumeGraceMs. */
 interface Detached {
@@ -59,6 +104,7 @@ const ERROR_REASON: Record<ErrorClass, number> = {
   mesh_worker: 0,
   system_panic: 0,
   ingest_rejected: 0,
+  bad_path: 0,
 };
 
 /** The counted class of a decode rejection. */
@@ -116,6 +162,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     if (s === undefined || s.state === SessionState.Closed) return;
     this.game.stats.messagesIn++;
     const now = this.now();
+    s.lastFrameAt = now;
     if (!s.bucket.take(now)) {
       this.flood(s, now, "over rate limit");
       return;
@@ -128,13 +175,27 @@ export class SessionManager implements TransportHandlers, NetPort {
     this.dispatch(s, r.msg, now);
   }
 
-  rejected(conn: ConnId, cls: ErrorClass, detail: string): void {
+  rejected(conn: ConnId, cls: ErrorClass, detail: string, closing: boolean): void {
     const s = this.byConn.get(conn);
     this.game.stats.recordError(cls);
     (s?.log ?? log).warnLimited(`net.${cls}`, { reason: detail }, "frame refused by transport");
-    // The WebSocket layer closes the connection itself for oversized or broken frames; a text
-    // frame is just one more strike.
-    if (s !== undefined && cls === "malformed_frame") this.strike(s);
+    if (s === undefined || s.state === SessionState.Closed) return;
+    if (closing) {
+      // The WebSocket layer is closing the connection itself (1009 for size, 1002 for broken
+      // framing): abuse like repeated garbage, so the player is evicted and cannot resume.
+      s.evicted = true;
+      s.closeReason = cls === "oversized_frame" ? "oversized_frame" : "protocol_violation";
+      return;
+    }
+    // A text frame is just one more strike.
+    this.strike(s);
+  }
+
+  unresponsive(conn: ConnId): void {
+    const s = this.byConn.get(conn);
+    if (s === undefined || s.state === SessionState.Closed) return;
+    s.log.warnLimited("net.unresponsive", {}, "closing client that stopped answering pings");
+    this.closeSession(s, CloseCode.Unresponsive, "heartbeat timeout");
   }
 
   close(conn: ConnId, code: number): void {
@@ -142,14 +203,17 @@ export class SessionManager implements TransportHandlers, NetPort {
     if (s === undefined) return;
     this.byConn.delete(conn);
     this.game.stats.sessionsClosed++;
+    const reason = s.closeReason ?? peerCloseReason(code);
+    this.game.stats.recordClose(reason);
     const wasPlaying = s.state === SessionState.Playing;
     s.state = SessionState.Closed;
     if (wasPlaying) this.playing = this.playing.filter((p) => p !== s);
     const e = s.entity;
     if (e !== null) {
-      // 1000 is a deliberate goodbye (the page closed): nobody will resume, so the player
-      // leaves the world now instead of standing there for the grace period.
-      if (s.evicted || code === NORMAL_CLOSURE || !this.accepting || this.game.config.resumeGraceMs === 0) {
+      // Only network-style drops keep the player for a resume: a deliberate goodbye (1000, the
+      // page closed) or an abuse close ends it now instead of leaving it standing there.
+      const resumable = s.closeReason !== null ? !s.evicted : keepsResumeGrace(code);
+      if (!resumable || !this.accepting || this.game.config.resumeGraceMs === 0) {
         this.game.entities.remove(e);
       } else {
         e.control!.connected = false;
@@ -158,7 +222,7 @@ export class SessionManager implements TransportHandlers, NetPort {
         this.detached.set(s.resumeToken, { entity: e, sessionId: s.sessionId, expiresAt: this.now() + this.game.config.resumeGraceMs });
       }
     }
-    s.log.debug({ code }, "connection closed");
+    s.log.debug({ code, reason }, "connection closed");
   }
 
   // ---- validation ----
@@ -170,7 +234,8 @@ export class SessionManager implements TransportHandlers, NetPort {
     }
     if (msg.type === ClientMsg.Ping) {
       const bytes = encodePong(this.w, { clientTime: msg.clientTime, serverTime: Date.now(), tick: this.game.tick });
-      this.transport.send(s.conn, bytes, false);
+      this.send(s, bytes, false);
+      if (msg.rttMs !== undefined && s.entity?.control) s.entity.control.pingMs = msg.rttMs;
       return;
     }
     const e = s.entity;
@@ -179,6 +244,12 @@ export class SessionManager implements TransportHandlers, NetPort {
       return;
     }
     const c = e.control!;
+    if (msg.type === ClientMsg.Scores) {
+      if (now - c.lastScoresMs < SCOREBOARD_MIN_INTERVAL_MS) return;
+      c.lastScoresMs = now;
+      this.transport.send(s.conn, encodeZoneScoreboard(this.game, this.w), false);
+      return;
+    }
     if (msg.type === ClientMsg.Input) {
       const slot = c.inputs.pushSlot();
       if (slot === null) {
@@ -248,7 +319,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     s.state = SessionState.Playing;
     this.playing.push(s);
     const bytes = sendJoin(this.game, this.quant, entity, s.interest, { sessionId: s.sessionId, resumeToken: s.resumeToken, resumed }, (b, owned) => {
-      this.transport.send(s.conn, b, owned);
+      this.send(s, b, owned);
     });
     this.game.stats.snapshotBytes += bytes;
     metrics.snapshotBytes(bytes);
@@ -289,37 +360,63 @@ export class SessionManager implements TransportHandlers, NetPort {
   private notice(s: Session, reason: number, now: number): void {
     if (reason === 0 || now - s.lastNoticeMs < NOTICE_MS) return;
     s.lastNoticeMs = now;
-    this.transport.send(s.conn, encodeError(this.w, { reason: reason as RejectReason, commandId: null, fatal: false }), false);
+    this.send(s, encodeError(this.w, { reason: reason as RejectReason, commandId: null, fatal: false }), false);
   }
 
   private fatal(s: Session, reason: RejectReason, code: number, text: string): void {
-    this.transport.send(s.conn, encodeError(this.w, { reason, commandId: null, fatal: true }), false);
+    this.send(s, encodeError(this.w, { reason, commandId: null, fatal: true }), false);
     this.closeSession(s, code, text);
   }
 
   // ---- NetPort ----
 
   send(s: Session, bytes: Uint8Array, owned: boolean): boolean {
-    return this.transport.send(s.conn, bytes, owned);
+    if (!this.transport.send(s.conn, bytes, owned)) return false;
+    s.sentBytes += bytes.length;
+    return true;
   }
 
   buffered(s: Session): number {
     return this.transport.buffered(s.conn);
   }
 
+  queueLimit(s: Session): number {
+    const cfg = this.game.config;
+    // Bytes handed over in the current window count as at least a second of stream, so the
+    // join snapshot that just went out is not mistaken for a backlog.
+    const bytesPerSecond = Math.max(s.streamBps, s.sentBytes);
+    return Math.min(cfg.sendQueueCeilingBytes, Math.max(cfg.sendQueueFloorBytes, bytesPerSecond * cfg.sendQueueSeconds));
+  }
+
   closeSession(s: Session, code: number, reason: string): void {
     if (s.state === SessionState.Closed) return;
-    if (code !== CloseCode.GoingAway) s.evicted = true;
+    s.closeReason = SERVER_CLOSE_REASON[code] ?? "client_other";
+    s.evicted = !NETWORK_STYLE_SERVER_CLOSES.has(code);
     if (s.state === SessionState.Playing) this.playing = this.playing.filter((p) => p !== s);
     s.state = SessionState.Closed;
-    this.transport.close(s.conn, code, reason);
+    this.transport.close(s.conn, code, reason, ABORTED_CLOSES.has(code));
   }
 
   maintain(): void {
     const now = this.now();
-    const timeout = this.game.config.helloTimeoutMs;
+    const cfg = this.game.config;
     for (const s of this.byConn.values()) {
-      if (s.state === SessionState.AwaitingHello && now - s.openedAt > timeout) this.closeSession(s, CloseCode.HelloTimeout, "hello timeout");
+      if (s.state === SessionState.AwaitingHello) {
+        if (now - s.openedAt > cfg.helloTimeoutMs) this.closeSession(s, CloseCode.HelloTimeout, "hello timeout");
+        continue;
+      }
+      if (s.state !== SessionState.Playing) continue;
+      if (now - s.lastFrameAt > cfg.inputSilenceMs) {
+        s.log.warnLimited("net.input_silence", { silent_ms: Math.round(now - s.lastFrameAt) }, "closing client that sent nothing");
+        this.closeSession(s, CloseCode.InputSilence, "no input");
+        continue;
+      }
+      if (now - s.rateAt >= RATE_WINDOW_MS) {
+        const bps = (s.sentBytes * 1000) / (now - s.rateAt);
+        s.streamBps = s.streamBps === 0 ? bps : s.streamBps + (bps - s.streamBps) * RATE_SMOOTHING;
+        s.sentBytes = 0;
+        s.rateAt = now;
+      }
     }
     for (const [token, d] of this.detached) {
       if (now < d.expiresAt) continue;

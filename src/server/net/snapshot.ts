@@ -4,6 +4,7 @@ import { EntityFrame, IdList, MAX_FRAME_BYTES, POS_SCALE, PROTOCOL_VERSION, Proj
 import { beginWorldEdits, encodeSnapshot, encodeWelcome } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import type { Game } from "../game/state.ts";
+import { MAX_HEALTH } from "../game/entities.ts";
 import type { Entity } from "../game/entities.ts";
 import { buildEntityUpdates, buildSelf, markSelfSent } from "./interest.ts";
 import type { InterestState, QuantFrame } from "./interest.ts";
@@ -53,6 +54,10 @@ export function sendJoin(game: Game, quant: QuantFrame, player: Entity, st: Inte
     projectileLifetimeMs: cfg.projectileLifetimeMs,
     zone: cfg.zone,
     shard: cfg.shard,
+    callsign: player.callsign,
+    team: player.team,
+    maxHealth: MAX_HEALTH,
+    respawnMs: cfg.respawnMs,
   });
   total += welcome.length;
   send(welcome, false);

@@ -11,8 +11,13 @@ export interface TransportHandlers {
   open(conn: ConnId): void;
   /** One complete binary frame; `data` is only valid during the call. */
   message(conn: ConnId, data: Uint8Array): void;
-  /** A frame the transport itself refused (oversized, text, broken framing). */
-  rejected(conn: ConnId, cls: ErrorClass, detail: string): void;
+  /**
+   * A frame the transport itself refused (oversized, text, broken framing). `closing` is true
+   * when the transport is closing the connection for it (1009 for size, 1002 for framing).
+   */
+  rejected(conn: ConnId, cls: ErrorClass, detail: string, closing: boolean): void;
+  /** The peer has not answered a heartbeat within its deadline (it stopped reading, or vanished). */
+  unresponsive(conn: ConnId): void;
   close(conn: ConnId, code: number): void;
 }
 
@@ -28,8 +33,12 @@ export interface Transport {
   send(conn: ConnId, data: Uint8Array, owned: boolean): boolean;
   /** Bytes queued for `conn` and not yet written to the socket. */
   buffered(conn: ConnId): number;
-  /** Closes one connection with a WebSocket close code and short reason. */
-  close(conn: ConnId, code: number, reason: string): void;
+  /**
+   * Closes one connection with a WebSocket close code and short reason. With `abort` the
+   * socket is cut at once instead of waiting for the close handshake (a peer that reads
+   * nothing would never answer it).
+   */
+  close(conn: ConnId, code: number, reason: string, abort?: boolean): void;
   /** Stops accepting connections and closes every open one with `code`. */
   shutdown(code: number, reason: string): Promise<void>;
 }

@@ -3,11 +3,14 @@
 // Speed is enforced by a movement-time budget that only the server's clock refills, so a client
 // that sends inputs faster than real time, or with huge dt, is rejected and counted; a fire
 // command within the weapon cooldown is rejected, counted and reported back to its client.
+// A downed player's inputs are acknowledged but not applied and its shots are refused, until
+// its respawn time, when it is put back in the spawn area.
 import { MOVE, stepPlayer } from "../../shared/physics/movement.ts";
 import type { MoveInput } from "../../shared/physics/movement.ts";
 import { Buttons, quantPos, RejectReason } from "../../shared/protocol/messages.ts";
 import { logger, SPAN_NAMES, tracing } from "../telemetry/facade.ts";
 import type { Fields } from "../telemetry/facade.ts";
+import { isDowned } from "../game/entities.ts";
 import type { Entity } from "../game/entities.ts";
 import type { QueuedFire } from "../game/control.ts";
 import type { Game } from "../game/state.ts";
@@ -49,6 +52,11 @@ function applyInputs(game: Game, e: Entity, ctx: TickContext): void {
       game.stats.recordError("malformed_frame");
       continue;
     }
+    if (isDowned(e)) {
+      // Sent before the client learned it was down: acknowledged, so its prediction settles.
+      c.lastSeq = inp.seq;
+      continue;
+    }
     if (!(inp.dt > 0) || inp.dt > INTAKE.maxInputDt || inp.dt > c.moveBudget + 1e-4) {
       game.stats.recordError("speed_violation");
       c.rejectMask |= 1 << RejectReason.SpeedViolation;
@@ -81,10 +89,16 @@ function applyInputs(game: Game, e: Entity, ctx: TickContext): void {
 function fire(game: Game, e: Entity, f: QueuedFire, ctx: TickContext): void {
   const c = e.control!;
   const cfg = game.config;
+  if (isDowned(e)) {
+    c.rejectedFires.push(f.commandId);
+    c.rejectedFireReasons.push(RejectReason.Downed);
+    return;
+  }
   const tolerance = Math.min(cfg.weaponCooldownMs / 2, 100);
   if (ctx.nowMs < c.nextFireMs - tolerance) {
     game.stats.recordError("fire_rate");
     c.rejectedFires.push(f.commandId);
+    c.rejectedFireReasons.push(RejectReason.FireRate);
     log.warnLimited("intake.fire_rate", { session_id: c.sessionId, command_id: f.commandId }, "fire rejected: weapon cooling down");
     return;
   }
@@ -105,11 +119,15 @@ function fire(game: Game, e: Entity, f: QueuedFire, ctx: TickContext): void {
   const p = game.projectiles.spawn();
   p.ownerId = e.id;
   p.ownerSlot = e.slot;
+  p.ownerTeam = e.team;
   p.commandId = f.commandId;
   p.sessionId = c.sessionId;
   p.x = p.px = near ? f.ox : ex;
   p.y = p.py = near ? f.oy : ey;
   p.z = p.pz = near ? f.oz : ez;
+  p.ox = p.x;
+  p.oy = p.y;
+  p.oz = p.z;
   p.vx = (f.dx / len) * speed;
   p.vy = (f.dy / len) * speed;
   p.vz = (f.dz / len) * speed;
@@ -139,7 +157,7 @@ function fire(game: Game, e: Entity, f: QueuedFire, ctx: TickContext): void {
   game.stats.shots++;
 }
 
-/** Applies queued player inputs and fire commands. */
+/** Respawns downed players whose time has come, then applies queued inputs and fire commands. */
 export const intakeSystem: System = {
   name: "intake",
   run(game, ctx) {
@@ -147,6 +165,7 @@ export const intakeSystem: System = {
     for (let s = 0; s < game.entities.highWater; s++) {
       const e = slots[s];
       if (e === null || e.control === null) continue;
+      game.respawnIfDue(e);
       applyInputs(game, e, ctx);
       const fires = e.control.fires;
       for (let f = fires.peek(); f !== null; f = fires.peek()) {

@@ -1,5 +1,6 @@
 // Net: the last system of a tick. For every playing client it composes one frame: this tick's
-// carve events (sent to everyone, so world state stays identical everywhere), hit events near
+// carve and down events (sent to everyone: world state stays identical everywhere, and every
+// kill feed hears of every down), hit events near
 // it, rejections of its own commands, and its delta with only what changed inside its interest
 // radius. One frame per client per tick (a Batch when there is more than the delta) keeps the
 // socket writes, the server's main cost at 200 clients, to one per client.
@@ -8,11 +9,10 @@ import {
   EntityFrame,
   IdList,
   ProjectileFrame,
-  RejectReason,
   ServerMsg,
   CloseCode,
 } from "../../shared/protocol/messages.ts";
-import type { DeltaMsg } from "../../shared/protocol/messages.ts";
+import type { DeltaMsg, RejectReason } from "../../shared/protocol/messages.ts";
 import { appendToBatch, beginBatch, encodeDelta, encodeError } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { logger, metrics } from "../telemetry/facade.ts";
@@ -23,8 +23,12 @@ import type { System, TickContext } from "./types.ts";
 
 const log = logger("net");
 
-/** Send-buffer limits: above SOFT a client skips deltas (they stay relative to what it got); above HARD it is dropped. */
-export const BACKPRESSURE = { soft: 256 * 1024, hard: 8 * 1024 * 1024 } as const;
+/**
+ * Above `soft` queued bytes (or half the client's own bound, whichever is lower) a client skips
+ * deltas (they stay relative to what it got); above its bound (NetPort.queueLimit, seconds of
+ * its own stream) it is closed as a slow consumer.
+ */
+export const BACKPRESSURE = { soft: 256 * 1024 } as const;
 /** Self state is re-sent at least this often even when unchanged (keeps reconciliation fresh). */
 const SELF_REFRESH_TICKS = 30;
 
@@ -78,9 +82,10 @@ const builder = new FrameBuilder();
 function addNotices(s: Session, game: Game): void {
   const c = s.entity!.control!;
   for (let i = 0; i < c.rejectedFires.length; i++) {
-    builder.add(encodeError(noticeWriter, { reason: RejectReason.FireRate, commandId: c.rejectedFires[i], fatal: false }));
+    builder.add(encodeError(noticeWriter, { reason: c.rejectedFireReasons[i] as RejectReason, commandId: c.rejectedFires[i], fatal: false }));
   }
   c.rejectedFires.length = 0;
+  c.rejectedFireReasons.length = 0;
   if (c.rejectMask !== 0 && game.timeMs - c.lastNoticeMs >= 1000) {
     c.lastNoticeMs = game.timeMs;
     for (let reason = 1; reason < 31; reason++) {
@@ -153,13 +158,14 @@ export const netSystem: System = {
       }
       addNotices(s, game);
       const queued = net.buffered(s);
-      if (queued > BACKPRESSURE.hard) {
-        log.warnLimited("net.slow_consumer", { session_id: s.sessionId, buffered: queued }, "closing client that stopped reading");
-        net.closeSession(s, CloseCode.SlowConsumer, "send buffer overflow");
+      const limit = net.queueLimit(s);
+      if (queued > limit) {
+        log.warnLimited("net.slow_consumer", { session_id: s.sessionId, buffered: queued, limit: Math.round(limit) }, "closing client that stopped reading");
+        net.closeSession(s, CloseCode.SlowConsumer, "send queue over its bound");
         continue;
       }
       // A backed-up client still gets the events (world consistency) but skips this delta.
-      const deltaBytes = queued > BACKPRESSURE.soft ? 0 : addDelta(game, ctx, s);
+      const deltaBytes = queued > Math.min(BACKPRESSURE.soft, limit / 2) ? 0 : addDelta(game, ctx, s);
       inView += s.interest!.count;
       const frame = builder.bytes();
       if (frame === null || !net.send(s, frame, false)) continue;

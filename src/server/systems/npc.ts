@@ -1,9 +1,11 @@
 // NPC wander: each NPC walks on a heading that changes every few seconds, steered by the
 // collider surface heights (turns back at cliffs it cannot climb, drops it would not take,
 // the world edge, and too far from home) and jumps when it gets stuck. Movement goes through
-// the shared stepPlayer. All randomness comes from the game's seeded Rng: deterministic.
+// the shared stepPlayer. A downed NPC stands still until its respawn time. All randomness
+// comes from the game's seeded Rng: deterministic.
 import { MOVE, stepPlayer } from "../../shared/physics/movement.ts";
 import { EntityKind } from "../../shared/protocol/messages.ts";
+import { isDowned } from "../game/entities.ts";
 import type { Entity } from "../game/entities.ts";
 import type { Game } from "../game/state.ts";
 import type { System, TickContext } from "./types.ts";
@@ -69,14 +71,16 @@ function wander(game: Game, e: Entity, ctx: TickContext): void {
   }
 }
 
-/** Moves every NPC one tick. */
+/** Respawns downed NPCs whose time has come and moves every NPC that is up one tick. */
 export const npcSystem: System = {
   name: "npc",
   run(game, ctx) {
     const slots = game.entities.slots;
     for (let s = 0; s < game.entities.highWater; s++) {
       const e = slots[s];
-      if (e !== null && e.kind === EntityKind.Npc) wander(game, e, ctx);
+      if (e === null || e.kind !== EntityKind.Npc) continue;
+      game.respawnIfDue(e);
+      if (!isDowned(e)) wander(game, e, ctx);
     }
   },
 };

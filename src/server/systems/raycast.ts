@@ -1,19 +1,22 @@
 // Destructible raycast: tests the segment each projectile moved this tick against voxels (DDA,
 // with the collider broadphase skipping empty chunks) and against NPC and player capsules,
-// and takes the earliest hit. Capsule hits damage the target and become hit events; voxel hits
+// and takes the earliest hit. Downed entities are not hit, nor (without friendly fire) the
+// shooter's teammates. Capsule hits damage the target and become hit events; a hit that takes
+// the last health downs the target (a down event for every player, the scoreboard counts,
+// a respawn after config.respawnMs: see Game.respawnIfDue). Voxel hits
 // are classified destructible (inside a destructible's box: its did) or terrain and queued
 // for the carve system. Projectiles that hit or expire end here.
 import { MOVE } from "../../shared/physics/movement.ts";
 import { rayCapsule } from "../../shared/physics/capsule.ts";
 import { RayHit } from "../../shared/physics/raycast.ts";
-import { encodeHit } from "../../shared/protocol/server-codec.ts";
+import { encodeDown, encodeHit } from "../../shared/protocol/server-codec.ts";
 import { EntityKind, HitTarget } from "../../shared/protocol/messages.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { destructibleAt } from "../../shared/voxel/destructibles.ts";
 import { CHUNK_SHIFT } from "../../shared/voxel/constants.ts";
-import { SPAN_NAMES, tracing } from "../telemetry/facade.ts";
+import { logger, SPAN_NAMES, tracing } from "../telemetry/facade.ts";
 import type { Fields } from "../telemetry/facade.ts";
-import { MAX_HEALTH } from "../game/entities.ts";
+import { isDowned } from "../game/entities.ts";
 import type { Entity } from "../game/entities.ts";
 import type { Projectile } from "../game/projectiles.ts";
 import type { Game } from "../game/state.ts";
@@ -27,6 +30,7 @@ export const HIT = {
   damage: 25,
 } as const;
 
+const log = logger("sim");
 const ray = new RayHit();
 const writer = new ByteWriter(64);
 const fields: Fields = { zone: "", shard: "", projectile_id: 0, command_id: 0, did: 0, chunk: "", kind: "", impact_id: 0 };
@@ -43,9 +47,10 @@ function capsuleHit(game: Game, p: Projectile, sx: number, sy: number, sz: numbe
   const mz = p.pz + sz * 0.5;
   let best: Entity | null = null;
   let bestT = maxT;
+  const spareTeam = game.config.friendlyFire ? -1 : p.ownerTeam;
   for (let s = 0; s < game.entities.highWater; s++) {
     const e = slots[s];
-    if (e === null || e.id === p.ownerId) continue;
+    if (e === null || e.id === p.ownerId || isDowned(e) || (e.team !== 0 && e.team === spareTeam)) continue;
     const dx = e.move.x - mx;
     const dy = e.move.y - my;
     const dz = e.move.z - mz;
@@ -73,17 +78,33 @@ function damage(game: Game, p: Projectile, e: Entity, x: number, y: number, z: n
     x, y, z,
     damage: HIT.damage,
     health: e.health,
+    sx: p.ox, sy: p.oy, sz: p.oz,
   }).slice();
   game.outbox.hits.push({ bytes, x, y, z, shooterId: p.ownerId, targetId: e.id });
-  if (e.health === 0) {
-    // Downed: back to full health at the spawn area (players) or home (NPCs).
-    e.health = MAX_HEALTH;
-    const [sx, , sz] = game.gen.spawn;
-    e.move.x = sx + (game.rng.next() - 0.5) * 16;
-    e.move.z = sz + (game.rng.next() - 0.5) * 16;
-    e.move.y = game.groundY(e.move.x, e.move.z);
-    e.move.vx = e.move.vy = e.move.vz = 0;
-  }
+  if (e.health === 0) down(game, p, e);
+}
+
+/** The target's last health is gone: it is downed until config.respawnMs from now. */
+function down(game: Game, p: Projectile, e: Entity): void {
+  e.respawnAtMs = game.timeMs + game.config.respawnMs;
+  e.move.vx = e.move.vz = 0;
+  e.deaths++;
+  game.stats.downs++;
+  const owner = p.ownerSlot >= 0 ? game.entities.slots[p.ownerSlot] : null;
+  const shooter = owner !== null && owner !== undefined && owner.id === p.ownerId ? owner : null;
+  if (shooter !== null) shooter.downs++;
+  game.outbox.broadcasts.push(encodeDown(writer, {
+    tick: game.tick,
+    shooterId: p.ownerId,
+    shooterKind: shooter?.kind ?? EntityKind.Player,
+    shooterTeam: shooter?.team ?? 0,
+    shooterCallsign: shooter?.callsign ?? "",
+    targetId: e.id,
+    targetKind: e.kind,
+    targetTeam: e.team,
+    targetCallsign: e.callsign,
+  }).slice());
+  log.debug({ entity_id: e.id, projectile_id: p.id }, "entity downed");
 }
 
 function testProjectile(game: Game, p: Projectile): void {

@@ -34,6 +34,14 @@ export interface TelemetryConfig {
   readonly sentryDsn: string | undefined;
   readonly zone: string;
   readonly shard: string;
+  /**
+   * Directory where the fatal-exit path writes the server's own crash reports when no Sentry DSN
+   * is set; they are loaded into the crash inbox (/debug/crashes) at the next start. Undefined:
+   * crash reports stay in memory and in the fatal log line.
+   */
+  readonly crashDir: string | undefined;
+  /** Development only: serve POST /debug/crash on the metrics listener (refused with NODE_ENV=production). */
+  readonly devCrashTrigger: boolean;
 }
 
 /** A bad telemetry setting; `setting` is the env/file key named at the start of the message. */
@@ -54,6 +62,8 @@ export const DEFAULT_TELEMETRY_CONFIG: TelemetryConfig = {
   sentryDsn: undefined,
   zone: "z0",
   shard: "s0",
+  crashDir: undefined,
+  devCrashTrigger: false,
 };
 
 /** Each setting: its env name and its config-file key. */
@@ -67,6 +77,8 @@ const SETTINGS = {
   sentryDsn: "SENTRY_DSN",
   zone: "ZONE",
   shard: "SHARD",
+  crashDir: "CRASH_DIR",
+  devCrashTrigger: "DEV_CRASH_TRIGGER",
 } as const satisfies Record<keyof TelemetryConfig, string>;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -206,6 +218,12 @@ function parseLabelId(setting: string, raw: unknown): string {
   return s;
 }
 
+function parseDir(setting: string, raw: unknown): string | undefined {
+  if (typeof raw !== "string" || raw.trim() === "" || raw.includes("\0")) throw new ConfigError(setting, `must be a directory path or "off", got ${shown(raw)}`);
+  const s = raw.trim();
+  return s.toLowerCase() === "off" ? undefined : s;
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Applies one raw value (from file or env) to the config being built. */
@@ -238,6 +256,12 @@ function apply(cfg: Mutable<TelemetryConfig>, key: SettingKey, setting: string, 
       return;
     case "shard":
       cfg.shard = parseLabelId(setting, raw);
+      return;
+    case "crashDir":
+      cfg.crashDir = parseDir(setting, raw);
+      return;
+    case "devCrashTrigger":
+      cfg.devCrashTrigger = parseBool(setting, raw);
       return;
   }
 }
@@ -301,6 +325,9 @@ export function loadTelemetryConfig(
     const raw = env[envName];
     if (raw === undefined || raw.trim() === "") continue;
     apply(cfg, key, envName, raw);
+  }
+  if (cfg.devCrashTrigger && env.NODE_ENV === "production") {
+    throw new ConfigError(SETTINGS.devCrashTrigger, "is development-only and refused with NODE_ENV=production");
   }
   return Object.freeze(cfg);
 }

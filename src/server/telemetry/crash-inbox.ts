@@ -2,7 +2,13 @@
  * Bounded in-memory inbox of crash envelopes (Sentry envelope format) that the Sentry tunnel
  * route fills and /debug/crashes shows, so crashes are visible with zero setup. Oldest
  * entries are evicted; user identity and request headers are stripped on the way in.
+ *
+ * With a directory (CRASH_DIR), the server's own fatal crash reports are also written there
+ * (synchronously: the process is about to exit) and loaded back at the next start, so the
+ * crash that ended a process is on /debug/crashes of the one the supervisor started after it.
  */
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 export interface CrashItem {
   readonly header: Readonly<Record<string, unknown>>;
@@ -24,7 +30,11 @@ export interface CrashInboxOptions {
   readonly capacity?: number;
   /** Largest raw envelope accepted by addRaw(), in bytes. */
   readonly maxBytes?: number;
+  /** Where addDurable() writes and the constructor loads crash files (see the file comment). */
+  readonly dir?: string;
 }
+
+const CRASH_FILE = /^crash-[0-9TZ-]+-\d+-\d+\.json$/;
 
 /** Removes fields that can identify a player (user, IP, headers, cookies) from an event payload. */
 function scrubPayload(payload: unknown): unknown {
@@ -96,9 +106,53 @@ export class CrashInbox {
   readonly capacity: number;
   readonly maxBytes: number;
 
+  readonly dir: string | undefined;
+
   constructor(opts: CrashInboxOptions = {}) {
     this.capacity = Math.max(1, opts.capacity ?? 50);
     this.maxBytes = opts.maxBytes ?? 256 * 1024;
+    this.dir = opts.dir;
+    if (this.dir !== undefined) this.load(this.dir);
+  }
+
+  /**
+   * Adds a report of this process's own crash and, with a directory, writes it there at once
+   * (synchronously, for the exit path). Returns the file written, or undefined (no directory,
+   * or the write failed: the report is still in memory).
+   */
+  addDurable(envelope: CrashEnvelope, now: Date = new Date()): string | undefined {
+    const stored = this.add(envelope, now);
+    if (this.dir === undefined) return undefined;
+    const stamp = stored.received_at.replace(/[:.]/g, "-");
+    const file = join(this.dir, `crash-${stamp}-${process.pid}-${stored.seq}.json`);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(file, JSON.stringify({ received_at: stored.received_at, header: stored.header, items: stored.items }));
+      this.prune(this.dir);
+      return file;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Loads the newest `capacity` crash files of `dir` (unreadable or malformed ones are skipped). */
+  private load(dir: string): void {
+    for (const name of crashFiles(dir).slice(-this.capacity)) {
+      try {
+        const v = JSON.parse(readFileSync(join(dir, name), "utf8")) as Partial<StoredCrash>;
+        if (typeof v.header !== "object" || v.header === null || !Array.isArray(v.items)) continue;
+        const at = typeof v.received_at === "string" && !Number.isNaN(Date.parse(v.received_at)) ? new Date(v.received_at) : new Date();
+        this.add({ header: v.header, items: v.items }, at);
+      } catch {
+        // A half-written or foreign file: not ours to show.
+      }
+    }
+  }
+
+  /** Deletes crash files beyond `capacity`, oldest first. */
+  private prune(dir: string): void {
+    const files = crashFiles(dir);
+    for (const name of files.slice(0, Math.max(0, files.length - this.capacity))) unlinkSync(join(dir, name));
   }
 
   /** Adds a parsed envelope (scrubbed); evicts the oldest past capacity. */
@@ -142,5 +196,14 @@ export class CrashInbox {
 
   clear(): void {
     this.entries.length = 0;
+  }
+}
+
+/** Crash file names in `dir`, oldest first (the names start with an ISO time); none if it is missing. */
+function crashFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => CRASH_FILE.test(n)).sort();
+  } catch {
+    return [];
   }
 }

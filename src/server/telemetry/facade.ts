@@ -7,13 +7,19 @@ import type {
   ClientRejectReason,
   ClientResult,
   ClientRoute,
+  CloseReason,
   Component,
   DroppedItemType,
   ErrorClass,
   ExperimentVariant,
   FlagReloadResult,
+  FatalOrigin,
   GpuErrorClass,
   HitKind,
+  Listener,
+  NetStage,
+  RefuseReason,
+  SocketErrorCode,
   SpanName,
   SpanRejectReason,
   SystemName,
@@ -22,8 +28,12 @@ import type {
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 // The closed sets live in the pure shared table so client, docs and dashboards share them.
-export { COMPONENTS, ERROR_CLASSES, HIT_KINDS, SPAN_NAMES, SYSTEMS } from "../../shared/telemetry/names.ts";
-export type { Component, ErrorClass, HitKind, SpanName, SystemName } from "../../shared/telemetry/names.ts";
+export {
+  CLOSE_REASONS, COMPONENTS, ERROR_CLASSES, HIT_KINDS, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
+} from "../../shared/telemetry/names.ts";
+export type {
+  CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
+} from "../../shared/telemetry/names.ts";
 export type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
 /** Structured log/span fields: snake_case keys, primitive values only. */
@@ -71,6 +81,11 @@ export interface Metrics {
   setExperimentVariant(variant: ExperimentVariant): void;
   /** One re-read of flags.json after it changed. */
   flagReload(result: FlagReloadResult): void;
+  socketError(listener: Listener, stage: NetStage, code: SocketErrorCode): void;
+  connectionRefused(listener: Listener, reason: RefuseReason): void;
+  connectionsOpen(listener: Listener, count: number): void;
+  wsClose(reason: CloseReason): void;
+  fatal(origin: FatalOrigin): void;
 }
 
 /** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
@@ -125,7 +140,8 @@ const noopSpan: SpanHandle = { setAttributes: noop, recordError: noop, context: 
 const noopMetrics: Metrics = {
   tickDuration: noop, systemDuration: noop, voxelQueueLength: noop, chunksDirty: noop, chunksMeshed: noop,
   meshDuration: noop, colliderDuration: noop, carveRequests: noop, projectileHit: noop, snapshotBytes: noop,
-  deltaBytes: noop, clients: noop, interestEntities: noop, error: noop, ticksOverBudget: noop, setExperimentVariant: noop,
+  deltaBytes: noop, clients: noop, interestEntities: noop, error: noop, ticksOverBudget: noop,
+  socketError: noop, connectionRefused: noop, connectionsOpen: noop, wsClose: noop, fatal: noop, setExperimentVariant: noop,
   flagReload: noop,
 };
 const noopClientMetrics: ClientMetrics = {
@@ -243,6 +259,11 @@ export const metrics: Metrics = {
   ticksOverBudget: (n) => active.metrics.ticksOverBudget(n),
   setExperimentVariant: (v) => active.metrics.setExperimentVariant(v),
   flagReload: (r) => active.metrics.flagReload(r),
+  socketError: (l, s, c) => active.metrics.socketError(l, s, c),
+  connectionRefused: (l, r) => active.metrics.connectionRefused(l, r),
+  connectionsOpen: (l, n) => active.metrics.connectionsOpen(l, n),
+  wsClose: (r) => active.metrics.wsClose(r),
+  fatal: (o) => active.metrics.fatal(o),
 };
 
 /** The active client-ingest recorders (no-op until installed or when the backend has none). */

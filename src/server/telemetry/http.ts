@@ -2,16 +2,24 @@
  * The metrics listener: a node:http server separate from the game port, serving
  * GET /metrics (Prometheus text), /debug/tracez (recent sampled traces, JSON or HTML) and
  * /debug/crashes (the crash inbox). It binds to loopback by default because the debug pages
- * show trace attributes (session/impact ids); expose it only to the scrape network.
+ * show trace attributes (session/impact ids); expose it only to the scrape network. It is
+ * guarded like the game port (net/listener-guard.ts): short deadlines, small connection caps,
+ * and every socket, request and response error counted with listener="metrics".
+ *
+ * With `crashTrigger` (DEV_CRASH_TRIGGER, refused in production) it also answers
+ * POST /debug/crash?origin=uncaught_exception|unhandled_rejection by throwing an error nothing
+ * catches, so the fatal-exit path can be proven end to end.
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { httpServerOptions, ListenerGuard } from "../net/listener-guard.ts";
+import type { ListenerLimits } from "../net/listener-guard.ts";
 import type { HostPort } from "./config.ts";
 import { formatHostPort } from "./config.ts";
 import type { CrashInbox } from "./crash-inbox.ts";
-import type { Log } from "./facade.ts";
+import type { Log, Metrics } from "./facade.ts";
 import type { TraceStore } from "./trace-store.ts";
 import { renderTracezHtml } from "./tracez.ts";
 
@@ -23,6 +31,29 @@ export interface MetricsServerOptions {
   readonly log?: Log;
   /** Extra routes tried first (the development fault switch); each returns true when it answered. */
   readonly routes?: readonly MetricsRoute[];
+  /** Where the listener's own socket errors, refusals and open connections are counted. */
+  readonly metrics?: Pick<Metrics, "socketError" | "connectionRefused" | "connectionsOpen">;
+  /** Serve the development-only POST /debug/crash (see the file comment). */
+  readonly crashTrigger?: boolean;
+}
+
+/**
+ * Scrapes and debug pages are small and come from one Prometheus and a few operators' tools,
+ * usually all from one address: short deadlines so no client can hold this listener's sockets,
+ * and caps that bound its descriptors.
+ */
+export const METRICS_LISTENER_LIMITS: ListenerLimits = {
+  maxConnections: 128,
+  maxConnectionsPerAddress: 64,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  idleTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+/** The error thrown by POST /debug/crash. */
+export class DevCrashError extends Error {
+  override readonly name = "DevCrashError";
 }
 
 /** A route on the metrics listener: resolves true when it answered the request. */
@@ -63,6 +94,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsSe
   for (const route of opts.routes ?? []) if (await route(req, res)) return;
   const url = new URL(req.url ?? "/", "http://metrics.local");
   const head = req.method === "HEAD";
+  if (url.pathname === "/debug/crash" && opts.crashTrigger === true) return crash(req, res, url);
   const known = url.pathname === "/metrics" || url.pathname === "/debug/tracez" || url.pathname === "/debug/crashes";
   if (!known) return sendJson(res, 404, { error: "not found" }, head);
   if (req.method !== "GET" && !head) {
@@ -92,19 +124,42 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsSe
   return sendJson(res, 200, { ...opts.crashInbox.stats(), crashes: opts.crashInbox.list() }, head);
 }
 
+/** POST /debug/crash: answers 202, then lets an error escape to the process as `origin` says. */
+function crash(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const origin = url.searchParams.get("origin") ?? "uncaught_exception";
+  if (req.method !== "POST" || (origin !== "uncaught_exception" && origin !== "unhandled_rejection")) {
+    return sendJson(res, 400, { error: "POST /debug/crash?origin=uncaught_exception|unhandled_rejection" }, false);
+  }
+  sendJson(res, 202, { crashing: origin }, false);
+  const err = new DevCrashError("crash requested through /debug/crash");
+  setTimeout(() => {
+    if (origin === "unhandled_rejection") void Promise.reject(err);
+    else throw err;
+  }, 50);
+}
+
 /** Starts the listener; resolves once bound (rejects with a message naming METRICS_ADDR). */
 export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
-  const server = createServer((req, res) => {
+  const limits = METRICS_LISTENER_LIMITS;
+  const server = createServer(httpServerOptions(limits));
+  const noop = (): void => {};
+  const guard = new ListenerGuard(server, {
+    listener: "metrics",
+    limits,
+    fault: opts.metrics ? (stage, code) => opts.metrics?.socketError("metrics", stage, code) : noop,
+    refused: opts.metrics ? (reason) => opts.metrics?.connectionRefused("metrics", reason) : noop,
+    open: opts.metrics ? (n) => opts.metrics?.connectionsOpen("metrics", n) : noop,
+    log: opts.log,
+  });
+  server.on("request", (req, res) => {
+    guard.watch(req, res);
+    if (guard.refuse(req, res)) return;
     handle(req, res, opts).catch((err: unknown) => {
       opts.log?.warnLimited("metrics_http_error", { error: err instanceof Error ? err.message : String(err) }, "metrics listener request failed");
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" }, false);
       else res.destroy();
     });
   });
-  // Scrapes are small; don't let a slow client hold sockets.
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
 
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {

@@ -91,7 +91,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
   });
   const telemetryLog = logger.forComponent("telemetry");
   const traceStore = new TraceStore(opts.traceStore);
-  const crashInbox = new CrashInbox(opts.crashInbox);
+  const crashInbox = new CrashInbox({ dir: config.crashDir, ...opts.crashInbox });
   const tracingBackend = createTracing(config, {
     metrics: gameMetrics.internal,
     log: telemetryLog,
@@ -110,6 +110,8 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
         crashInbox,
         log: telemetryLog,
         routes: opts.metricsRoutes,
+        metrics: gameMetrics.recorders,
+        crashTrigger: config.devCrashTrigger,
       });
     } catch (err) {
       await tracingBackend.shutdown(1000);
@@ -142,6 +144,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
   logger.announce("telemetry", {
     ...summary,
     metrics_addr: metricsServer === undefined ? summary.metrics_addr : metricsServer.url.replace(/^http:\/\//, ""),
+    crash_dir: config.crashDir ?? "off",
   }, "telemetry configured");
 
   let stopping: Promise<void> | undefined;

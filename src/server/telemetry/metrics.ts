@@ -11,15 +11,21 @@ import {
   CLIENT_ROUTE_REJECT_REASONS,
   CLIENT_ROUTES,
   CLIENT_STATES,
+  CLOSE_REASONS,
   COMPONENTS,
   DROPPED_ITEM_TYPES,
   ERROR_CLASSES,
   EXPERIMENT_VARIANTS,
   FLAG_RELOAD_RESULTS,
+  FATAL_ORIGINS,
   GPU_ERROR_CLASSES,
   HIT_KINDS,
+  LISTENERS,
   METRICS,
+  NET_STAGES,
   PROCESS_METRICS_PREFIX,
+  REFUSE_REASONS,
+  SOCKET_ERROR_CODES,
   SPAN_DROP_REASONS,
   SPAN_REJECT_REASONS,
   SYSTEMS,
@@ -112,6 +118,18 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   const errorsCounter = counter(METRICS.errors);
   const errors = bind(ERROR_CLASSES, (c): Incrementer => errorsCounter.labels({ class: c }));
   const overBudget = counter(METRICS.ticksOverBudget);
+  const socketErrorsCounter = counter(METRICS.netSocketErrors);
+  // listener -> stage -> code, 110 series in all, each bound once.
+  const socketErrors = bind(LISTENERS, (l) => bind(NET_STAGES, (s) => bind(SOCKET_ERROR_CODES, (c): Incrementer =>
+    socketErrorsCounter.labels({ listener: l, stage: s, code: c }))));
+  const refusedCounter = counter(METRICS.netConnectionsRefused);
+  const refused = bind(LISTENERS, (l) => bind(REFUSE_REASONS, (r): Incrementer => refusedCounter.labels({ listener: l, reason: r })));
+  const openGauge = gauge(METRICS.netConnectionsOpen);
+  const open = bind(LISTENERS, (l): Setter => openGauge.labels({ listener: l }));
+  const closesCounter = counter(METRICS.netWsCloses);
+  const closes = bind(CLOSE_REASONS, (r): Incrementer => closesCounter.labels({ reason: r }));
+  const fatalCounter = counter(METRICS.fatalErrors);
+  const fatal = bind(FATAL_ORIGINS, (o): Incrementer => fatalCounter.labels({ origin: o }));
 
   const logDroppedCounter = counter(METRICS.logDropped);
   const logDropped = bind(COMPONENTS, (c): Incrementer => logDroppedCounter.labels({ component: c }));
@@ -150,10 +168,11 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
     tickHist.zero({ variant: v });
     frameHist.zero({ variant: v });
   }
+  const nested = [...Object.values(refused), ...Object.values(socketErrors).flatMap((byStage) => Object.values(byStage))];
   const labelled = [hits, errors, flagReloads, logDropped, spansDropped, parentInvalid, uploadBytes, gpu, spansRejected, itemsDropped,
-    ...Object.values(requests), ...Object.values(rejected)] as Partial<Record<string, Incrementer>>[];
+    ...Object.values(requests), ...Object.values(rejected), closes, fatal, ...nested] as Partial<Record<string, Incrementer>>[];
   for (const c of labelled) for (const child of Object.values(c)) child?.inc(0);
-  for (const child of Object.values(clients)) child.set(0);
+  for (const g of [clients, open] as Record<string, Setter>[]) for (const child of Object.values(g)) child.set(0);
   for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported]) c.inc(0);
   queue.set(0);
   interest.set(0);
@@ -190,6 +209,11 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
       tick = tickBy[v] ?? tickBy.none;
     },
     flagReload: (r) => flagReloads[r]?.inc(),
+    socketError: (l, s, c) => socketErrors[l]?.[s]?.[c]?.inc(),
+    connectionRefused: (l, r) => refused[l]?.[r]?.inc(),
+    connectionsOpen: (l, n) => ok(n) && open[l]?.set(n),
+    wsClose: (r) => closes[r]?.inc(),
+    fatal: (o) => fatal[o]?.inc(),
   };
 
   const client: ClientMetrics = {

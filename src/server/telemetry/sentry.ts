@@ -23,6 +23,8 @@ export interface ServerSentryOptions {
 
 export interface ServerSentry {
   captureException(err: unknown, tags?: Record<string, string>): void;
+  /** Reports an error that is ending the process: level fatal, unhandled, `mechanism` says how it escaped. */
+  captureFatal(err: unknown, mechanism: string, tags: Record<string, string>): void;
   /** Sends queued events, bounded by timeoutMs; false if it ran out of time. */
   flush(timeoutMs: number): Promise<boolean>;
   /** Flushes and disables the client. */
@@ -80,6 +82,13 @@ export function initServerSentry(opts: ServerSentryOptions): ServerSentry {
   return {
     captureException(err, tags) {
       Sentry.captureException(err, tags === undefined ? undefined : { tags });
+    },
+    captureFatal(err, mechanism, tags) {
+      Sentry.withScope((scope) => {
+        scope.setLevel("fatal");
+        scope.setTags(tags);
+        Sentry.captureException(err, { mechanism: { type: mechanism, handled: false } });
+      });
     },
     flush(timeoutMs) {
       return client === undefined ? Promise.resolve(true) : Promise.resolve(client.flush(timeoutMs));

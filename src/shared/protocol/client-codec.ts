@@ -1,6 +1,6 @@
 // Encoders and the decoder for client-to-server messages. The decoder validates every field
 // and returns a typed rejection instead of throwing.
-import { ClientMsg, TRACEPARENT_MAX } from "./messages.ts";
+import { ClientMsg, RTT_UNKNOWN, TRACEPARENT_MAX } from "./messages.ts";
 import type { ClientMessage, FireMsg, HelloMsg, InputMsg, PingMsg } from "./messages.ts";
 import { ByteReader, DecodeErrorCode } from "./reader.ts";
 import type { DecodeError } from "./reader.ts";
@@ -78,11 +78,20 @@ export function encodeFire(w: ByteWriter, m: Omit<FireMsg, "type">): Uint8Array<
   return w.view();
 }
 
-/** Encodes a ping. Returns a view into `w`. */
+/** Encodes a ping (rttMs rounded and capped to 0..65534; absent or not finite = unknown). Returns a view into `w`. */
 export function encodePing(w: ByteWriter, m: Omit<PingMsg, "type">): Uint8Array<ArrayBuffer> {
   w.reset();
   w.u8(ClientMsg.Ping);
   w.f64(m.clientTime);
+  const rtt = m.rttMs;
+  w.u16(rtt !== undefined && Number.isFinite(rtt) ? Math.min(RTT_UNKNOWN - 1, Math.max(0, Math.round(rtt))) : RTT_UNKNOWN);
+  return w.view();
+}
+
+/** Encodes a scoreboard request. Returns a view into `w`. */
+export function encodeScores(w: ByteWriter): Uint8Array<ArrayBuffer> {
+  w.reset();
+  w.u8(ClientMsg.Scores);
   return w.view();
 }
 
@@ -137,9 +146,14 @@ export function decodeClientMessage(bytes: Uint8Array, r: ByteReader = sharedRea
       break;
     }
     case ClientMsg.Ping: {
-      msg = { type: ClientMsg.Ping, clientTime: r.f64("ping.client_time") };
+      const clientTime = r.f64("ping.client_time");
+      const rtt = r.u16("ping.rtt_ms");
+      msg = rtt === RTT_UNKNOWN ? { type: ClientMsg.Ping, clientTime } : { type: ClientMsg.Ping, clientTime, rttMs: rtt };
       break;
     }
+    case ClientMsg.Scores:
+      msg = { type: ClientMsg.Scores };
+      break;
     default:
       return { ok: false, error: { code: DecodeErrorCode.UnknownType, detail: `client message type ${type}` } };
   }

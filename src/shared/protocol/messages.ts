@@ -5,7 +5,7 @@
 // deltas are relative to what the same client was last sent (the socket is reliable and ordered).
 
 /** Bumped on every incompatible change; the server rejects a hello with another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest frame a peer accepts (the server closes with 1009 beyond it). */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -19,6 +19,12 @@ export const TRACEPARENT_MAX = 55;
 /** Zone and shard names are short ASCII identifiers. */
 export const NAME_MAX = 32;
 
+/** Callsigns are server-generated printable ASCII ("Swift Otter 42"), at most this long. */
+export const CALLSIGN_MAX = 32;
+
+/** A ping round trip the client could not measure yet (the wire value of an absent rttMs). */
+export const RTT_UNKNOWN = 0xffff;
+
 /** Bounds the decoder enforces before it loops or allocates. */
 export const LIMITS = {
   entitiesPerMessage: 4096,
@@ -29,6 +35,8 @@ export const LIMITS = {
   messagesPerBatch: 65535,
   /** Voxels in one edit set's bounding box (64^3: the mask is at most 32 KiB). */
   voxelSetVolume: 64 * 64 * 64,
+  /** Rows of one scoreboard (the server sends the top rows when a zone has more players). */
+  scoreboardRows: 1024,
 } as const;
 
 /** Client-to-server message types. */
@@ -37,6 +45,8 @@ export const ClientMsg = {
   Input: 2,
   Fire: 3,
   Ping: 4,
+  /** Asks for the scoreboard (sent while the player holds Tab); answered by a Scoreboard. */
+  Scores: 5,
 } as const;
 export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
@@ -54,12 +64,21 @@ export const ServerMsg = {
   Error: 0x48,
   /** Several messages in one frame (the events and delta of one tick): u16 count, then per message a varint length and its bytes. */
   Batch: 0x49,
+  /** Someone was downed (sent to every player, for the kill feed). */
+  Down: 0x4a,
+  /** The zone's players with downs, deaths and ping (the answer to Scores). */
+  Scoreboard: 0x4b,
 } as const;
 export type ServerMsgType = (typeof ServerMsg)[keyof typeof ServerMsg];
 
 /** Entity kinds sent in deltas (projectiles have their own sections). */
 export const EntityKind = { Player: 1, Npc: 2 } as const;
 export type EntityKind = (typeof EntityKind)[keyof typeof EntityKind];
+
+/** Teams: players are put on the smaller of two teams at join; NPCs belong to none. */
+export const Team = { None: 0, Alpha: 1, Bravo: 2 } as const;
+export type Team = (typeof Team)[keyof typeof Team];
+export const TEAM_MAX = 2;
 
 /** Target kinds of a hit event (voxel hits arrive as carve events instead). */
 export const HitTarget = { Npc: 1, Player: 2 } as const;
@@ -70,7 +89,7 @@ export const Buttons = { Jump: 1 } as const;
 
 /** Flags of one entity record in a snapshot or delta. */
 export const EntityFlag = {
-  /** Entered interest: kind follows, and the record carries absolute position, yaw and health. */
+  /** Entered interest: kind and team follow, and the record carries absolute position, yaw and health. */
   Enter: 1,
   /** Absolute position: three zigzag varints. */
   PosAbs: 2,
@@ -84,7 +103,11 @@ export const EntityFlag = {
 export const ENTITY_FLAG_MASK = 63;
 
 /** Self-state flag bits. */
-export const SelfFlag = { OnGround: 1 } as const;
+export const SelfFlag = {
+  OnGround: 1,
+  /** Downed: waiting to respawn (inputs and shots are ignored until then). */
+  Downed: 2,
+} as const;
 
 /** Why the server rejected something (Error message `reason`). */
 export const RejectReason = {
@@ -99,9 +122,11 @@ export const RejectReason = {
   HelloRequired: 9,
   ServerFull: 10,
   ShuttingDown: 11,
+  /** A fire command from a downed player. */
+  Downed: 12,
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
-export const REJECT_REASON_MAX = 11;
+export const REJECT_REASON_MAX = 12;
 
 /** WebSocket close codes the server uses (4xxx are application codes). */
 export const CloseCode = {
@@ -115,12 +140,23 @@ export const CloseCode = {
   ProtocolViolation: 4002,
   HelloTimeout: 4003,
   ServerFull: 4004,
-  /** The client stopped reading and its send buffer overflowed. */
+  /** The client stopped reading and its send queue passed its bound (seconds of its own stream). */
   SlowConsumer: 4005,
+  /** No pong to the server's WebSocket pings within the heartbeat deadline. */
+  Unresponsive: 4006,
+  /** A joined client sent nothing at all (no input, no ping) for too long. */
+  InputSilence: 4007,
   /** Sustained command flood past the per-session rate limit. */
   RateLimited: 4029,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * Close codes the client sends when it gives up on a connection it still wants (an undecodable
+ * frame, a silent socket, a join that timed out): 4400-4499. The server keeps the player for a
+ * resume after these, as after a plain network drop.
+ */
+export const CLIENT_RECONNECT_CLOSE_CODES = { min: 4400, max: 4499 } as const;
 
 // ---- client -> server ----
 
@@ -165,9 +201,18 @@ export interface PingMsg {
   readonly type: typeof ClientMsg.Ping;
   /** Client clock (ms), echoed back. float64. */
   clientTime: number;
+  /**
+   * The client's latest measured round trip (ms, whole, 0..65534), shown on the scoreboard;
+   * absent before the first pong. Self-reported: cosmetic, never used for game decisions.
+   */
+  rttMs?: number;
 }
 
-export type ClientMessage = HelloMsg | InputMsg | FireMsg | PingMsg;
+export interface ScoresMsg {
+  readonly type: typeof ClientMsg.Scores;
+}
+
+export type ClientMessage = HelloMsg | InputMsg | FireMsg | PingMsg | ScoresMsg;
 
 // ---- server -> client ----
 
@@ -199,6 +244,12 @@ export interface WelcomeMsg {
   projectileLifetimeMs: number;
   zone: string;
   shard: string;
+  /** The player's server-chosen callsign (never typed by a player). */
+  callsign: string;
+  team: Team;
+  maxHealth: number;
+  /** How long a downed player or NPC waits before it respawns. */
+  respawnMs: number;
 }
 
 /** A set of voxels that all became `material`: a bounding box and one bit per voxel in it. */
@@ -237,6 +288,8 @@ export class EntityFrame {
   id = new Uint32Array(64);
   flags = new Uint8Array(64);
   kind = new Uint8Array(64);
+  /** Team (Enter records only). */
+  team = new Uint8Array(64);
   /** Absolute (Enter/PosAbs) or relative (PosXZ4/Pos8) quantised position, per flags. */
   x = new Int32Array(64);
   y = new Int32Array(64);
@@ -254,6 +307,7 @@ export class EntityFrame {
     const i = this.count++;
     this.flags[i] = 0;
     this.kind[i] = 0;
+    this.team[i] = 0;
     this.x[i] = 0;
     this.y[i] = 0;
     this.z[i] = 0;
@@ -267,6 +321,7 @@ export class EntityFrame {
     this.id = growU32(this.id, n);
     this.flags = growU8(this.flags, n);
     this.kind = growU8(this.kind, n);
+    this.team = growU8(this.team, n);
     this.x = growI32(this.x, n);
     this.y = growI32(this.y, n);
     this.z = growI32(this.z, n);
@@ -380,8 +435,44 @@ export interface HitMsg {
   y: number;
   z: number;
   damage: number;
-  /** Target health after the hit (0 = downed, respawns). */
+  /** Target health after the hit (0 = downed, respawns after the welcome's respawnMs). */
   health: number;
+  /** Where the shot came from (its origin): the target's damage-direction indicator points there. */
+  sx: number;
+  sy: number;
+  sz: number;
+}
+
+/** An entity was downed. Sent to every player, so the kill feed needs no lookups. */
+export interface DownMsg {
+  readonly type: typeof ServerMsg.Down;
+  tick: number;
+  shooterId: number;
+  shooterKind: EntityKind;
+  shooterTeam: Team;
+  shooterCallsign: string;
+  targetId: number;
+  targetKind: EntityKind;
+  targetTeam: Team;
+  targetCallsign: string;
+}
+
+/** One scoreboard row. */
+export interface ScoreRow {
+  entityId: number;
+  callsign: string;
+  team: Team;
+  /** Players and NPCs this player downed. */
+  downs: number;
+  /** Times this player was downed. */
+  deaths: number;
+  /** Round trip the player's client reported, ms; null when unknown (not yet measured, or disconnected). */
+  pingMs: number | null;
+}
+
+export interface ScoreboardMsg {
+  readonly type: typeof ServerMsg.Scoreboard;
+  rows: ScoreRow[];
 }
 
 export interface PongMsg {
@@ -415,6 +506,8 @@ export type ServerMessage =
   | DeltaMsg
   | CarveMsg
   | HitMsg
+  | DownMsg
+  | ScoreboardMsg
   | PongMsg
   | ErrorMsg;
 

@@ -8,6 +8,7 @@ import type { DeltaMsg, ProjectileFrame, SnapshotMsg } from "./messages.ts";
 export interface MirroredEntity {
   readonly id: number;
   kind: number;
+  team: number;
   qx: number;
   qy: number;
   qz: number;
@@ -67,10 +68,11 @@ export class EntityMirror {
       let e = this.entities.get(id);
       if (flags & EntityFlag.Enter) {
         if (e === undefined) {
-          e = { id, kind: 0, qx: 0, qy: 0, qz: 0, qyaw: 0, health: 0, x: 0, y: 0, z: 0, yaw: 0 };
+          e = { id, kind: 0, team: 0, qx: 0, qy: 0, qz: 0, qyaw: 0, health: 0, x: 0, y: 0, z: 0, yaw: 0 };
           this.entities.set(id, e);
         }
         e.kind = f.kind[i];
+        e.team = f.team[i];
       } else if (e === undefined) {
         this.inconsistencies++;
         continue;

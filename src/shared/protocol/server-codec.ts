@@ -4,6 +4,7 @@
 import { isHex32, readHex16, writeHex16 } from "./client-codec.ts";
 import type { DecodeResult } from "./client-codec.ts";
 import {
+  CALLSIGN_MAX,
   createSelfState,
   ENTITY_FLAG_MASK,
   EntityFlag,
@@ -15,19 +16,25 @@ import {
   NAME_MAX,
   ProjectileFrame,
   REJECT_REASON_MAX,
+  RTT_UNKNOWN,
   ServerMsg,
+  TEAM_MAX,
 } from "./messages.ts";
 import type {
   BatchMsg,
   CarveMsg,
   DeltaMsg,
+  DownMsg,
   ErrorMsg,
   HitMsg,
   PongMsg,
   RejectReason,
+  ScoreboardMsg,
+  ScoreRow,
   SelfState,
   ServerMessage,
   SnapshotMsg,
+  Team,
   VoxelSet,
   WelcomeMsg,
   WorldEditsMsg,
@@ -64,6 +71,10 @@ export function encodeWelcome(w: ByteWriter, m: Omit<WelcomeMsg, "type">): Uint8
   w.u16(m.projectileLifetimeMs);
   w.ascii(m.zone.slice(0, NAME_MAX));
   w.ascii(m.shard.slice(0, NAME_MAX));
+  w.ascii(m.callsign.slice(0, CALLSIGN_MAX));
+  w.u8(m.team);
+  w.u8(m.maxHealth);
+  w.u16(m.respawnMs);
   return w.view();
 }
 
@@ -101,7 +112,10 @@ function writeEntities(w: ByteWriter, f: EntityFrame): void {
     w.varI((f.id[i] - prev) | 0);
     prev = f.id[i];
     w.u8(flags);
-    if (flags & EntityFlag.Enter) w.u8(f.kind[i]);
+    if (flags & EntityFlag.Enter) {
+      w.u8(f.kind[i]);
+      w.u8(f.team[i]);
+    }
     if (flags & EntityFlag.PosAbs) {
       w.varI(f.x[i]);
       w.varI(f.y[i]);
@@ -208,6 +222,43 @@ export function encodeHit(w: ByteWriter, m: Omit<HitMsg, "type">): Uint8Array<Ar
   w.f32(m.z);
   w.u8(m.damage);
   w.u8(m.health);
+  w.f32(m.sx);
+  w.f32(m.sy);
+  w.f32(m.sz);
+  return w.view();
+}
+
+/** Encodes a down event. Returns a view into `w`. */
+export function encodeDown(w: ByteWriter, m: Omit<DownMsg, "type">): Uint8Array<ArrayBuffer> {
+  w.reset();
+  w.u8(ServerMsg.Down);
+  w.varU(m.tick);
+  w.varU(m.shooterId);
+  w.u8(m.shooterKind);
+  w.u8(m.shooterTeam);
+  w.ascii(m.shooterCallsign.slice(0, CALLSIGN_MAX));
+  w.varU(m.targetId);
+  w.u8(m.targetKind);
+  w.u8(m.targetTeam);
+  w.ascii(m.targetCallsign.slice(0, CALLSIGN_MAX));
+  return w.view();
+}
+
+/** Encodes a scoreboard (the first LIMITS.scoreboardRows rows). Returns a view into `w`. */
+export function encodeScoreboard(w: ByteWriter, rows: readonly ScoreRow[]): Uint8Array<ArrayBuffer> {
+  w.reset();
+  w.u8(ServerMsg.Scoreboard);
+  const n = Math.min(rows.length, LIMITS.scoreboardRows);
+  w.varU(n);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    w.varU(row.entityId);
+    w.ascii(row.callsign.slice(0, CALLSIGN_MAX));
+    w.u8(row.team);
+    w.varU(row.downs);
+    w.varU(row.deaths);
+    w.u16(row.pingMs === null ? RTT_UNKNOWN : Math.min(RTT_UNKNOWN - 1, Math.max(0, Math.round(row.pingMs))));
+  }
   return w.view();
 }
 
@@ -357,11 +408,20 @@ export class ServerDecoder {
         const z = r.f32("hit.z");
         const damage = r.u8("hit.damage");
         const health = r.u8("hit.health");
+        const sx = r.f32("hit.sx");
+        const sy = r.f32("hit.sy");
+        const sz = r.f32("hit.sz");
         msg = {
-          type: ServerMsg.Hit, commandId, shooterId, targetId, targetKind: targetKind as HitTarget, projectileId, x, y, z, damage, health,
+          type: ServerMsg.Hit, commandId, shooterId, targetId, targetKind: targetKind as HitTarget, projectileId, x, y, z, damage, health, sx, sy, sz,
         } satisfies HitMsg;
         break;
       }
+      case ServerMsg.Down:
+        msg = readDown(r);
+        break;
+      case ServerMsg.Scoreboard:
+        msg = readScoreboard(r);
+        break;
       case ServerMsg.Pong:
         msg = { type: ServerMsg.Pong, clientTime: r.f64("pong.client_time"), serverTime: r.f64("pong.server_time"), tick: r.varU("pong.tick") };
         break;
@@ -427,11 +487,58 @@ export class ServerDecoder {
       projectileLifetimeMs: r.u16("welcome.projectile_lifetime_ms"),
       zone: r.ascii(NAME_MAX, "welcome.zone"),
       shard: r.ascii(NAME_MAX, "welcome.shard"),
+      callsign: r.ascii(CALLSIGN_MAX, "welcome.callsign"),
+      team: readTeam(r, "welcome.team"),
+      maxHealth: r.u8("welcome.max_health"),
+      respawnMs: r.u16("welcome.respawn_ms"),
     };
     if (r.ok && (m.tickHz === 0 || m.chunksX === 0 || m.chunksY === 0 || m.chunksZ === 0)) r.fail(DecodeErrorCode.OutOfRange, "welcome: zero tick rate or world size");
+    if (r.ok && m.maxHealth === 0) r.fail(DecodeErrorCode.OutOfRange, "welcome.max_health");
     if (r.ok && (!isHex32(sessionId) || !isHex32(resumeToken))) r.fail(DecodeErrorCode.OutOfRange, "welcome: bad token");
     return m;
   }
+}
+
+function readTeam(r: ByteReader, what: string): Team {
+  const team = r.u8(what);
+  if (team > TEAM_MAX) r.fail(DecodeErrorCode.OutOfRange, what);
+  return team as Team;
+}
+
+function readKind(r: ByteReader, what: string): EntityKind {
+  const kind = r.u8(what);
+  if (kind !== EntityKind.Player && kind !== EntityKind.Npc) r.fail(DecodeErrorCode.OutOfRange, what);
+  return kind as EntityKind;
+}
+
+function readDown(r: ByteReader): DownMsg {
+  return {
+    type: ServerMsg.Down,
+    tick: r.varU("down.tick"),
+    shooterId: r.varU("down.shooter"),
+    shooterKind: readKind(r, "down.shooter_kind"),
+    shooterTeam: readTeam(r, "down.shooter_team"),
+    shooterCallsign: r.ascii(CALLSIGN_MAX, "down.shooter_callsign"),
+    targetId: r.varU("down.target"),
+    targetKind: readKind(r, "down.target_kind"),
+    targetTeam: readTeam(r, "down.target_team"),
+    targetCallsign: r.ascii(CALLSIGN_MAX, "down.target_callsign"),
+  };
+}
+
+function readScoreboard(r: ByteReader): ScoreboardMsg {
+  const n = r.count(LIMITS.scoreboardRows, "scoreboard.count");
+  const rows: ScoreRow[] = [];
+  for (let i = 0; i < n && r.ok; i++) {
+    const entityId = r.varU("score.entity");
+    const callsign = r.ascii(CALLSIGN_MAX, "score.callsign");
+    const team = readTeam(r, "score.team");
+    const downs = r.varU("score.downs");
+    const deaths = r.varU("score.deaths");
+    const ping = r.u16("score.ping_ms");
+    rows.push({ entityId, callsign, team, downs, deaths, pingMs: ping === RTT_UNKNOWN ? null : ping });
+  }
+  return { type: ServerMsg.Scoreboard, rows };
 }
 
 function readOptionalCommand(r: ByteReader, what: string): number | null {
@@ -473,9 +580,8 @@ function readEntities(r: ByteReader, f: EntityFrame): void {
     if (flags & EntityFlag.Enter) {
       const need = EntityFlag.PosAbs | EntityFlag.Yaw | EntityFlag.Health;
       if ((flags & need) !== need) r.fail(DecodeErrorCode.OutOfRange, "entity.flags: enter without full state");
-      const kind = r.u8("entity.kind");
-      if (kind !== EntityKind.Player && kind !== EntityKind.Npc) r.fail(DecodeErrorCode.OutOfRange, "entity.kind");
-      f.kind[i] = kind;
+      f.kind[i] = readKind(r, "entity.kind");
+      f.team[i] = readTeam(r, "entity.team");
     }
     if (flags & EntityFlag.PosAbs) {
       f.x[i] = r.varI("entity.x");

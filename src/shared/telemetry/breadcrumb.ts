@@ -103,7 +103,8 @@ export interface BreadcrumbWindow {
     ms: number[];
     ms_sum: number;
   };
-  mesh: { jobs: number; p50: number; p95: number; queue_max: number };
+  /** worker_failures: mesher and worldgen workers that crashed or hung in the window (each replaced). */
+  mesh: { jobs: number; p50: number; p95: number; queue_max: number; worker_failures: number };
   gpu_errors: Record<GpuErrorCounter, number>;
   device_lost_reason: DeviceLostReason;
   net: { bytes_in: number; bytes_out: number; rtt_ms_p50: number };
@@ -168,7 +169,10 @@ const WINDOW_SPEC: Spec = {
         ms_sum: num(L.maxWindowMs * 10),
       },
     },
-    mesh: { t: "obj", fields: { jobs: int(L.maxCount), p50: num(L.maxMs), p95: num(L.maxMs), queue_max: int(L.maxCount) } },
+    mesh: {
+      t: "obj",
+      fields: { jobs: int(L.maxCount), p50: num(L.maxMs), p95: num(L.maxMs), queue_max: int(L.maxCount), worker_failures: int(L.maxCount) },
+    },
     gpu_errors: {
       t: "obj",
       fields: Object.fromEntries(GPU_ERROR_COUNTERS.map((k) => [k, int(L.maxCount)])),

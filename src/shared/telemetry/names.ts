@@ -30,6 +30,7 @@ export const ERROR_CLASSES = [
   "mesh_worker",
   "system_panic",
   "ingest_rejected",
+  "bad_path",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
@@ -112,6 +113,69 @@ export type ExperimentVariant = (typeof EXPERIMENT_VARIANTS)[number];
 /** Outcome of re-reading flags.json after it changed (the `result` of game_flag_reloads_total). */
 export const FLAG_RELOAD_RESULTS = ["ok", "rejected"] as const;
 export type FlagReloadResult = (typeof FLAG_RELOAD_RESULTS)[number];
+/** The server's two listeners (`listener` label): the game port and the metrics/debug port. */
+export const LISTENERS = ["game", "metrics"] as const;
+export type Listener = (typeof LISTENERS)[number];
+
+/**
+ * Where a network error happened (`stage` of game_net_socket_errors_total): accepting the
+ * connection (or refusing it over a cap), an HTTP request or response, a WebSocket upgrade
+ * before the handshake completed, an open WebSocket, or a request the server made upstream
+ * (the OTLP relay and the Sentry tunnel).
+ */
+export const NET_STAGES = ["accept", "http", "upgrade", "ws", "forward"] as const;
+export type NetStage = (typeof NET_STAGES)[number];
+
+/**
+ * Errno classes (`code` of game_net_socket_errors_total): the common socket errnos, DNS and
+ * descriptor exhaustion grouped, malformed protocol bytes (HTTP parser, WebSocket framing),
+ * deadlines, and everything else as `other`.
+ */
+export const SOCKET_ERROR_CODES = [
+  "econnreset",
+  "epipe",
+  "etimedout",
+  "econnrefused",
+  "econnaborted",
+  "unreachable",
+  "dns",
+  "fd_limit",
+  "parse",
+  "timeout",
+  "other",
+] as const;
+export type SocketErrorCode = (typeof SOCKET_ERROR_CODES)[number];
+
+/** Why a connection was refused before any request was served (`reason` of game_net_connections_refused_total). */
+export const REFUSE_REASONS = ["total_limit", "address_limit"] as const;
+export type RefuseReason = (typeof REFUSE_REASONS)[number];
+
+/**
+ * Why a game WebSocket closed (`reason` of game_net_ws_closes_total). The first four are the
+ * client's doing (a close frame with 1000/1005, 1001, no close frame at all, any other code);
+ * the rest are the server closing it, each with its own close code.
+ */
+export const CLOSE_REASONS = [
+  "normal",
+  "going_away",
+  "network",
+  "client_other",
+  "hello_timeout",
+  "heartbeat_timeout",
+  "input_silence",
+  "slow_consumer",
+  "oversized_frame",
+  "protocol_violation",
+  "bad_version",
+  "server_full",
+  "rate_limited",
+  "shutdown",
+] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/** How an exception escaped to the process (`origin` of game_fatal_errors_total). */
+export const FATAL_ORIGINS = ["uncaught_exception", "unhandled_rejection"] as const;
+export type FatalOrigin = (typeof FATAL_ORIGINS)[number];
 
 /** Labels added to every metric by the registry. */
 export const DEFAULT_LABELS = ["zone", "shard"] as const;
@@ -215,6 +279,29 @@ export const METRICS = {
     prom: "game_flag_reloads_total", seed: null, type: "counter", unit: "count", labels: ["result"],
     labelValues: { result: FLAG_RELOAD_RESULTS }, side: "server",
     help: "Re-reads of flags.json after it changed: ok (now in force) or rejected (invalid; the previous flags stay).",
+  },
+  netSocketErrors: {
+    prom: "game_net_socket_errors_total", seed: null, type: "counter", unit: "count", labels: ["listener", "stage", "code"],
+    labelValues: { listener: LISTENERS, stage: NET_STAGES, code: SOCKET_ERROR_CODES }, side: "server",
+    help: "Errors on sockets, requests, responses and upstream requests, by listener, stage and errno class.",
+  },
+  netConnectionsRefused: {
+    prom: "game_net_connections_refused_total", seed: null, type: "counter", unit: "count", labels: ["listener", "reason"],
+    labelValues: { listener: LISTENERS, reason: REFUSE_REASONS }, side: "server",
+    help: "Connections answered 503 because a connection cap was reached.",
+  },
+  netConnectionsOpen: {
+    prom: "game_net_connections_open", seed: null, type: "gauge", unit: "count", labels: ["listener"],
+    labelValues: { listener: LISTENERS }, side: "server", help: "Open TCP connections per listener.",
+  },
+  netWsCloses: {
+    prom: "game_net_ws_closes_total", seed: null, type: "counter", unit: "count", labels: ["reason"],
+    labelValues: { reason: CLOSE_REASONS }, side: "server", help: "Game WebSocket connections closed, by reason.",
+  },
+  fatalErrors: {
+    prom: "game_fatal_errors_total", seed: null, type: "counter", unit: "count", labels: ["origin"],
+    labelValues: { origin: FATAL_ORIGINS }, side: "server",
+    help: "Exceptions that escaped to the process; each one ends the process (a supervisor restarts it).",
   },
   logDropped: {
     prom: "game_log_dropped_total", seed: null, type: "counter", unit: "count", labels: ["component"],

@@ -5,6 +5,7 @@ import { RemoteEntities } from "../../../src/client/game/entities.ts";
 import type { BoxSink } from "../../../src/client/game/entities.ts";
 import { EntityTrack, INTERPOLATION, ServerClock } from "../../../src/client/game/interpolation.ts";
 import type { TrackSample } from "../../../src/client/game/interpolation.ts";
+import { NPC_MODEL, PLAYER_MODEL } from "../../../src/client/render/entity-models.ts";
 import {
   createSelfState,
   EntityFlag,
@@ -140,6 +141,9 @@ class Boxes implements BoxSink {
     this.list.push([x, y, z, hx, hy, hz, r, g, b]);
     return true;
   }
+  pushOriented(x: number, y: number, z: number, hx: number, hy: number, hz: number, r: number, g: number, b: number): boolean {
+    return this.push(x, y, z, hx, hy, hz, r, g, b);
+  }
 }
 
 /** A camera far from every test entity. */
@@ -161,8 +165,8 @@ describe("RemoteEntities", () => {
     const boxes = new Boxes();
     e.update(0, 101.5);
     e.draw(boxes, 101.5, FAR);
-    // Body and head per entity; player 6 is still drawn (it left at tick 102).
-    expect(boxes.list).toHaveLength(4);
+    // Each entity's model; player 6 is still drawn (it left at tick 102).
+    expect(boxes.list).toHaveLength(NPC_MODEL.length + PLAYER_MODEL.length);
     e.update(0, 102);
     expect(e.count).toBe(1);
     expect(e.position(6, 102, s)).toBe(false);
@@ -173,9 +177,9 @@ describe("RemoteEntities", () => {
     e.applySnapshot(snapshot(1, [{ id: 9, kind: EntityKind.Player, x: 5, z: 5 }, { id: 10, kind: EntityKind.Player, x: 8, z: 5 }]));
     const boxes = new Boxes();
     e.draw(boxes, 1, [5.2, 11.6, 5]);
-    // Only entity 10's body and head.
-    expect(boxes.list).toHaveLength(2);
-    expect(boxes.list[0][0]).toBe(8);
+    // Only entity 10's model.
+    expect(boxes.list).toHaveLength(PLAYER_MODEL.length);
+    for (const b of boxes.list) expect(Math.abs(b[0] - 8)).toBeLessThan(1);
   });
 
   it("flashes a hit entity for a moment", () => {

@@ -28,7 +28,7 @@ function welcome(): WelcomeMsg {
   return {
     type: ServerMsg.Welcome, version: PROTOCOL_VERSION, sessionId: "0".repeat(32), resumeToken: "1".repeat(32), resumed: false, entityId: ME,
     tickHz: 30, tick: 1, seed: 1, chunksX: 1, chunksY: 1, chunksZ: 1, spawnX: 0, spawnY: 0, spawnZ: 0, spawnYaw: 0, interestRadius: 64,
-    weaponCooldownMs: 250, projectileSpeed: 80, projectileLifetimeMs: 1500, zone: "z0", shard: "s0",
+    weaponCooldownMs: 250, projectileSpeed: 80, projectileLifetimeMs: 1500, zone: "z0", shard: "s0", callsign: "Calm Heron 12", team: 1, maxHealth: 100, respawnMs: 3000,
   };
 }
 
@@ -140,7 +140,7 @@ describe("ServerAuthority", () => {
     const hit = a.fire([16.5, 8.5, 4.5], [0, 0, 1]);
     const refused = a.fire([16.5, 8.5, 4.5], [0, 0, 1]);
     const lost = a.fire([16.5, 8.5, 4.5], [0, 0, 1]);
-    a.hit({ type: ServerMsg.Hit, commandId: hit, shooterId: ME, targetId: 3, targetKind: HitTarget.Npc, projectileId: 4, x: 0, y: 0, z: 0, damage: 25, health: 75 });
+    a.hit({ type: ServerMsg.Hit, commandId: hit, shooterId: ME, targetId: 3, targetKind: HitTarget.Npc, projectileId: 4, x: 0, y: 0, z: 0, damage: 25, health: 75, sx: 16.5, sy: 8.5, sz: 4.5 });
     a.rejected({ type: ServerMsg.Error, reason: RejectReason.FireRate, commandId: refused, fatal: false });
     a.update(0);
     expect(a.projectiles.count).toBe(1);

@@ -16,6 +16,7 @@ import {
 } from "../../../src/shared/protocol/index.ts";
 import type { CarveMsg, SnapshotMsg, VoxelSet, WelcomeMsg, WorldEditsMsg } from "../../../src/shared/protocol/index.ts";
 import { CarveResult, carveSphere } from "../../../src/shared/voxel/carve.ts";
+import { MaterialTally } from "../../../src/client/game/material-tally.ts";
 import { worldChecksum } from "../../../src/shared/voxel/checksum.ts";
 import { Material } from "../../../src/shared/voxel/materials.ts";
 import type { World } from "../../../src/shared/voxel/world.ts";
@@ -28,6 +29,8 @@ const CONFIG: WorldGenConfig = { seed: 4242, chunksX: 2, chunksY: 2, chunksZ: 2 
 class ServerWorld {
   readonly world: World;
   readonly sets: VoxelSet[] = [];
+  /** The material most of the last crater's voxels were. */
+  lastMaterial = 0;
   private readonly carve = new CarveResult();
 
   constructor(readonly config: WorldGenConfig = CONFIG) {
@@ -37,6 +40,9 @@ class ServerWorld {
   /** Carves a crater at (x, y, z) and returns its edit set. */
   crater(x: number, y: number, z: number, r = 2.5): VoxelSet {
     carveSphere(this.world, x, y, z, r, this.carve);
+    const tally = new MaterialTally();
+    for (let i = 0; i < this.carve.count; i++) tally.add(this.carve.oldMaterial[i]);
+    this.lastMaterial = tally.top();
     const set = createVoxelSet();
     if (!voxelSetFromCarve(this.carve, Material.Air, set)) throw new Error("empty crater");
     this.sets.push(set);
@@ -49,7 +55,7 @@ function welcome(config: WorldGenConfig = CONFIG): WelcomeMsg {
     type: ServerMsg.Welcome, version: PROTOCOL_VERSION, sessionId: "0".repeat(32), resumeToken: "1".repeat(32), resumed: false, entityId: 1,
     tickHz: 30, tick: 1, seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ,
     spawnX: 32, spawnY: 31, spawnZ: 32, spawnYaw: 0, interestRadius: 64, weaponCooldownMs: 250, projectileSpeed: 80,
-    projectileLifetimeMs: 1500, zone: "z0", shard: "s0",
+    projectileLifetimeMs: 1500, zone: "z0", shard: "s0", callsign: "Calm Heron 12", team: 1, maxHealth: 100, respawnMs: 3000,
   };
 }
 
@@ -79,9 +85,9 @@ function loader(gate = false) {
 }
 
 function recorder() {
-  const log = { carves: [] as { impactId: number; changed: number; dirty: number[] }[], resyncs: [] as number[][], incompatible: 0, failed: [] as unknown[] };
+  const log = { carves: [] as { impactId: number; changed: number; dirty: number[]; material: number }[], resyncs: [] as number[][], incompatible: 0, failed: [] as unknown[] };
   const events: WorldSyncEvents = {
-    carve: (m, dirty, changed) => log.carves.push({ impactId: m.impactId, changed, dirty: Array.from(dirty.ids.subarray(0, dirty.count)) }),
+    carve: (m, dirty, changed, material) => log.carves.push({ impactId: m.impactId, changed, dirty: Array.from(dirty.ids.subarray(0, dirty.count)), material }),
     resync: (dirty) => log.resyncs.push(Array.from(dirty.ids.subarray(0, dirty.count))),
     incompatible: () => log.incompatible++,
     failed: (err) => log.failed.push(err),
@@ -124,6 +130,9 @@ describe("WorldSync", () => {
     expect(log.carves[0].impactId).toBe(77);
     expect(log.carves[0].changed).toBeGreaterThan(10);
     expect(log.carves[0].dirty).toContain(world.chunkId(0, 0, 1));
+    // The event names what the crater removed (read before the voxels became air), for the debris.
+    expect(server.lastMaterial).not.toBe(Material.Air);
+    expect(log.carves[0].material).toBe(server.lastMaterial);
   });
 
   it("carves that arrive while the join is being applied are applied after it, in order", async () => {

@@ -121,6 +121,10 @@ export function welcomeBytes(overrides: Partial<Omit<WelcomeMsg, "type">> = {}):
     projectileLifetimeMs: 1500,
     zone: "z0",
     shard: "s0",
+    callsign: "Calm Heron 12",
+    team: 1,
+    maxHealth: 100,
+    respawnMs: 3000,
     ...overrides,
   }).slice();
 }

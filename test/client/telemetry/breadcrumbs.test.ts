@@ -49,6 +49,30 @@ describe("BreadcrumbAggregator", () => {
     expect(validateBreadcrumbBatch(JSON.parse(JSON.stringify(batch)))).toMatchObject({ ok: true });
   });
 
+  it("reports the worker failures of each window, and sends a window that holds only a failure", () => {
+    const s = setup();
+    const workers = { failures: 0 };
+    s.mesh.pollWorkers(workers);
+    workers.failures = 2;
+    s.mesh.pollWorkers(workers);
+    s.advance(30_000);
+    const w = s.agg.closeWindow();
+    expect(w).not.toBeNull();
+    expect(w!.frames).toBe(0);
+    expect(w!.mesh.worker_failures).toBe(2);
+    const batch = buildBatch({ session: "a".repeat(24), build: "0.1.0", gpu: { vendor: "", arch: "" } }, [w!], 0, 0, "b-0123456789");
+    expect(validateBreadcrumbBatch(JSON.parse(JSON.stringify(batch)))).toMatchObject({ ok: true });
+    // The next window counts only what failed since.
+    workers.failures = 3;
+    s.mesh.pollWorkers(workers);
+    s.frames.recordFrame(30_000, 1);
+    s.frames.recordFrame(30_016, 1);
+    s.advance(30_000);
+    expect(s.agg.closeWindow()!.mesh.worker_failures).toBe(1);
+    s.advance(30_000);
+    expect(s.agg.closeWindow()).toBeNull();
+  });
+
   it("returns null for an empty window (e.g. hidden throughout) and starts the next one", () => {
     const s = setup();
     s.advance(30_000);

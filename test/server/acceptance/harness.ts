@@ -146,7 +146,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 const TYPES = new Set(["counter", "gauge", "histogram", "summary", "untyped"]);
 
 function parseValue(token: string, where: string): number {
-  if (token === "NaN") return NaN;
+  // Prometheus parses floats like Go (case-insensitive NaN); prom-client writes "Nan" for an empty event-loop histogram.
+  if (/^nan$/i.test(token)) return NaN;
   if (token === "+Inf" || token === "Inf") return Infinity;
   if (token === "-Inf") return -Infinity;
   if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(token)) throw new Error(`${where}: bad value ${JSON.stringify(token)}`);

@@ -150,6 +150,23 @@ describe("nothing a client says about itself reaches telemetry", () => {
     expect(leaks).toEqual([]);
   });
 
+  it("no log line, /metrics text, exported span or tracez page holds a player's or NPC's callsign", () => {
+    const callsigns = [...bots, provocateur].map((p) => p.welcome?.callsign ?? "");
+    for (const e of g.game.game.entities.slots) if (e !== null) callsigns.push(e.callsign);
+    // Positive control: every player and NPC has one, and they are distinct.
+    expect(callsigns.every((c) => /^[A-Z][a-z]+ [A-Z][a-z]+ \d\d$/.test(c))).toBe(true);
+    expect(new Set(callsigns.slice(0, bots.length + 1)).size).toBe(bots.length + 1);
+    const places: [string, string][] = [
+      ...g.logs.lines.map((l, i): [string, string] => [`log line ${i + 1}`, l]),
+      ["/metrics", metricsText],
+      ["/debug/tracez", tracezText],
+      ...spans.map((s): [string, string] => [`span ${s.name} ${s.spanId}`, spanStrings(s).join("\n")]),
+    ];
+    const leaks: string[] = [];
+    for (const [where, text] of places) for (const c of callsigns) if (text.includes(c)) leaks.push(`${where}: ${c}`);
+    expect(leaks).toEqual([]);
+  });
+
   it("no log field, label or span attribute gives a client address (127.0.0.1 appears only as the server's own listeners)", () => {
     const own = new Set([String(g.game.port), String(g.telemetry.metricsServer!.address.port), new URL(receiver.url).port]);
     const problems: string[] = [];

@@ -171,6 +171,7 @@ describe("label hygiene under load", () => {
       add(p.welcome?.sessionId);
       add(p.welcome?.resumeToken);
       add(p.welcome?.entityId);
+      add(p.welcome?.callsign);
       for (const c of p.carves) {
         add(c.impactId);
         add(c.commandId);

@@ -11,6 +11,7 @@ import {
   DecodeErrorCode,
   encodeCarve,
   encodeDelta,
+  encodeDown,
   encodeError,
   encodeFire,
   encodeHello,
@@ -18,6 +19,8 @@ import {
   encodeInput,
   encodePing,
   encodePong,
+  encodeScoreboard,
+  encodeScores,
   encodeSnapshot,
   encodeWelcome,
   encodeWorldEdits,
@@ -27,9 +30,11 @@ import {
   EntityMirror,
   HitTarget,
   IdList,
+  LIMITS,
   PROTOCOL_VERSION,
   ProjectileFrame,
   RejectReason,
+  Team,
   ServerDecoder,
   ServerMsg,
   voxelSetCount,
@@ -95,6 +100,20 @@ describe("client messages", () => {
     });
   });
 
+  it("round-trips a ping carrying the measured round trip, rounded and capped", () => {
+    expect(decodeClientMessage(encodePing(w, { clientTime: 7, rttMs: 41.6 }).slice())).toEqual({
+      ok: true, msg: { type: ClientMsg.Ping, clientTime: 7, rttMs: 42 },
+    });
+    const capped = decodeClientMessage(encodePing(w, { clientTime: 7, rttMs: 1e9 }).slice());
+    expect(capped.ok && capped.msg.type === ClientMsg.Ping && capped.msg.rttMs).toBe(65534);
+    const unknown = decodeClientMessage(encodePing(w, { clientTime: 7, rttMs: Number.NaN }).slice());
+    expect(unknown.ok && unknown.msg.type === ClientMsg.Ping && "rttMs" in unknown.msg).toBe(false);
+  });
+
+  it("round-trips a scoreboard request", () => {
+    expect(decodeClientMessage(encodeScores(w).slice())).toEqual({ ok: true, msg: { type: ClientMsg.Scores } });
+  });
+
   it("rejects NaN and Infinity with non_finite", () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
       const r = decodeClientMessage(encodeInput(w, { seq: 1, dt: 0.033, forward: bad, right: 0, yaw: 0, pitch: 0, buttons: 0 }).slice());
@@ -140,6 +159,7 @@ describe("server messages", () => {
       resumed: true, entityId: 77, tickHz: 30, tick: 99999, seed: 0xdeadbeef, chunksX: 16, chunksY: 4, chunksZ: 16,
       spawnX: 256.5, spawnY: 45, spawnZ: 256.5, spawnYaw: 0, interestRadius: 64, weaponCooldownMs: 250,
       projectileSpeed: 60, projectileLifetimeMs: 2000, zone: "zone-1", shard: "shard-a",
+      callsign: "Brave Lynx 07", team: Team.Bravo, maxHealth: 100, respawnMs: 3000,
     };
     expect(server(encodeWelcome(w, m))).toEqual({ type: ServerMsg.Welcome, ...m });
   });
@@ -218,13 +238,55 @@ describe("server messages", () => {
     };
     expect(server(encodeCarve(w, carve))).toEqual({ type: ServerMsg.Carve, ...carve });
     expect(server(encodeCarve(w, { ...carve, commandId: null, did: 0 }))).toEqual({ type: ServerMsg.Carve, ...carve, commandId: null, did: 0 });
-    const hit = { commandId: 3, shooterId: 5, targetId: 8, targetKind: HitTarget.Npc, projectileId: 9, x: 1, y: 2, z: 3, damage: 25, health: 75 };
+    const hit = { commandId: 3, shooterId: 5, targetId: 8, targetKind: HitTarget.Npc, projectileId: 9, x: 1, y: 2, z: 3, damage: 25, health: 75, sx: 4, sy: 5.5, sz: -6 };
     expect(server(encodeHit(w, hit))).toEqual({ type: ServerMsg.Hit, ...hit });
     expect(server(encodePong(w, { clientTime: 5.5, serverTime: 1.7e12, tick: 3 }))).toEqual({ type: ServerMsg.Pong, clientTime: 5.5, serverTime: 1.7e12, tick: 3 });
     for (const commandId of [null, 99]) {
       const e = { reason: RejectReason.FireRate, commandId, fatal: commandId === null };
       expect(server(encodeError(w, e))).toEqual({ type: ServerMsg.Error, ...e });
     }
+  });
+
+  it("round-trips down events and scoreboards, and rejects a bad team or kind", () => {
+    const down = {
+      tick: 77, shooterId: 5, shooterKind: EntityKind.Player, shooterTeam: Team.Alpha, shooterCallsign: "Swift Otter 42",
+      targetId: 9, targetKind: EntityKind.Npc, targetTeam: Team.None, targetCallsign: "Rusty Drone 17",
+    };
+    const bytes = encodeDown(w, down).slice();
+    expect(server(bytes)).toEqual({ type: ServerMsg.Down, ...down });
+    const badTeam = bytes.slice();
+    badTeam[1 + 1 + 1 + 1] = 3; // tick, shooter id, shooter kind, then the shooter's team
+    const r = new ServerDecoder().decode(badTeam);
+    expect(r.ok === false && r.error.code).toBe(DecodeErrorCode.OutOfRange);
+    const badKind = bytes.slice();
+    badKind[3] = 7;
+    expect(new ServerDecoder().decode(badKind).ok).toBe(false);
+
+    const rows = [
+      { entityId: 5, callsign: "Swift Otter 42", team: Team.Alpha, downs: 3, deaths: 1, pingMs: 28 },
+      { entityId: 300, callsign: "Calm Heron 12", team: Team.Bravo, downs: 0, deaths: 200, pingMs: null },
+    ];
+    expect(server(encodeScoreboard(w, rows))).toEqual({ type: ServerMsg.Scoreboard, rows });
+    const many = Array.from({ length: LIMITS.scoreboardRows + 5 }, (_, i) => ({ ...rows[0], entityId: i + 1 }));
+    const sb = server(encodeScoreboard(new ByteWriter(), many));
+    expect(sb.type === ServerMsg.Scoreboard && sb.rows.length).toBe(LIMITS.scoreboardRows);
+  });
+
+  it("carries each entity's team in its enter record", () => {
+    const ents = new EntityFrame();
+    const i = ents.push();
+    ents.id[i] = 4;
+    ents.flags[i] = EntityFlag.Enter | EntityFlag.PosAbs | EntityFlag.Yaw | EntityFlag.Health;
+    ents.kind[i] = EntityKind.Player;
+    ents.team[i] = Team.Bravo;
+    ents.health[i] = 100;
+    const snap = server(encodeSnapshot(w, { tick: 1, editSets: 0, self: createSelfState(), entities: ents, projectiles: new ProjectileFrame() })) as SnapshotMsg;
+    const mirror = new EntityMirror();
+    mirror.applySnapshot(snap);
+    expect(mirror.entities.get(4)).toMatchObject({ kind: EntityKind.Player, team: Team.Bravo, health: 100 });
+    ents.team[i] = 9;
+    const bad = new ServerDecoder().decode(encodeSnapshot(w, { tick: 1, editSets: 0, self: createSelfState(), entities: ents, projectiles: new ProjectileFrame() }).slice());
+    expect(bad.ok === false && bad.error.code).toBe(DecodeErrorCode.OutOfRange);
   });
 
   it("packs several messages in one Batch frame and unpacks them in order", () => {

@@ -11,10 +11,13 @@ import {
   DecodeErrorCode,
   encodeCarve,
   encodeDelta,
+  encodeDown,
   encodeFire,
   encodeHello,
   encodeInput,
   encodePing,
+  encodeScoreboard,
+  encodeScores,
   encodeSnapshot,
   encodeWelcome,
   EntityFlag,
@@ -35,6 +38,8 @@ function validClientFrames(): Uint8Array[] {
     encodeInput(w, { seq: 70000, dt: 0.033, forward: 1, right: 0, yaw: 2, pitch: 0.1, buttons: 1 }).slice(),
     encodeFire(w, { commandId: 5, ox: 1, oy: 2, oz: 3, dx: 0, dy: 0, dz: -1, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }).slice(),
     encodePing(w, { clientTime: 12 }).slice(),
+    encodePing(w, { clientTime: 12, rttMs: 35 }).slice(),
+    encodeScores(w).slice(),
   ];
 }
 
@@ -65,6 +70,7 @@ function validServerFrames(): Uint8Array[] {
       version: 1, sessionId: "0123456789abcdef0123456789abcdef", resumeToken: "fedcba9876543210fedcba9876543210", resumed: false,
       entityId: 1, tickHz: 30, tick: 5, seed: 1, chunksX: 4, chunksY: 2, chunksZ: 4, spawnX: 1, spawnY: 2, spawnZ: 3, spawnYaw: 0,
       interestRadius: 64, weaponCooldownMs: 250, projectileSpeed: 60, projectileLifetimeMs: 2000, zone: "z", shard: "s",
+      callsign: "Quiet Owl 33", team: 1, maxHealth: 100, respawnMs: 3000,
     }).slice(),
     encodeSnapshot(w, { tick: 1, editSets: 0, self: createSelfState(), entities: ents, projectiles: proj }).slice(),
     encodeDelta(w, {
@@ -72,6 +78,11 @@ function validServerFrames(): Uint8Array[] {
       entities: ents, removed: new IdList(), projectileSpawns: proj, projectileDespawns: new IdList(),
     }).slice(),
     encodeCarve(w, { impactId: 1, commandId: 2, shooterId: 3, did: 4, projectileId: 5, tick: 6, cx: 0, cy: 0, cz: 0, radius: 2, voxels: set }).slice(),
+    encodeDown(w, {
+      tick: 9, shooterId: 1, shooterKind: EntityKind.Player, shooterTeam: 1, shooterCallsign: "Keen Yak 20",
+      targetId: 2, targetKind: EntityKind.Npc, targetTeam: 0, targetCallsign: "Sly Drone 31",
+    }).slice(),
+    encodeScoreboard(w, [{ entityId: 1, callsign: "Keen Yak 20", team: 1, downs: 4, deaths: 2, pingMs: 30 }, { entityId: 8, callsign: "Bold Seal 11", team: 2, downs: 0, deaths: 0, pingMs: null }]).slice(),
   ];
 }
 

@@ -18,7 +18,7 @@ export function validWindow(overrides: Partial<BreadcrumbWindow> = {}): Breadcru
     frame_ms_sum: 30_000,
     cpu_ms: { p50: 4.2, p95: 6.1, p99: 9.9 },
     upload: { count: 10, vertex_bytes: 123_456, index_bytes: 7890, ms: upload, ms_sum: 8.5 },
-    mesh: { jobs: 40, p50: 2.5, p95: 7.5, queue_max: 12 },
+    mesh: { jobs: 40, p50: 2.5, p95: 7.5, queue_max: 12, worker_failures: 1 },
     gpu_errors: { validation: 1, out_of_memory: 0, internal: 0, device_lost: 0, upload_failure: 1 },
     device_lost_reason: "none",
     net: { bytes_in: 1_000_000, bytes_out: 50_000, rtt_ms_p50: 42.5 },

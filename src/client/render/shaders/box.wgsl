@@ -1,10 +1,14 @@
-// Instanced axis-aligned boxes (projectiles now; players and NPCs later): 36 vertices per
-// instance, 6 faces x 2 triangles, corners from the same face tables as the terrain.
+// Instanced boxes (players, NPCs, tracers, debris, health bars): 36 vertices per instance,
+// 6 faces x 2 triangles, corners from the same face tables as the terrain. Each box may be
+// turned: its local +Z follows `forward` and its local +Y stays as near world up as that
+// allows (yaw for bodies, any direction for tracers). A rotation keeps the winding, so back
+// faces are still culled.
 
 struct Box {
-  center: vec4f,
+  center: vec4f,   // xyz, w = emissive 0..1
   halfSize: vec4f,
-  color: vec4f, // linear RGB
+  color: vec4f,    // linear RGB
+  forward: vec4f,  // xyz local +Z direction (zero: axis-aligned)
 }
 
 @group(1) @binding(0) var<storage, read> boxes: array<Box>;
@@ -26,11 +30,25 @@ fn vs(@builtin(vertex_index) vertex: u32, @builtin(instance_index) instance: u32
   var p = n;
   p[faceUAxis(axis)] = uv.x * 2.0 - 1.0;
   p[faceVAxis(axis)] = uv.y * 2.0 - 1.0;
-  let world = b.center.xyz + p * b.halfSize.xyz;
+
+  var ax = vec3f(1.0, 0.0, 0.0);
+  var ay = vec3f(0.0, 1.0, 0.0);
+  var az = vec3f(0.0, 0.0, 1.0);
+  let f = b.forward.xyz;
+  if (dot(f, f) > 1e-8) {
+    az = normalize(f);
+    let side = cross(vec3f(0.0, 1.0, 0.0), az);
+    ax = select(vec3f(1.0, 0.0, 0.0), normalize(side), dot(side, side) > 1e-6);
+    ay = cross(az, ax);
+  }
+  let local = p * b.halfSize.xyz;
+  let world = b.center.xyz + ax * local.x + ay * local.y + az * local.z;
+  let normal = ax * n.x + ay * n.y + az * n.z;
+
   var out: VOut;
   out.position = frame.viewProj * vec4f(world, 1.0);
   out.worldPos = world;
-  out.color = b.color.rgb * faceLight(n);
+  out.color = mix(b.color.rgb * faceLight(normal), b.color.rgb, clamp(b.center.w, 0.0, 1.0));
   out.fog = fogColor(world);
   return out;
 }

@@ -1,0 +1,60 @@
+// The response headers of the page and every file it loads (static.ts sets them on each static
+// response, 304s and 404s included). The page loads nothing from another origin: scripts,
+// module workers, styles, icons and the manifest come from dist/, and the WebSocket, the
+// telemetry ingest, the Sentry tunnel and the OTLP relay are all on the game's own port. So
+// every fetch directive is 'self' or 'none', and the page can be cross-origin isolated
+// (COOP + COEP), which gives performance.now() microsecond resolution in the page and in its
+// dedicated workers (Chrome rounds it to 100 us without isolation).
+
+/**
+ * Content-Security-Policy: no inline script or style, no eval, no plugins, no framing, no
+ * <base> or form targets. `connect-src 'self'` covers ws:// on this origin (CSP level 3).
+ * A dedicated worker is governed by the CSP of its own script response, which is this one.
+ * Styles that UI code adds at run time go through constructable stylesheets (CSSOM), which
+ * style-src does not restrict; `<style>` elements and style attributes would be refused.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/**
+ * Permissions-Policy: fullscreen for this origin (the web app manifest asks for fullscreen),
+ * everything else the game does not use is denied to the page and any frame. Only features
+ * Chromium knows are named: an unknown one is a console warning on every load (Debian's
+ * Chromium knows neither `bluetooth` nor `web-share`).
+ */
+export const PERMISSIONS_POLICY = [
+  "fullscreen=(self)",
+  ...[
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "gamepad",
+    "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi",
+    "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial",
+    "sync-xhr", "usb", "xr-spatial-tracking",
+  ].map((feature) => `${feature}=()`),
+].join(", ");
+
+/** Header name -> value, set on every static response. */
+export const SECURITY_HEADERS = {
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "Referrer-Policy": "no-referrer",
+  "Permissions-Policy": PERMISSIONS_POLICY,
+  "X-Content-Type-Options": "nosniff",
+} as const;
+
+/** The two headers that make a document cross-origin isolated (also used by `npm run dev`). */
+export const ISOLATION_HEADERS = {
+  "Cross-Origin-Opener-Policy": SECURITY_HEADERS["Cross-Origin-Opener-Policy"],
+  "Cross-Origin-Embedder-Policy": SECURITY_HEADERS["Cross-Origin-Embedder-Policy"],
+} as const;

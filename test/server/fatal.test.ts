@@ -1,0 +1,157 @@
+// The last resort and the signals, against the real CLI (`node --import tsx src/server/main.ts`)
+// in a child process. The development-only trigger (DEV_CRASH_TRIGGER, POST /debug/crash on the
+// metrics listener) lets an error escape to the process; the process must then write exactly one
+// fatal line, report exactly one crash (to the local crash inbox in CRASH_DIR, or to Sentry when
+// SENTRY_DSN is set), and exit non-zero within its flush deadline. The next process shows the
+// crash on /debug/crashes; SIGTERM stops it cleanly with exit status 0.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { EXIT_FATAL } from "../../src/server/telemetry/fatal.ts";
+import { startReceiver } from "./telemetry/helpers.ts";
+import type { Receiver } from "./telemetry/helpers.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+/** The fatal path's default flush deadline, and slack for a loaded machine. */
+const FATAL_DEADLINE_MS = 3000;
+const SLACK_MS = 2000;
+
+type Line = Record<string, unknown>;
+
+interface Cli {
+  readonly child: ChildProcess;
+  readonly lines: Line[];
+  readonly stderr: string[];
+  readonly gameUrl: string;
+  readonly metricsUrl: string;
+  /** Resolves with the exit code (or the signal name) and when it happened. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+}
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+const receivers: Receiver[] = [];
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const r of receivers) await r.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "voxel-crash-"));
+  dirs.push(d);
+  return d;
+}
+
+/** Spawns the CLI and resolves once both listeners are up (or rejects with its output). */
+function startCli(env: Record<string, string>): Promise<Cli> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test",
+      HOST: "127.0.0.1", PORT: "0", METRICS_ADDR: "127.0.0.1:0", NPC_COUNT: "0", JSON_LOGS: "true", LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  const lines: Line[] = [];
+  const stderr: string[] = [];
+  let buf = "";
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) => {
+    child.once("exit", (code, signal) => r({ code, signal, at: performance.now() }));
+  });
+  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  return new Promise((resolveCli, reject) => {
+    let gameUrl = "";
+    let metricsUrl = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const text = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (text.trim() === "") continue;
+        const line = JSON.parse(text) as Line;
+        lines.push(line);
+        if (line.msg === "telemetry configured") metricsUrl = `http://${String(line.metrics_addr)}`;
+        if (line.msg === "game server listening") gameUrl = String(line.url);
+        if (gameUrl !== "" && metricsUrl !== "") resolveCli({ child, lines, stderr, gameUrl, metricsUrl, exited });
+      }
+    });
+    void exited.then((e) => reject(new Error(`the server exited (${e.code ?? e.signal}) before listening: ${stderr.join("")}`)));
+  });
+}
+
+function crashFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith("crash-"));
+}
+
+describe("fatal exit", () => {
+  it("uncaught exception: one fatal line, one crash report in CRASH_DIR, exit 70 within the deadline; the next process shows it", async () => {
+    const dir = tempDir();
+    const cli = await startCli({ DEV_CRASH_TRIGGER: "1", CRASH_DIR: dir });
+    expect((await fetch(`${cli.gameUrl}/healthz`)).status).toBe(200);
+    const t0 = performance.now();
+    const res = await fetch(`${cli.metricsUrl}/debug/crash?origin=uncaught_exception`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const exit = await cli.exited;
+    expect(exit.code).toBe(EXIT_FATAL);
+    expect(exit.at - t0).toBeLessThan(FATAL_DEADLINE_MS + SLACK_MS);
+
+    const fatal = cli.lines.filter((l) => l.level === "fatal");
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toMatchObject({ component: "server", origin: "uncaught_exception", error_class: "DevCrashError" });
+    const files = crashFiles(dir);
+    expect(files).toHaveLength(1);
+    const report = JSON.parse(readFileSync(join(dir, files[0]), "utf8")) as { header: { event_id: string }; items: { payload: Record<string, unknown> }[] };
+    const event = report.items[0].payload as { level: string; exception: { values: { type: string; mechanism: { type: string } }[] }; tags: Record<string, string> };
+    expect(event.level).toBe("fatal");
+    expect(event.exception.values[0]).toMatchObject({ type: "DevCrashError", mechanism: { type: "uncaught_exception" } });
+    expect(event.tags).toMatchObject({ origin: "uncaught_exception", zone: "z0", shard: "s0" });
+
+    // The supervisor's restart: the crash that ended the previous process is on /debug/crashes.
+    const next = await startCli({ CRASH_DIR: dir });
+    const inbox = (await (await fetch(`${next.metricsUrl}/debug/crashes`)).json()) as { crashes: { header: { event_id: string } }[] };
+    expect(inbox.crashes.map((c) => c.header.event_id)).toEqual([report.header.event_id]);
+    // And it has no crash trigger without DEV_CRASH_TRIGGER.
+    expect((await fetch(`${next.metricsUrl}/debug/crash`, { method: "POST" })).status).toBe(404);
+
+    const s0 = performance.now();
+    next.child.kill("SIGTERM");
+    const stopped = await next.exited;
+    expect(stopped.code).toBe(0);
+    expect(stopped.at - s0).toBeLessThan(10_000 + SLACK_MS);
+    expect(next.lines.find((l) => l.msg === "shutting down")).toMatchObject({ reason: "SIGTERM" });
+    expect(next.lines.some((l) => l.msg === "server stopped")).toBe(true);
+    expect(next.lines.filter((l) => l.level === "fatal" || l.level === "error")).toEqual([]);
+  });
+
+  it("unhandled rejection with SENTRY_DSN: reported to Sentry (not the local inbox), one fatal line, exit 70", async () => {
+    const sentry = await startReceiver();
+    receivers.push(sentry);
+    const dir = tempDir();
+    const dsn = `${sentry.url.replace("http://", "http://publickey@")}/42`;
+    const cli = await startCli({ DEV_CRASH_TRIGGER: "1", CRASH_DIR: dir, SENTRY_DSN: dsn });
+    const t0 = performance.now();
+    expect((await fetch(`${cli.metricsUrl}/debug/crash?origin=unhandled_rejection`, { method: "POST" })).status).toBe(202);
+    const exit = await cli.exited;
+    expect(exit.code).toBe(EXIT_FATAL);
+    expect(exit.at - t0).toBeLessThan(FATAL_DEADLINE_MS + SLACK_MS);
+    const fatal = cli.lines.filter((l) => l.level === "fatal");
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toMatchObject({ origin: "unhandled_rejection", error_class: "DevCrashError" });
+    const envelopes = sentry.requests.filter((r) => r.path.startsWith("/api/42/envelope/")).map((r) => r.body.toString("utf8"));
+    const events = envelopes.filter((b) => b.includes('"type":"event"') && b.includes("DevCrashError"));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toContain('"level":"fatal"');
+    expect(events[0]).toContain('"mechanism":{"type":"unhandled_rejection","handled":false}');
+    expect(crashFiles(dir)).toEqual([]);
+  });
+
+  it("refuses DEV_CRASH_TRIGGER in production, naming the setting", async () => {
+    await expect(startCli({ DEV_CRASH_TRIGGER: "1", NODE_ENV: "production" })).rejects.toThrow(/DEV_CRASH_TRIGGER/);
+  });
+});
