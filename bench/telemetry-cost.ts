@@ -13,7 +13,13 @@
 // component alone (logger, metrics, the OpenTelemetry context manager, tracing at 0.05).
 // Shares of the 0.05 overhead: logger, metrics and context are (alone - off); tracing is
 // (tracing alone - context alone), since the tracing backend installs the context manager.
-// Options: --json, --bots N, --warmup N, --ticks N, --no-components (off/0.05/1 only).
+// The warm-up is long enough for the rare telemetry paths (a scrape every 150 ticks, an export
+// every 30, a sampled tick about every 20) to be optimised before the window, as they are in a
+// server that has run for a minute: with 150 warm-up ticks most of the measured overhead was V8
+// compiling them inside the window. Each run also reports the window's instructions spent in
+// V8's compilers (compile_share), which shows whether the warm-up reached that steady state.
+// Counts do not depend on scheduling, so --parallel N runs N variants at once.
+// Options: --json, --bots N, --warmup N, --ticks N, --parallel N, --no-components (off/0.05/1 only).
 import { execFile, fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -51,12 +57,14 @@ export interface BenchSize {
   readonly ticks: number;
 }
 
-export const DEFAULT_SIZE: BenchSize = { bots: 100, warmupTicks: 150, ticks: 300 };
+export const DEFAULT_SIZE: BenchSize = { bots: 100, warmupTicks: 600, ticks: 300 };
 
 /** A counted run: instructions in the measured window, and what the workload reported. */
 export interface RunResult {
   readonly spec: RunSpec;
   readonly instructions: number;
+  /** Of those, instructions in V8's optimising compilers (TurboFan, Maglev): warm-up left in the window. */
+  readonly compileInstructions: number;
   readonly report: WorkloadReport;
 }
 
@@ -81,6 +89,19 @@ export function callgrindTotal(text: string): number {
   const m = /^(?:totals|summary):\s+(\d+)/m.exec(text);
   if (!m) throw new Error("no totals line in callgrind output");
   return Number(m[1]);
+}
+
+/** V8 compiler functions in callgrind_annotate's per-function listing. */
+const COMPILER_FN = /v8::internal::(?:compiler|maglev|turboshaft)::|v8::internal::Compiler::|v8::internal::OptimizingCompileDispatcher/;
+
+/** Sums the self cost of V8's compiler functions in callgrind_annotate output. */
+export function compilerInstructions(annotated: string): number {
+  let sum = 0;
+  for (const line of annotated.split("\n")) {
+    const m = /^\s*([\d,]+) \([\s\d.%]+\)\s+(.*)$/.exec(line);
+    if (m && COMPILER_FN.test(m[2])) sum += Number(m[1].replaceAll(",", ""));
+  }
+  return sum;
 }
 
 function run(file: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
@@ -114,7 +135,8 @@ export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, s
       throw new Error(`expected three callgrind dumps (window marked by two os.loadavg calls), got ${parts.join(", ")}`);
     }
     const report = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as WorkloadReport;
-    return { spec, instructions: callgrindTotal(readFileSync(`${out}.2`, "utf8")), report };
+    const annotated = await run("callgrind_annotate", ["--inclusive=no", "--threshold=100", "--auto=no", `${out}.2`], 10 * 60_000);
+    return { spec, instructions: callgrindTotal(readFileSync(`${out}.2`, "utf8")), compileInstructions: compilerInstructions(annotated.stdout), report };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -172,7 +194,8 @@ export interface BenchSummary {
   component_ratios: { logger: number; metrics: number; tracing: number; context: number } | null;
   spans_exported: { ratio_0_05: number; ratio_1: number };
   size: BenchSize;
-  runs: { variant: Variant; ratio: number; instructions: number }[];
+  /** Each run; compile_share: the window's instructions spent in V8's compilers (warm-up left over). */
+  runs: { variant: Variant; ratio: number; instructions: number; compile_share: number }[];
   method: string;
 }
 
@@ -228,15 +251,18 @@ export function summarize(results: readonly RunResult[], size: BenchSize): Bench
     component_ratios: alone,
     spans_exported: { ratio_0_05: low.report.spans_exported, ratio_1: high.report.spans_exported },
     size,
-    runs: results.map((r) => ({ variant: r.spec.variant, ratio: r.spec.ratio, instructions: r.instructions })),
+    runs: results.map((r) => ({
+      variant: r.spec.variant, ratio: r.spec.ratio, instructions: r.instructions, compile_share: round(r.compileInstructions / r.instructions),
+    })),
     method: `valgrind --tool=callgrind --dump-before=uv_loadavg; node ${V8_FLAGS.join(" ")} (JIT on, fixed warm-up of ${size.warmupTicks} ticks); window of ${size.ticks} ticks`,
   };
 }
 
-function parseArgs(argv: readonly string[]): { json: boolean; components: boolean; size: BenchSize } {
+function parseArgs(argv: readonly string[]): { json: boolean; components: boolean; parallel: number; size: BenchSize } {
   const size = { ...DEFAULT_SIZE };
   let json = false;
   let components = true;
+  let parallel = 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const n = (): number => {
@@ -249,9 +275,10 @@ function parseArgs(argv: readonly string[]): { json: boolean; components: boolea
     else if (a === "--bots") size.bots = n();
     else if (a === "--warmup") size.warmupTicks = n();
     else if (a === "--ticks") size.ticks = n();
-    else throw new Error(`unknown option ${a} (--json, --no-components, --bots N, --warmup N, --ticks N)`);
+    else if (a === "--parallel") parallel = n();
+    else throw new Error(`unknown option ${a} (--json, --no-components, --bots N, --warmup N, --ticks N, --parallel N)`);
   }
-  return { json, components, size };
+  return { json, components, parallel, size };
 }
 
 function pct(x: number): string {
@@ -259,14 +286,17 @@ function pct(x: number): string {
 }
 
 async function main(): Promise<void> {
-  const { json, components, size } = parseArgs(process.argv.slice(2));
+  const { json, components, parallel, size } = parseArgs(process.argv.slice(2));
   const bundle = await bundleWorkload();
   const sink = await startSink();
   const results: RunResult[] = [];
+  const traced = (spec: RunSpec): boolean => spec.variant === "full" || spec.variant === "tracing";
   try {
-    for (const spec of benchRuns(components)) {
-      if (!json) process.stderr.write(`counting ${spec.variant}${spec.variant === "full" || spec.variant === "tracing" ? ` @ ${spec.ratio}` : ""}...\n`);
-      results.push(await countRun(bundle, spec, size, spec.variant === "full" || spec.variant === "tracing" ? sink.url : null));
+    const specs = benchRuns(components);
+    for (let i = 0; i < specs.length; i += parallel) {
+      const batch = specs.slice(i, i + parallel);
+      if (!json) process.stderr.write(`counting ${batch.map((s) => `${s.variant}${traced(s) ? ` @ ${s.ratio}` : ""}`).join(", ")}...\n`);
+      results.push(...await Promise.all(batch.map((spec) => countRun(bundle, spec, size, traced(spec) ? sink.url : null))));
     }
   } finally {
     await sink.stop();
@@ -290,6 +320,7 @@ async function main(): Promise<void> {
     console.log(`    context  ${pct(sh.context).padStart(7)}  (x${a.context.toFixed(4)})`);
     console.log(`    together ${pct(sh.interaction).padStart(7)}  (what the components cost only in combination)`);
   }
+  console.log(`  V8 compiling inside the window: ${s.runs.map((r) => `${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""} ${pct(r.compile_share)}`).join(", ")}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

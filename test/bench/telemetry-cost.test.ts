@@ -5,7 +5,7 @@
 // benchmark's to print, not a test's to assert.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { bundleWorkload, callgrindTotal, countRun, startSink, summarize } from "../../bench/telemetry-cost.ts";
+import { bundleWorkload, callgrindTotal, compilerInstructions, countRun, startSink, summarize } from "../../bench/telemetry-cost.ts";
 import type { RunResult } from "../../bench/telemetry-cost.ts";
 import type { WorkloadReport } from "../../bench/telemetry-workload.ts";
 
@@ -17,9 +17,20 @@ describe("telemetry cost benchmark", () => {
     expect(() => callgrindTotal("events: Ir\n")).toThrow(/no totals/);
   });
 
+  it("sums the self cost of V8's compilers in callgrind_annotate's listing", () => {
+    const listing = [
+      "1,000,000 (100.0%)  PROGRAM TOTALS",
+      "  600,000 (60.00%)  ???:0x000000000d16dfc0 [???]",
+      "   25,000 ( 2.50%)  ???:v8::internal::compiler::GraphReducer::ReduceTop() [/usr/bin/node]",
+      "   10,500 ( 1.05%)  ???:v8::internal::maglev::MaglevGraphBuilder::Build() [/usr/bin/node]",
+      "    7,000 ( 0.70%)  ???:v8::internal::Scavenger::ScavengeObject(v8::internal::FullHeapObjectSlot) [/usr/bin/node]",
+    ].join("\n");
+    expect(compilerInstructions(listing)).toBe(35_500);
+  });
+
   it("turns counts into ratios and component shares", () => {
     const report = { spans_exported: 0 } as WorkloadReport;
-    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number): RunResult => ({ spec: { variant, ratio }, instructions, report });
+    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions: 0, report });
     const s = summarize([
       run("off", 0.05, 1000), run("full", 0.05, 1100), run("full", 1, 1500),
       run("logger", 0.05, 1010), run("metrics", 0.05, 1030), run("context", 0.05, 1005), run("tracing", 0.05, 1055),
@@ -39,6 +50,8 @@ describe("telemetry cost benchmark", () => {
         expect(r.report).toMatchObject({ variant: "full", ticks: SIZE.ticks, players: SIZE.bots, server_tick: SIZE.warmupTicks + SIZE.ticks });
         // Tens of millions of instructions for the window: the ticks ran, not just the markers.
         expect(r.instructions).toBeGreaterThan(20e6);
+        expect(r.compileInstructions).toBeGreaterThan(0);
+        expect(r.compileInstructions).toBeLessThan(r.instructions);
       }
       expect(b.report.game).toEqual(a.report.game);
       const drift = Math.abs(a.instructions - b.instructions) / a.instructions;
