@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests need are present: chromium (end-to-end tests
-# with real WebGPU through SwiftShader) and prometheus/promtool (alert rules and the
-# scrape test). Installs them with apt-get when running as root; otherwise explains how.
+# with real WebGPU through SwiftShader), prometheus/promtool (alert rules and the scrape
+# test), prometheus-alertmanager/amtool (the Alertmanager config and the alerts end-to-end
+# test) and valgrind (the telemetry instruction-count test). Installs them with apt-get when
+# running as root; otherwise explains how.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+{ command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1; } || need+=(prometheus-alertmanager)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -13,6 +13,9 @@ import { ChunkStreamer } from "./game/chunk-streamer.ts";
 import { Feedback } from "./game/feedback.ts";
 import { FrameLoop } from "./game/frame.ts";
 import { LocalAuthority } from "./game/local-authority.ts";
+import { DEFAULT_CLIENT_FLAGS, loadClientFlags } from "./flags/index.ts";
+import type { ClientFlagValues } from "./flags/index.ts";
+import type { StorageLike } from "./telemetry/consent.ts";
 import { startLoop } from "./game/loop.ts";
 import { parseAoMode, parseParams, viewOverride } from "./game/params.ts";
 import { PlayerController } from "./game/player.ts";
@@ -54,20 +57,25 @@ interface Page {
   readonly telemetry: ClientTelemetry;
   /** Null offline. */
   readonly notice: ConnectionNotice | null;
+  /** The runtime flags this page evaluated. */
+  readonly flags: ClientFlagValues;
 }
 
 async function main(panel: MessagePanel): Promise<void> {
   const params = parseParams(location.search);
   const canvas = document.getElementById("game") as HTMLCanvasElement;
   setGameState(GameState.Loading);
-  const settings = pageSettings();
+  const storage = safeLocalStorage(window);
+  // Runtime flags (evaluated in the page; defaults offline or when the server has none).
+  const flags = params.offline ? DEFAULT_CLIENT_FLAGS : await loadClientFlags({ fetch: (u, i) => fetch(u, i), storage });
+  const settings = pageSettings(storage, flags);
   const pause = new PauseState();
   const connection = params.offline ? null : new Connection({ url: gameSocketUrl(location), transport: webSocketTransport });
   // Client telemetry goes in first, so GPU errors while the renderer builds its pipelines and
   // startup failures are seen too; the renderer and the mesher pool join its sources once they
   // exist. Its UI (the dev overlay on F3, the settings panel) works at once; nothing leaves the
   // page until the player opts in (telemetry/senders.ts).
-  const telemetry = installClientTelemetry({ workers: () => workerFailures, net: () => connection?.stats });
+  const telemetry = installClientTelemetry({ workers: () => workerFailures, net: () => connection?.stats }, { experiment: flags.experiment });
   const overlay = installDevOverlay({ mount: document.body }, { source: telemetry.overlay });
   installSettingsPanel({ mount: document.body }, { game: settings, pause, consent: telemetry.consent, onToggleOverlay: () => overlay.toggle() });
   // Closing on the way out lets the server end the session at once instead of timing it out.
@@ -90,7 +98,7 @@ async function main(panel: MessagePanel): Promise<void> {
     throw err;
   }
   if (gameState() === GameState.Error) return;
-  play(session, { panel, canvas, settings, pause, telemetry, notice }, params.autotest || import.meta.env.DEV);
+  play(session, { panel, canvas, settings, pause, telemetry, notice, flags }, params.autotest || import.meta.env.DEV);
 }
 
 /** Builds the game around a started session and runs the frame loop. */
@@ -100,6 +108,7 @@ function play(session: Session, page: Page, hook: boolean): void {
   const viewChunks = settings.get().viewDistance;
   const queue = new MeshJobQueue(world.size);
   const pool = new MesherPool(world, queue, (id, quads, count, faces) => renderer.setChunkMesh(id, quads, count, faces), {
+    size: page.flags.mesherMode === "single" ? 1 : undefined,
     failures: workerFailures,
     onWorkerFailure: reportWorkerFailure("mesher"),
     mode: meshModeFor(renderer.ao),
@@ -212,13 +221,19 @@ function installHook(p: HookParts): (idle: boolean) => void {
  * The player's settings, with the panel's "Game" section, kept in step with other tabs; a
  * `?view=` overrides the stored view distance for this page until the player picks one.
  */
-function pageSettings(): SettingsStore {
-  const settings = new SettingsStore(safeLocalStorage(window));
+/**
+ * The player's settings, with the panel's "Game" section. `?view=` overrides the stored view
+ * distance for this page until the player picks one; otherwise the view-distance flag is the
+ * default of a player who has saved no settings of their own.
+ */
+function pageSettings(storage: StorageLike | null, flags: ClientFlagValues): SettingsStore {
+  const settings = new SettingsStore(storage);
   window.addEventListener("storage", (e) => {
     if (e.key === SETTINGS_STORAGE_KEY) settings.syncFrom(e.newValue);
   });
   const urlView = viewOverride(location.search);
   if (urlView !== null) settings.overrideForSession("viewDistance", urlView);
+  else if (flags.viewChunks !== undefined && !settings.hasStored()) settings.overrideForSession("viewDistance", flags.viewChunks);
   return settings;
 }
 

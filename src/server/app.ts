@@ -29,6 +29,7 @@ import { WsTransport } from "./net/ws-transport.ts";
 import { runStopSteps } from "./shutdown.ts";
 import type { StopReport, StopStep } from "./shutdown.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
+import type { System } from "./systems/index.ts";
 import { logger, metrics } from "./telemetry/facade.ts";
 
 const log = logger("server");
@@ -41,6 +42,8 @@ export interface StartServerOptions extends ServerOverrides {
   readonly routes?: readonly HttpRoute[];
   /** Start the tick loop right away (default true); false leaves ticking to handle.tickOnce(). */
   readonly autoTick?: boolean;
+  /** The systems in tick order (default SYSTEM_ORDER; the fault switch wraps them). */
+  readonly systems?: readonly System[];
 }
 
 /** A running game server. */
@@ -84,7 +87,7 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, config: resolved, ...overrides } = options;
+  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, ...overrides } = options;
   const config = resolved ?? resolveServerConfig(overrides);
   const t0 = performance.now();
   const game = new GameState(config);
@@ -98,7 +101,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const ctx: MutableTickContext = {
     tick: 0, dt: 1 / config.tickHz, nowMs: 0, elapsed: 1 / config.tickHz, zone: config.zone, shard: config.shard, net: sessions, mesher,
   };
-  const scheduler = new Scheduler(game, SYSTEM_ORDER, ctx);
+  const scheduler = new Scheduler(game, systems, ctx);
   const waiters = new Set<() => void>();
   const tick = (): void => {
     scheduler.tick();

@@ -8,6 +8,8 @@
 // Every setting comes from the one configuration (config.ts), so the game's logs, metric labels
 // and spans name the same zone and shard.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Provider } from "@openfeature/server-sdk";
 import type { IngestOutcome } from "../shared/telemetry/breadcrumb.ts";
 import { startServer } from "./app.ts";
 import type { ServerHandle, StartServerOptions } from "./app.ts";
@@ -20,6 +22,10 @@ import type { RelayOutcome } from "./http/otlp-relay.ts";
 import type { HttpRoute } from "./http/routes.ts";
 import { createSentryTunnel } from "./http/sentry-tunnel.ts";
 import type { TunnelOutcome } from "./http/sentry-tunnel.ts";
+import { FaultSwitch, faultsEnabled } from "./faults/switch.ts";
+import { readFlagFile, ServerFlags } from "./flags/service.ts";
+import { clientFlagsRoute } from "./http/flags.ts";
+import { SYSTEM_ORDER } from "./systems/index.ts";
 import { socketErrorCode } from "./net/faults.ts";
 import { runStopSteps } from "./shutdown.ts";
 import type { StopReport, StopStep } from "./shutdown.ts";
@@ -43,6 +49,8 @@ export interface StartGameOptions {
   readonly build?: string;
   /** Deployment environment for crash reports (default: NODE_ENV when it is a plain token, else "production"). */
   readonly environment?: string;
+  /** Feature flags: another OpenFeature provider instead of flags.json (FLAGS_FILE), and the reload debounce. */
+  readonly flags?: { readonly provider?: Provider; readonly debounceMs?: number };
   /**
    * Steps of the embedder's own (stopping its bots, its receivers), run by stop() after the
    * game stops accepting players and before the connections close, under the same deadline.
@@ -61,6 +69,7 @@ export interface StartGameOptions {
 export interface RunningGame {
   readonly telemetry: TelemetryHandle;
   readonly game: ServerHandle;
+  readonly flags: ServerFlags;
   /**
    * Stops accepting players, closes the game, then flushes and closes telemetry, all within
    * the game's shutdownTimeoutMs: a step that hangs is logged by name and abandoned (see
@@ -88,14 +97,20 @@ export async function startGame(
   env: Readonly<Record<string, string | undefined>>,
   opts: StartGameOptions = {},
 ): Promise<RunningGame> {
-  const { routes = [], autoTick, ...fixed } = opts.server ?? {};
+  const { routes = [], autoTick, systems, ...fixed } = opts.server ?? {};
   const cfg = loadServerConfig(env, opts.argv ?? [], fixed);
+  const flagsFile = opts.flags?.provider === undefined ? flagsFileFrom(env) : null;
+  if (flagsFile !== null) readFlagFile(flagsFile);
 
   const build = opts.build ?? packageVersion();
   const environment = opts.environment ?? (env.NODE_ENV !== undefined && ENVIRONMENT_TOKEN.test(env.NODE_ENV) ? env.NODE_ENV : "production");
+  const faults = faultsEnabled(env) ? new FaultSwitch() : undefined;
   // With the crash policy ours, Sentry must not install a second uncaught-exception handler.
   const sentryCapture = opts.crashPolicy === undefined ? {} : { sentryCaptureUncaught: false };
-  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...sentryCapture, ...opts.telemetry });
+  const telemetry = await initTelemetry(cfg, { release: `voxel-shooter@${build}`, environment, ...sentryCapture, ...withFaults(opts.telemetry, faults) });
+  const log = telemetry.logger.forComponent("server");
+  let traceRatio = cfg.traceSample;
+  let flags: ServerFlags | undefined;
   let game: ServerHandle | undefined;
   // Upstream failures of the relay and the tunnel: counted with the game port's socket errors.
   const upstreamError = (err: unknown): void => {
@@ -104,17 +119,42 @@ export async function startGame(
     else telemetry.metrics.socketError("game", "forward", code);
   };
   try {
+    flags = await ServerFlags.start({
+      file: flagsFile,
+      provider: opts.flags?.provider,
+      targetingKey: `${cfg.zone}/${cfg.shard}`,
+      log,
+      debounceMs: opts.flags?.debounceMs,
+      onTraceRatio: (ratio) => {
+        traceRatio = ratio ?? cfg.traceSample;
+        telemetry.setTraceSample(traceRatio);
+      },
+    });
+    const current = flags;
+    // Precedence: defaults < file < environment < flags < what the caller fixes in code.
+    const { tickHz, interestRadius } = current.applied;
+    const flagged = { ...(tickHz === undefined ? {} : { tickHz }), ...(interestRadius === undefined ? {} : { interestRadius }) };
     game = await startServer({
-      config: cfg,
+      config: loadServerConfig(env, opts.argv ?? [], { ...flagged, ...fixed }),
       autoTick,
-      routes: [...routes, ...telemetryRoutes(cfg, telemetry, { build, environment }, upstreamError)],
+      systems: faults === undefined ? systems : faults.wrapSystems(systems ?? SYSTEM_ORDER),
+      routes: [
+        ...routes,
+        clientFlagsRoute(() => current.clientDefinitions()),
+        ...telemetryRoutes(cfg, telemetry, { build, environment, traceRatio: () => traceRatio }, upstreamError),
+      ],
     });
   } catch (err) {
+    await flags?.close();
     await telemetry.shutdown();
     throw listenError(err, cfg.host, cfg.port);
   }
+  const runningFlags = flags;
+  if (faults !== undefined) {
+    faults.attachGame(game.url);
+    log.warn({ faults: "on" }, "fault switch on (FAULTS=1): development only, PUT /debug/faults/<name> on the metrics listener");
+  }
 
-  const log = telemetry.logger.forComponent("server");
   const running = game;
   const [halt] = running.stopSteps();
   const uninstallFatal = opts.crashPolicy === undefined
@@ -131,12 +171,15 @@ export async function startGame(
   return {
     telemetry,
     game: running,
+    flags: runningFlags,
     stop(reason = "stop") {
       stopping ??= (async () => {
         log.info({ reason }, "shutting down");
+        faults?.clearAll();
         const [first, ...rest] = running.stopSteps();
+        const closeFlags: StopStep = { name: "close flags", run: () => runningFlags.close() };
         const flush: StopStep = { name: "flush telemetry", reserveMs: TELEMETRY_STOP_RESERVE_MS, run: () => telemetry.shutdown() };
-        const steps = [first, ...(opts.extraStopSteps ?? []), ...rest, flush];
+        const steps = [first, ...(opts.extraStopSteps ?? []), ...rest, closeFlags, flush];
         const report = await runStopSteps(steps, running.config.shutdownTimeoutMs, log);
         // The telemetry step flushed the logs, unless it was the one that hung; lines about it go out now.
         telemetry.logger.flushSync();
@@ -148,11 +191,21 @@ export async function startGame(
   };
 }
 
+/** Telemetry options plus the fault switch's hooks (failing exports, its route) when it is on. */
+function withFaults(base: TelemetryOptions | undefined, faults: FaultSwitch | undefined): TelemetryOptions {
+  if (faults === undefined) return { ...base };
+  return {
+    ...base,
+    export: { ...base?.export, failExport: faults.dropExports },
+    metricsRoutes: [faults.route, ...(base?.metricsRoutes ?? [])],
+  };
+}
+
 /** The client-telemetry routes; each answers 404 "ingest_off" while CLIENT_TELEMETRY is off. */
 function telemetryRoutes(
   cfg: ServerConfig,
   telemetry: TelemetryHandle,
-  client: { build: string; environment: string },
+  client: { build: string; environment: string; traceRatio: () => number },
   upstreamError: (err: unknown) => void,
 ): HttpRoute[] {
   const log = telemetry.logger.forComponent("ingest");
@@ -161,17 +214,18 @@ function telemetryRoutes(
     telemetry.metrics.error("ingest_rejected");
     log.debug({ source, outcome }, "client telemetry rejected");
   };
-  const clientConfig: ClientConfigSource = {
-    traceSampleRatio: cfg.traceSample,
+  // The ratio follows the trace-ratio flag, so clients and server keep sampling the same traces.
+  const clientConfig = (): ClientConfigSource => ({
+    traceSampleRatio: client.traceRatio(),
     sentryDsn: cfg.sentryDsn,
     environment: client.environment,
     build: client.build,
-  };
+  });
   return [
     createIngestHandler({
       enabled,
       metrics: telemetry.clientMetrics,
-      config: () => clientConfig,
+      config: clientConfig,
       onOutcome: (outcome) => {
         if (REJECTED_INGEST.includes(outcome)) rejected("breadcrumbs", outcome);
       },
@@ -199,6 +253,13 @@ function telemetryRoutes(
       },
     }),
   ];
+}
+
+/** FLAGS_FILE: the flags.json to use, "off" for none; default the repository's flags.json. */
+function flagsFileFrom(env: Readonly<Record<string, string | undefined>>): string | null {
+  const raw = env.FLAGS_FILE?.trim() ?? "";
+  if (raw.toLowerCase() === "off") return null;
+  return raw === "" ? fileURLToPath(new URL("../../flags.json", import.meta.url)) : raw;
 }
 
 /** A failure to bind the game port, restated with the setting an operator changes (PORT or HOST). */

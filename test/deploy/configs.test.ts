@@ -16,7 +16,7 @@ describe("deploy/compose.yaml", () => {
   const services = obj(compose.services);
 
   it("starts the game, Prometheus, Grafana, the collector and a trace store", () => {
-    expect(Object.keys(services).sort()).toEqual(["game", "grafana", "jaeger", "otel-collector", "prometheus"]);
+    expect(Object.keys(services).sort()).toEqual(["alertmanager", "game", "grafana", "jaeger", "otel-collector", "prometheus"]);
     for (const [name, svc] of Object.entries(services)) {
       expect(obj(svc).image ?? obj(svc).build, name).toBeDefined();
     }
@@ -53,6 +53,17 @@ describe("deploy/compose.yaml", () => {
       }
       for (const p of (obj(svc).ports as string[] | undefined) ?? []) expect(p, `${name}: ${p}`).toMatch(/^127\.0\.0\.1:/);
     }
+  });
+
+  it("runs Alertmanager beside Prometheus with the checked-in config, and Prometheus sends to it", () => {
+    const am = obj(services.alertmanager);
+    expect(am.network_mode).toBe("service:game");
+    expect(am.volumes).toContain("./alertmanager:/etc/alertmanager:ro");
+    expect(am.command).toContain("--config.file=/etc/alertmanager/alertmanager.yml");
+    const scrape = obj(readYaml(join(DEPLOY, "prometheus", "prometheus.yml")));
+    const targets = (obj(scrape.alerting).alertmanagers as Obj[]).flatMap((a) => (a.static_configs as Obj[]).flatMap((c) => c.targets as string[]));
+    expect(targets).toEqual(["127.0.0.1:9093"]);
+    expect(obj(services.game).ports).toContain("127.0.0.1:9093:9093");
   });
 
   it("wires Grafana to the provisioning and dashboards directories", () => {

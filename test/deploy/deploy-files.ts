@@ -115,3 +115,15 @@ export function markdownSection(markdown: string, anchor: string): string | unde
   }
   return start >= 0 ? lines.slice(start).join("\n") : undefined;
 }
+
+/**
+ * The labels a runbook section promises its alert carries: the backticked names on its
+ * "**Labels.**" line (parenthesised remarks skipped), as name -> value ("" when any value).
+ */
+export function runbookLabels(section: string): Map<string, string> | undefined {
+  const line = /^\*\*Labels\.\*\*(.*)$/m.exec(section)?.[1];
+  if (line === undefined) return undefined;
+  const out = new Map<string, string>();
+  for (const m of line.replace(/\([^)]*\)/g, "").matchAll(/`([a-z_]+)(?:=([^`]*))?`/g)) out.set(m[1], m[2] ?? "");
+  return out;
+}

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMPONENTS, METRICS, SPAN_NAMES } from "../../src/shared/telemetry/names.ts";
 import { CLIENT_SPANS } from "../../src/client/telemetry/commands.ts";
-import { alertRules, markdownAnchors, markdownSection, ROOT, RUNBOOK_FILE } from "./deploy-files.ts";
+import { alertRules, markdownAnchors, markdownSection, ROOT, RUNBOOK_FILE, runbookLabels } from "./deploy-files.ts";
 import { metricNames } from "./promql.ts";
 
 const doc = readFileSync(RUNBOOK_FILE, "utf8");
@@ -109,6 +109,20 @@ describe("docs/telemetry/README.md: runbook", () => {
       );
       const alerted = metricNames(rule.expr).filter((n) => n !== "up");
       for (const n of alerted) expect(queried.has(n) || section!.includes(n), `${rule.alert}: ${n}`).toBe(true);
+    });
+
+    it(`${rule.alert}'s runbook section names the labels the alert carries`, () => {
+      const labels = runbookLabels(markdownSection(doc, rule.alert.toLowerCase()) ?? "");
+      expect(labels, `no **Labels.** line under ### ${rule.alert}`).toBeDefined();
+      expect(labels!.get("alertname")).toBe("");
+      expect(labels!.get("severity")).toBe(rule.labels.severity);
+      // Every label the expression keeps (its aggregation's "by (...)", le aside) is promised,
+      // and nothing else; an expression without one keeps its series' labels: the target's job
+      // and instance (all of up == 0), and the zone and shard every game_ series carries.
+      const by = /\bby\s*\(([^)]*)\)/.exec(rule.expr)?.[1];
+      const seriesLabels = ["job", "instance", ...(metricNames(rule.expr).some((n) => n.startsWith("game_")) ? ["zone", "shard"] : [])];
+      const kept = by === undefined ? seriesLabels : by.split(",").map((l) => l.trim()).filter((l) => l !== "le");
+      expect([...labels!.keys()].filter((k) => k !== "alertname" && k !== "severity").sort(), rule.alert).toEqual(kept.sort());
     });
   }
 });

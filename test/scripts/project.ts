@@ -12,7 +12,7 @@ import { freePort } from "../e2e/harness.ts";
 const ROOT = resolve(import.meta.dirname, "../..");
 
 /** What a start needs besides node_modules. */
-const PROJECT_FILES = ["index.html", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.server.json", "vite.config.ts", "public", "src", "scripts"];
+const PROJECT_FILES = ["index.html", "flags.json", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.server.json", "vite.config.ts", "public", "src", "scripts"];
 
 /** A project copy; `cleanup` removes it. */
 export interface ProjectCopy {

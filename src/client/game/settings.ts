@@ -113,6 +113,11 @@ export class SettingsStore {
     this.values[key] = normalise(key, value);
   }
 
+  /** True once this browser has stored settings (the player saved any), false on defaults. */
+  hasStored(): boolean {
+    return this.read() !== null;
+  }
+
   /** The current values (a live object: read, do not keep for later comparison). */
   get(): Readonly<GameSettings> {
     return this.values;

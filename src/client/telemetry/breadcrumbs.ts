@@ -2,6 +2,7 @@
 // period, and windows into batches. Only aggregates leave this file: percentiles, counts,
 // byte totals, build version and GPU vendor/architecture tokens.
 
+import type { ExperimentAssignment } from "../../shared/flags/definitions.ts";
 import { clamp } from "../../shared/math.ts";
 import type { BreadcrumbBatch, BreadcrumbWindow } from "../../shared/telemetry/breadcrumb.ts";
 import { BREADCRUMB_LIMITS, BREADCRUMB_SCHEMA_VERSION } from "../../shared/telemetry/breadcrumb.ts";
@@ -26,6 +27,8 @@ export interface BatchMeta {
   session: string;
   build: string;
   gpu: { vendor: string; arch: string };
+  /** The client experiment this page is in (variant "none" or absent: none, and nothing is sent). */
+  experiment?: ExperimentAssignment;
 }
 
 /** Builds BreadcrumbWindows from the recorders. */
@@ -149,6 +152,9 @@ export function buildBatch(meta: BatchMeta, windows: BreadcrumbWindow[], seq: nu
     gpu: { vendor: meta.gpu.vendor, arch: meta.gpu.arch },
     dropped: Math.min(dropped, BREADCRUMB_LIMITS.maxCount),
     windows,
+    ...(meta.experiment !== undefined && meta.experiment.variant !== "none"
+      ? { experiment: { flag: meta.experiment.flag, variant: meta.experiment.variant } }
+      : {}),
   };
 }
 

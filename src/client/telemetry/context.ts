@@ -2,6 +2,7 @@
 // the consent store, the game's figure sources, the local recorders (always on; they feed the
 // breadcrumbs and the dev overlay, and nothing leaves the page from them) and the senders'
 // state. Each feature (frame-sampler.ts, senders.ts, ...) installs itself on this context.
+import type { ExperimentAssignment } from "../../shared/flags/definitions.ts";
 import { toToken } from "../../shared/telemetry/breadcrumb.ts";
 import { BreadcrumbAggregator } from "./breadcrumbs.ts";
 import type { BatchMeta } from "./breadcrumbs.ts";
@@ -46,6 +47,8 @@ export interface ClientTelemetryOptions {
   /** A consent store to use (e.g. one the game also reads); by default one over `storage`. */
   consent?: ConsentStore;
   fetch?: typeof fetch;
+  /** The client experiment this page is in (from the flags): its variant rides in the breadcrumbs. */
+  experiment?: ExperimentAssignment;
   win?: Window;
 }
 
@@ -122,7 +125,7 @@ export function createTelemetryContext(initial: TelemetrySources, options: Clien
     unix,
     sources,
     recorders: { frames, uploads, mesh, gpu, aggregator },
-    meta: { session: sessionId, build: toToken(options.build ?? envBuild()), gpu: { vendor: "", arch: "" } },
+    meta: { session: sessionId, build: toToken(options.build ?? envBuild()), gpu: { vendor: "", arch: "" }, experiment: options.experiment },
     senders: { batcher: null, tracer: null, crash: null, serverOff: false },
     options: { flushIntervalMs: options.flushIntervalMs, sampleMs: options.sampleMs },
   };

@@ -4,7 +4,7 @@
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 /** A random lowercase base-36 string of `length` characters from crypto.getRandomValues. */
-function randomToken(length: number): string {
+export function randomToken(length: number): string {
   const bytes = new Uint8Array(length);
   crypto.getRandomValues(bytes);
   let out = "";

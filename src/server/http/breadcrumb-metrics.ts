@@ -29,8 +29,9 @@ export function recordBatch(batch: BreadcrumbBatch, sinks: BatchSinks, maxObserv
   const frameCap = Math.min(maxObservations, frameAllowance);
   const frameScale = frameTotal > frameCap ? frameCap / frameTotal : 1;
   const uploadScale = uploadTotal > maxObservations ? maxObservations / uploadTotal : 1;
+  const variant = batch.experiment?.variant ?? "none";
   for (const w of batch.windows) {
-    replayHistogram(FRAME_TIME_BOUNDS_MS, w.frame_ms, frameScale, (s) => m.frameTime(s));
+    replayHistogram(FRAME_TIME_BOUNDS_MS, w.frame_ms, frameScale, (s) => m.frameTime(s, variant));
     replayHistogram(UPLOAD_MS_BOUNDS, w.upload.ms, uploadScale, (s) => m.uploadDuration(s));
     if (w.upload.vertex_bytes > 0) m.uploadBytes("vertex", w.upload.vertex_bytes);
     if (w.upload.index_bytes > 0) m.uploadBytes("index", w.upload.index_bytes);

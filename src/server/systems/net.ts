@@ -133,6 +133,9 @@ export const netSystem: System = {
     }
     const r2 = game.config.interestRadius * game.config.interestRadius;
     let inView = 0;
+    // Summed here and recorded once per tick, not once per client: every metric call has a
+    // fixed cost, and per client it grows with the player count (npm run bench:telemetry).
+    let sentDeltaBytes = 0;
     // `sessions` is a stable reference: closing a session replaces net.playing.
     for (let i = 0; i < sessions.length; i++) {
       const s = sessions[i];
@@ -167,10 +170,11 @@ export const netSystem: System = {
       const frame = builder.bytes();
       if (frame === null || !net.send(s, frame, false)) continue;
       game.stats.eventBytes += eventBytes;
-      if (deltaBytes > 0) {
-        metrics.deltaBytes(deltaBytes);
-        game.stats.deltaBytes += deltaBytes;
-      }
+      sentDeltaBytes += deltaBytes;
+    }
+    if (sentDeltaBytes > 0) {
+      metrics.deltaBytes(sentDeltaBytes);
+      game.stats.deltaBytes += sentDeltaBytes;
     }
     metrics.interestEntities(inView);
     metrics.clients(net.connectedCount(), net.detachedCount());

@@ -11,6 +11,8 @@ import type {
   Component,
   DroppedItemType,
   ErrorClass,
+  ExperimentVariant,
+  FlagReloadResult,
   FatalOrigin,
   GpuErrorClass,
   HitKind,
@@ -76,6 +78,10 @@ export interface Metrics {
   interestEntities(count: number): void;
   error(cls: ErrorClass): void;
   ticksOverBudget(count: number): void;
+  /** The `variant` label tickDuration records under from now on (the server experiment's; "none" without one). */
+  setExperimentVariant(variant: ExperimentVariant): void;
+  /** One re-read of flags.json after it changed. */
+  flagReload(result: FlagReloadResult): void;
   socketError(listener: Listener, stage: NetStage, code: SocketErrorCode): void;
   connectionRefused(listener: Listener, reason: RefuseReason): void;
   connectionsOpen(listener: Listener, count: number): void;
@@ -85,7 +91,8 @@ export interface Metrics {
 
 /** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
 export interface ClientMetrics {
-  frameTime(seconds: number): void;
+  /** One client frame time, under the client experiment's variant (default "none"). */
+  frameTime(seconds: number, variant?: ExperimentVariant): void;
   uploadDuration(seconds: number): void;
   uploadBytes(buffer: UploadBuffer, bytes: number): void;
   gpuError(cls: GpuErrorClass, count?: number): void;
@@ -135,7 +142,8 @@ const noopMetrics: Metrics = {
   tickDuration: noop, systemDuration: noop, voxelQueueLength: noop, chunksDirty: noop, chunksMeshed: noop,
   meshDuration: noop, colliderDuration: noop, carveRequests: noop, projectileHit: noop, snapshotBytes: noop,
   deltaBytes: noop, clients: noop, interestEntities: noop, error: noop, ticksOverBudget: noop,
-  socketError: noop, connectionRefused: noop, connectionsOpen: noop, wsClose: noop, fatal: noop,
+  socketError: noop, connectionRefused: noop, connectionsOpen: noop, wsClose: noop, fatal: noop, setExperimentVariant: noop,
+  flagReload: noop,
 };
 const noopClientMetrics: ClientMetrics = {
   frameTime: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, request: noop, rejected: noop,
@@ -149,6 +157,12 @@ const noopTracing: Tracing = {
 const NOOP: TelemetryBackends = {
   logger: () => noopLog, metrics: noopMetrics, tracing: noopTracing, clientMetrics: noopClientMetrics,
 };
+
+/**
+ * The no-op backends (what is active before initTelemetry), for installing one real backend
+ * beside no-op ones, as the telemetry-cost benchmark does to measure each on its own.
+ */
+export const NOOP_BACKENDS: Readonly<TelemetryBackends> = NOOP;
 
 let active: TelemetryBackends = NOOP;
 let activeClient: ClientMetrics = noopClientMetrics;
@@ -231,6 +245,8 @@ export const metrics: Metrics = {
   interestEntities: (n) => active.metrics.interestEntities(n),
   error: (c) => active.metrics.error(c),
   ticksOverBudget: (n) => active.metrics.ticksOverBudget(n),
+  setExperimentVariant: (v) => active.metrics.setExperimentVariant(v),
+  flagReload: (r) => active.metrics.flagReload(r),
   socketError: (l, s, c) => active.metrics.socketError(l, s, c),
   connectionRefused: (l, r) => active.metrics.connectionRefused(l, r),
   connectionsOpen: (l, n) => active.metrics.connectionsOpen(l, n),
@@ -240,7 +256,7 @@ export const metrics: Metrics = {
 
 /** The active client-ingest recorders (no-op until installed or when the backend has none). */
 export const clientMetrics: ClientMetrics = {
-  frameTime: (s) => activeClient.frameTime(s),
+  frameTime: (s, v) => activeClient.frameTime(s, v),
   uploadDuration: (s) => activeClient.uploadDuration(s),
   uploadBytes: (b, n) => activeClient.uploadBytes(b, n),
   gpuError: (c, n) => activeClient.gpuError(c, n),

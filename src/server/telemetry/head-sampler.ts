@@ -1,7 +1,8 @@
 /**
  * Head sampling, decided before the SDK sees a span. A new root and a remote parent are decided
  * by TraceIdRatioBased on the trace id (the same function the browser uses, so both sides
- * agree); a remote parent's own sampled flag is honoured only within a per-session budget,
+ * agree; the ratio is TRACE_SAMPLE, or the trace-ratio flag once it names one; the rare
+ * flags.evaluate root is always kept); a remote parent's own sampled flag is honoured only within a per-session budget,
  * since a client could otherwise trace every command it sends; a local parent is followed.
  */
 import { context, trace } from "@opentelemetry/api";
@@ -9,6 +10,8 @@ import { RandomIdGenerator } from "@opentelemetry/sdk-trace-base";
 import type { IdGenerator } from "@opentelemetry/sdk-trace-base";
 import { SAMPLED_FLAG, isSampled, ratioUpperBound, sampledByRatio } from "../../shared/telemetry/trace-context.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
+import { SPAN_NAMES } from "../../shared/telemetry/names.ts";
+import type { SpanName } from "../../shared/telemetry/names.ts";
 import { KeyedTokenBuckets } from "../http/rate-limit.ts";
 import type { Fields, SpanHandle } from "./facade.ts";
 
@@ -56,6 +59,12 @@ class UnsampledHandle implements SpanHandle {
   end(): void {}
 }
 
+/**
+ * Roots recorded whatever the ratio: rare and worth keeping. A flag evaluation happens once at
+ * start and once per flags.json change, and its span carries the feature_flag.* events.
+ */
+const ALWAYS_RECORDED: ReadonlySet<SpanName> = new Set<SpanName>([SPAN_NAMES.flagsEvaluate]);
+
 /** The unsampled root: nothing to propagate, so later work opens no spans for it. */
 const UNSAMPLED_ROOT = new UnsampledHandle(undefined);
 
@@ -63,12 +72,17 @@ const UNSAMPLED_ROOT = new UnsampledHandle(undefined);
 export class HeadSampler {
   /** The SDK's id generator: the sampler draws a new root's trace id before the SDK does. */
   readonly ids = new PresetIdGenerator();
-  private readonly upperBound: number;
+  private upperBound: number;
   private readonly remoteBudget: KeyedTokenBuckets;
 
   constructor(ratio: number, budget: RemoteSampleBudget = DEFAULT_REMOTE_SAMPLE_BUDGET, now: () => number = Date.now) {
     this.upperBound = ratioUpperBound(ratio);
     this.remoteBudget = new KeyedTokenBuckets(budget.burst, budget.refillMs, budget.maxSessions, now);
+  }
+
+  /** Changes the ratio for new roots and remote parents from now on (the trace-ratio flag). */
+  setRatio(ratio: number): void {
+    this.upperBound = ratioUpperBound(ratio);
   }
 
   /**
@@ -82,12 +96,12 @@ export class HeadSampler {
    * - A local parent: followed (an unsampled one passes on unchanged).
    * The hot paths that open spans every tick thus cost a hash or a flag test, not a span.
    */
-  skip(parent: TraceContext | undefined, fields: Fields): SpanHandle | null {
+  skip(name: SpanName, parent: TraceContext | undefined, fields: Fields): SpanHandle | null {
     if (parent === undefined) {
       // A root only when no span is active (children of a live span follow their parent).
       if (trace.getSpan(context.active()) !== undefined) return null;
       const traceId = this.ids.random.generateTraceId();
-      if (!sampledByRatio(traceId, this.upperBound)) return UNSAMPLED_ROOT;
+      if (!sampledByRatio(traceId, this.upperBound) && !ALWAYS_RECORDED.has(name)) return UNSAMPLED_ROOT;
       this.ids.next = traceId;
       return null;
     }

@@ -14,6 +14,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sendJson } from "../http/respond.ts";
+import type { HttpRoute } from "../http/routes.ts";
 import { httpServerOptions, ListenerGuard } from "../net/listener-guard.ts";
 import type { ListenerLimits } from "../net/listener-guard.ts";
 import type { HostPort } from "./config.ts";
@@ -25,6 +26,8 @@ import type { MetricsRouteSources } from "./metrics-routes.ts";
 export interface MetricsServerOptions extends MetricsRouteSources {
   readonly addr: HostPort;
   readonly log?: Log;
+  /** Extra routes tried first (the development fault switch); each returns true when it answered. */
+  readonly routes?: readonly HttpRoute[];
   /** Where the listener's own socket errors, refusals and open connections are counted. */
   readonly metrics?: Pick<Metrics, "socketError" | "connectionRefused" | "connectionsOpen">;
 }
@@ -64,7 +67,7 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
     open: opts.metrics ? (n) => opts.metrics?.connectionsOpen("metrics", n) : noop,
     log: opts.log,
   });
-  const routes = metricsRoutes(opts);
+  const routes = [...(opts.routes ?? []), ...metricsRoutes(opts)];
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const r of routes) if (await r(req, res)) return;
     sendJson(res, 404, { error: "not found" }, {}, req.method === "HEAD");

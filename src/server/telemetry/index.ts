@@ -13,6 +13,7 @@ import { installBackends } from "./facade.ts";
 import type { ClientMetrics, Log, Metrics, Tracing } from "./facade.ts";
 import { startMetricsServer } from "./http.ts";
 import type { MetricsServer } from "./http.ts";
+import type { HttpRoute } from "../http/routes.ts";
 import { createLogger } from "./logger.ts";
 import type { TelemetryLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -55,6 +56,8 @@ export interface TelemetryOptions {
   readonly environment?: string;
   /** Let Sentry capture uncaught exceptions/rejections (default true). */
   readonly sentryCaptureUncaught?: boolean;
+  /** Extra routes on the metrics listener, tried first (the development fault switch). */
+  readonly metricsRoutes?: readonly HttpRoute[];
 }
 
 export interface TelemetryHandle {
@@ -69,6 +72,8 @@ export interface TelemetryHandle {
   readonly traceStore: TraceStore;
   readonly crashInbox: CrashInbox;
   readonly sentry: ServerSentry | undefined;
+  /** Sets the head-sampling ratio from now on (the trace-ratio flag); TRACE_SAMPLE is the start value. */
+  setTraceSample(ratio: number): void;
   /** Exports queued spans and flushes logs (bounded). */
   forceFlush(): Promise<void>;
   /** Flushes spans (bounded), closes the listener, flushes Sentry and logs, uninstalls the facade. Idempotent. */
@@ -76,7 +81,9 @@ export interface TelemetryHandle {
 }
 
 /** The metrics listener, unless METRICS_ADDR is "off". */
-function startListener(config: TelemetryConfig, m: GameMetrics, traceStore: TraceStore, crashInbox: CrashInbox, log: Log): Promise<MetricsServer | undefined> {
+function startListener(
+  config: TelemetryConfig, m: GameMetrics, traceStore: TraceStore, crashInbox: CrashInbox, log: Log, routes?: readonly HttpRoute[],
+): Promise<MetricsServer | undefined> {
   if (config.metricsAddr === "off") return Promise.resolve(undefined);
   return startMetricsServer({
     addr: config.metricsAddr,
@@ -84,6 +91,7 @@ function startListener(config: TelemetryConfig, m: GameMetrics, traceStore: Trac
     traceStore,
     crashInbox,
     log,
+    routes,
     metrics: m.recorders,
     crashTrigger: config.devCrashTrigger,
   });
@@ -124,7 +132,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
 
   let metricsServer: MetricsServer | undefined;
   try {
-    metricsServer = await startListener(config, gameMetrics, traceStore, crashInbox, telemetryLog);
+    metricsServer = await startListener(config, gameMetrics, traceStore, crashInbox, telemetryLog, opts.metricsRoutes);
   } catch (err) {
     await tracingBackend.shutdown(1000);
     await logger.flush();
@@ -159,6 +167,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
     traceStore,
     crashInbox,
     sentry,
+    setTraceSample: (ratio) => tracingBackend.setSampleRatio(ratio),
     async forceFlush() {
       await tracingBackend.forceFlush(shutdownTimeoutMs);
       await logger.flush();

@@ -15,6 +15,8 @@ import {
   COMPONENTS,
   DROPPED_ITEM_TYPES,
   ERROR_CLASSES,
+  EXPERIMENT_VARIANTS,
+  FLAG_RELOAD_RESULTS,
   FATAL_ORIGINS,
   GPU_ERROR_CLASSES,
   HIT_KINDS,
@@ -33,6 +35,7 @@ import {
 import type {
   ClientRejectReason,
   Component,
+  ExperimentVariant,
   MetricSpec,
   SpanDropReason,
   TraceParentInvalidReason,
@@ -119,8 +122,18 @@ function zero(...children: unknown[]): void {
 }
 
 /** The simulation's metrics: tick and system times, the voxel queue, carves, hits, bytes sent, errors. */
-function simRecorders(f: Factory): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal"> {
+/** The server's experiment variant, fixed for the process (tick-rate applies at start); it labels tick time. */
+interface VariantState {
+  server: ExperimentVariant;
+}
+
+function simRecorders(
+  f: Factory,
+  variant: VariantState,
+): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal" | "setExperimentVariant" | "flagReload"> {
   const tick = f.histogram(METRICS.tickDuration);
+  const tickBy = bind(EXPERIMENT_VARIANTS, (v): Observer => tick.labels({ variant: v }));
+  for (const v of EXPERIMENT_VARIANTS) tick.zero({ variant: v });
   const systemHist = f.histogram(METRICS.systemDuration);
   const system = bind(SYSTEMS, (s): Observer => systemHist.labels({ system: s }));
   const queue = f.gauge(METRICS.voxelQueueLength);
@@ -138,7 +151,7 @@ function simRecorders(f: Factory): Omit<Metrics, "clients" | "socketError" | "co
   for (const s of SYSTEMS) systemHist.zero({ system: s });
   zero(hits, errors, dirty, meshed, carve, snapshot, delta, overBudget, queue, interest);
   return {
-    tickDuration: (s) => ok(s) && tick.observe(s),
+    tickDuration: (s) => ok(s) && tickBy[variant.server].observe(s),
     systemDuration: (sys, s) => ok(s) && system[sys]?.observe(s),
     voxelQueueLength: (n) => ok(n) && queue.set(n),
     chunksDirty: (n) => ok(n) && dirty.inc(n),
@@ -152,6 +165,18 @@ function simRecorders(f: Factory): Omit<Metrics, "clients" | "socketError" | "co
     interestEntities: (n) => ok(n) && interest.set(n),
     error: (c) => errors[c]?.inc(),
     ticksOverBudget: (n) => ok(n) && overBudget.inc(n),
+  };
+}
+
+/** Feature flags: the experiment variant that labels tick time, and flag-file reloads by result. */
+function flagRecorders(f: Factory, variant: VariantState): Pick<Metrics, "setExperimentVariant" | "flagReload"> {
+  const reloads = f.counterBy(METRICS.flagReloads, FLAG_RELOAD_RESULTS);
+  zero(reloads);
+  return {
+    setExperimentVariant: (v) => {
+      variant.server = EXPERIMENT_VARIANTS.includes(v) ? v : "none";
+    },
+    flagReload: (r) => reloads[r]?.inc(),
   };
 }
 
@@ -200,7 +225,9 @@ function internalRecorders(f: Factory): InternalMetrics {
 
 /** What the client-telemetry routes record: frame and upload times, GPU errors, requests and refusals. */
 function clientRecorders(f: Factory): ClientMetrics {
-  const frame = f.histogram(METRICS.clientFrameTime);
+  const frameHist = f.histogram(METRICS.clientFrameTime);
+  const frame = bind(EXPERIMENT_VARIANTS, (v): Observer => frameHist.labels({ variant: v }));
+  for (const v of EXPERIMENT_VARIANTS) frameHist.zero({ variant: v });
   const upload = f.histogram(METRICS.clientUploadDuration);
   const uploadBytes = f.counterBy(METRICS.clientUploadBytes, UPLOAD_BUFFERS);
   const gpu = f.counterBy(METRICS.clientGpuErrors, GPU_ERROR_CLASSES);
@@ -217,7 +244,7 @@ function clientRecorders(f: Factory): ClientMetrics {
   const itemsDropped = f.counterBy(METRICS.clientCrashItemsDropped, DROPPED_ITEM_TYPES);
   zero(uploadBytes, gpu, requests, rejected, spansRejected, itemsDropped);
   return {
-    frameTime: (s) => ok(s) && frame.observe(s),
+    frameTime: (s, v = "none") => ok(s) && (frame[v] ?? frame.none).observe(s),
     uploadDuration: (s) => ok(s) && upload.observe(s),
     uploadBytes: (b, n) => ok(n) && uploadBytes[b]?.inc(n),
     gpuError: (c, n = 1) => ok(n) && gpu[c]?.inc(n),
@@ -233,7 +260,8 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
   const f = factory(registry);
-  const recorders: Metrics = { ...simRecorders(f), ...netRecorders(f) };
+  const variant: VariantState = { server: "none" };
+  const recorders: Metrics = { ...simRecorders(f, variant), ...netRecorders(f), ...flagRecorders(f, variant) };
   const internal = internalRecorders(f);
   const client = clientRecorders(f);
   if (opts.processMetrics !== false) {

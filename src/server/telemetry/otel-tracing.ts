@@ -11,6 +11,7 @@ import { parseTraceparent } from "../../shared/telemetry/trace-context.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 import type { Fields, SpanHandle, Tracing } from "./facade.ts";
 import type { HeadSampler } from "./head-sampler.ts";
+import { isAsyncFunction } from "./context.ts";
 import type { InternalMetrics } from "./metrics.ts";
 
 /** Sets only defined primitive fields, so no attribute object is allocated per call. */
@@ -79,15 +80,36 @@ export function otelTracing(tracer: Tracer, sampler: HeadSampler, metrics: Inter
       return undefined;
     },
     withSpan<T>(name: SpanName, fields: Fields, fn: (span: SpanHandle) => T, parent?: TraceContext): T {
-      const unsampled = sampler.skip(parent, fields);
+      const unsampled = sampler.skip(name, parent, fields);
       if (unsampled !== null) return fn(unsampled);
       const [span, ctx] = start(name, fields, parent);
       const handle = new OtelSpanHandle(span);
-      return context.with(trace.setSpan(ctx, span), () => runInSpan(span, handle, fn));
+      const active = trace.setSpan(ctx, span);
+      // An async function keeps the span active across its awaits (context.ts); anything else
+      // has it for its synchronous run, and a promise it returns still ends the span on settling.
+      if (isAsyncFunction(fn)) return context.with(active, async () => fn(handle)).then(ended(span), failed(span, handle)) as T;
+      return context.with(active, () => runInSpan(span, handle, fn));
     },
     startSpan(name, fields, parent, startTimeMs) {
-      return sampler.skip(parent, fields) ?? new OtelSpanHandle(start(name, fields, parent, startTimeMs)[0]);
+      return sampler.skip(name, parent, fields) ?? new OtelSpanHandle(start(name, fields, parent, startTimeMs)[0]);
     },
+  };
+}
+
+/** Ends the span, then passes the value on. */
+function ended(span: ApiSpan) {
+  return <V>(v: V): V => {
+    span.end();
+    return v;
+  };
+}
+
+/** Records the error on the span, ends it, and throws the error on. */
+function failed(span: ApiSpan, handle: OtelSpanHandle) {
+  return (err: unknown): never => {
+    handle.recordError(err);
+    span.end();
+    throw err;
   };
 }
 
@@ -97,23 +119,7 @@ function runInSpan<T>(span: ApiSpan, handle: OtelSpanHandle, fn: (span: SpanHand
   try {
     result = fn(handle);
   } catch (err) {
-    handle.recordError(err);
-    span.end();
-    throw err;
+    return failed(span, handle)(err);
   }
-  if (!isThenable(result)) {
-    span.end();
-    return result;
-  }
-  return Promise.resolve(result).then(
-    (v) => {
-      span.end();
-      return v;
-    },
-    (err: unknown) => {
-      handle.recordError(err);
-      span.end();
-      throw err;
-    },
-  ) as T;
+  return isThenable(result) ? (Promise.resolve(result).then(ended(span), failed(span, handle)) as T) : ended(span)(result);
 }

@@ -23,6 +23,11 @@ export interface ExportOptions {
   readonly exportTimeoutMillis?: number;
   /** In-flight HTTP exports allowed; more fail fast and count as dropped. */
   readonly concurrencyLimit?: number;
+  /**
+   * Development fault injection (FAULTS=1): while it returns true, each batch fails without
+   * being sent and is counted as export_failed, as if the collector were down.
+   */
+  readonly failExport?: () => boolean;
 }
 
 /** Wraps the OTLP exporter to count exported and failed spans and to tell the gate when spans leave the queue. */
@@ -31,10 +36,17 @@ class CountingExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly onHandOff: (n: number) => void,
     private readonly onResult: (n: number, result: ExportResult) => void,
+    private readonly fail: (() => boolean) | undefined,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.onHandOff(spans.length);
+    if (this.fail?.() === true) {
+      const result: ExportResult = { code: ExportResultCode.FAILED, error: new Error("export dropped by fault injection") };
+      this.onResult(spans.length, result);
+      resultCallback(result);
+      return;
+    }
     this.inner.export(spans, (result) => {
       this.onResult(spans.length, result);
       resultCallback(result);
@@ -124,6 +136,7 @@ export function otlpProcessor(endpoint: string, x: ExportOptions, metrics: Inter
       const error = result.error?.message ?? "unknown";
       quiet(() => log.warnLimited("otlp_export_failed", { spans: n, error }, "span export failed; spans dropped"));
     },
+    x.failExport,
   );
   const batch = new BatchSpanProcessor(exporter, {
     maxQueueSize,

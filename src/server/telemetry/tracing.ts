@@ -1,19 +1,19 @@
 /**
  * OpenTelemetry backend for the facade's Tracing, wired from its parts: head sampling
  * (head-sampler.ts), the facade's span calls (otel-tracing.ts), the in-memory TraceStore always
- * and OTLP/HTTP export when an endpoint is set (span-export.ts), and an AsyncLocalStorage
- * context manager so logs see the active span. OpenTelemetry's own diagnostics go to our
+ * and OTLP/HTTP export when an endpoint is set (span-export.ts), and a synchronous-first
+ * context manager (context.ts) so logs see the active span. OpenTelemetry's own diagnostics go to our
  * logger at a limited rate.
  */
 import { DiagLogLevel, context, diag } from "@opentelemetry/api";
 import type { DiagLogger } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { SERVICE_NAME } from "../../shared/telemetry/names.ts";
 import type { TelemetryConfig } from "./config.ts";
+import { SyncFirstContextManager } from "./context.ts";
 import type { Log, Tracing } from "./facade.ts";
 import { HeadSampler } from "./head-sampler.ts";
 import type { RemoteSampleBudget } from "./head-sampler.ts";
@@ -38,6 +38,8 @@ export interface TracingOptions {
 
 export interface TracingBackend {
   readonly tracing: Tracing;
+  /** Changes the head-sampling ratio of new roots and remote parents from now on (the trace-ratio flag). */
+  setSampleRatio(ratio: number): void;
   readonly provider: BasicTracerProvider;
   readonly traceStore: TraceStore;
   /** Exports what is queued, bounded by timeoutMs. */
@@ -88,7 +90,8 @@ function diagToLog(log: Log): DiagLogger {
  * so re-init works (tests).
  */
 function registerContextManager(): boolean {
-  const contextManager = new AsyncLocalStorageContextManager();
+  // Synchronous first: see context.ts for why not AsyncLocalStorage throughout.
+  const contextManager = new SyncFirstContextManager();
   contextManager.enable();
   const owns = context.setGlobalContextManager(contextManager);
   if (!owns) contextManager.disable();
@@ -116,6 +119,7 @@ export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Traci
   let stopped: Promise<void> | undefined;
   return {
     tracing,
+    setSampleRatio: (ratio) => sampler.setRatio(ratio),
     provider,
     traceStore,
     async forceFlush(timeoutMs) {

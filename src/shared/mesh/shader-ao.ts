@@ -10,7 +10,7 @@ import { QUAD_WORDS, RING_SPILL } from "./quad.ts";
  * spilled rings) is solid, for u in -1..w and v in -1..h relative to the quad's minimum
  * face. Cells in front of the quad's own faces are air (every face of a quad is exposed).
  */
-export function ringSolid(words: Uint32Array, quad: number, u: number, v: number): number {
+function ringSolid(words: Uint32Array, quad: number, u: number, v: number): number {
   const o = quad * QUAD_WORDS;
   const w0 = words[o];
   const data = words[o + 1];

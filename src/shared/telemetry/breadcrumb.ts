@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { FRAME_TIME_BOUNDS_MS, UPLOAD_MS_BOUNDS } from "./histogram.ts";
+import { EXPERIMENT_VARIANTS } from "./names.ts";
 
 /** Wire schema version; the ingest rejects any other. */
 export const BREADCRUMB_SCHEMA_VERSION = 1 as const;
@@ -56,6 +57,8 @@ export const BREADCRUMB_LIMITS = {
 export const SESSION_ID_PATTERN = /^[a-z0-9]{16,32}$/;
 /** A random idempotency key: 8..64 of [a-z0-9-]. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[a-z0-9-]{8,64}$/;
+/** A flag key in flags.json (kebab-case). */
+const FLAG_KEY_PATTERN = /^[a-z0-9-]{1,32}$/;
 /** Build versions, adapter vendors and architectures are short [a-z0-9.-] tokens (maybe empty). */
 export const TOKEN_PATTERN = /^[a-z0-9.-]{0,32}$/;
 
@@ -118,6 +121,12 @@ const batchSchema = z.strictObject({
   /** Windows dropped client-side (queue overflow) before this batch. */
   dropped: int(L.maxCount),
   windows: z.array(windowSchema).min(1).max(L.maxWindows),
+  /**
+   * The client experiment this page is in, when one runs (absent otherwise): the flag's key and
+   * the variant from the closed set. It labels the frame-time histogram; like every batch, it is
+   * only sent with performance consent.
+   */
+  experiment: z.strictObject({ flag: z.string().regex(FLAG_KEY_PATTERN), variant: z.enum(EXPERIMENT_VARIANTS) }).optional(),
 });
 
 export type FpsFigures = z.infer<typeof fpsSchema>;

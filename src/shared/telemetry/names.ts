@@ -100,6 +100,18 @@ export type DroppedItemType = (typeof DROPPED_ITEM_TYPES)[number];
 export const UPLOAD_BUFFERS = ["vertex", "index"] as const;
 export type UploadBuffer = (typeof UPLOAD_BUFFERS)[number];
 
+/**
+ * Variants of a running experiment (the `variant` label of game_tick_duration_seconds and
+ * game_client_frame_time_seconds): a closed set, so the series count stays bounded whatever
+ * flags.json says. Flags marked as experiments may only name their variants from it; "none"
+ * means no experiment (or one that is off).
+ */
+export const EXPERIMENT_VARIANTS = ["none", "control", "a", "b", "c"] as const;
+export type ExperimentVariant = (typeof EXPERIMENT_VARIANTS)[number];
+
+/** Outcome of re-reading flags.json after it changed (the `result` of game_flag_reloads_total). */
+export const FLAG_RELOAD_RESULTS = ["ok", "rejected"] as const;
+export type FlagReloadResult = (typeof FLAG_RELOAD_RESULTS)[number];
 /** The server's two listeners (`listener` label): the game port and the metrics/debug port. */
 export const LISTENERS = ["game", "metrics"] as const;
 export type Listener = (typeof LISTENERS)[number];
@@ -198,8 +210,9 @@ export interface MetricSpec {
 /** Every game metric, keyed by recorder name. Docs and dashboard tests read this table. */
 export const METRICS = {
   tickDuration: {
-    prom: "game_tick_duration_seconds", seed: "tick.ms", type: "histogram", unit: "seconds", labels: [],
-    buckets: BUCKETS.tick, side: "server", help: "Wall time of one server tick.",
+    prom: "game_tick_duration_seconds", seed: "tick.ms", type: "histogram", unit: "seconds", labels: ["variant"],
+    labelValues: { variant: EXPERIMENT_VARIANTS }, buckets: BUCKETS.tick, side: "server",
+    help: "Wall time of one server tick (variant: the server experiment's variant, none without one).",
   },
   systemDuration: {
     prom: "game_system_duration_seconds", seed: "systems.ms", type: "histogram", unit: "seconds", labels: ["system"],
@@ -258,6 +271,11 @@ export const METRICS = {
     prom: "game_ticks_over_budget_total", seed: null, type: "counter", unit: "count", labels: [],
     side: "server", help: "Ticks that exceeded their time budget.",
   },
+  flagReloads: {
+    prom: "game_flag_reloads_total", seed: null, type: "counter", unit: "count", labels: ["result"],
+    labelValues: { result: FLAG_RELOAD_RESULTS }, side: "server",
+    help: "Re-reads of flags.json after it changed: ok (now in force) or rejected (invalid; the previous flags stay).",
+  },
   netSocketErrors: {
     prom: "game_net_socket_errors_total", seed: null, type: "counter", unit: "count", labels: ["listener", "stage", "code"],
     labelValues: { listener: LISTENERS, stage: NET_STAGES, code: SOCKET_ERROR_CODES }, side: "server",
@@ -300,8 +318,9 @@ export const METRICS = {
     help: "Invalid traceparent values from clients, ignored (the command was sampled as a new root).",
   },
   clientFrameTime: {
-    prom: "game_client_frame_time_seconds", seed: "fps_percentiles", type: "histogram", unit: "seconds", labels: [],
-    buckets: BUCKETS.frame, side: "client", help: "Client frame times reported through the ingest.",
+    prom: "game_client_frame_time_seconds", seed: "fps_percentiles", type: "histogram", unit: "seconds", labels: ["variant"],
+    labelValues: { variant: EXPERIMENT_VARIANTS }, buckets: BUCKETS.frame, side: "client",
+    help: "Client frame times reported through the ingest (variant: the client experiment's variant, none without one).",
   },
   clientUploadDuration: {
     prom: "game_client_upload_duration_seconds", seed: "upload_ms", type: "histogram", unit: "seconds", labels: [],
@@ -346,5 +365,6 @@ export const SPAN_NAMES = {
   voxelCarve: "voxel.carve",
   chunkMesh: "chunk.mesh",
   colliderRebuild: "collider.rebuild",
+  flagsEvaluate: "flags.evaluate",
 } as const;
 export type SpanName = (typeof SPAN_NAMES)[keyof typeof SPAN_NAMES];

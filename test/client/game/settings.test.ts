@@ -89,6 +89,18 @@ describe("game settings", () => {
     expect(JSON.parse(storage.getItem(SETTINGS_STORAGE_KEY)!).viewDistance).toBe(5);
   });
 
+  it("tell whether the player has stored settings (the view-distance flag is only a default)", () => {
+    const storage = new MemoryStorage();
+    const s = new SettingsStore(storage);
+    expect(s.hasStored()).toBe(false);
+    s.overrideForSession("viewDistance", 3);
+    expect(s.hasStored()).toBe(false);
+    s.set("volume", 20);
+    expect(s.hasStored()).toBe(true);
+    expect(new SettingsStore(storage).hasStored()).toBe(true);
+    expect(new SettingsStore(null).hasStored()).toBe(false);
+  });
+
   it("follow another tab's change, and survive storage that throws", () => {
     const s = new SettingsStore(new MemoryStorage());
     const seen: string[] = [];

@@ -5,6 +5,7 @@ import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import {
   COMPONENTS,
   ERROR_CLASSES,
+  EXPERIMENT_VARIANTS,
   HIT_KINDS,
   METRICS,
   PROCESS_METRICS_PREFIX,
@@ -58,8 +59,11 @@ describe("metrics listener", () => {
 
   it("has tick buckets at the 60 Hz and 30 Hz budgets", async () => {
     const { text } = await scrape();
-    expect(text).toMatch(/game_tick_duration_seconds_bucket\{le="0\.0167",zone="eu1",shard="s3"\} 0/);
-    expect(text).toMatch(/game_tick_duration_seconds_bucket\{le="0\.033",zone="eu1",shard="s3"\} 0/);
+    // Every experiment variant's series (none until an experiment runs) has the budget buckets.
+    for (const variant of EXPERIMENT_VARIANTS) {
+      expect(text).toContain(`game_tick_duration_seconds_bucket{le="0.0167",zone="eu1",shard="s3",variant="${variant}"} 0`);
+      expect(text).toContain(`game_tick_duration_seconds_bucket{le="0.033",zone="eu1",shard="s3",variant="${variant}"} 0`);
+    }
   });
 
   it("pre-initialises every labelled series from the closed sets", async () => {

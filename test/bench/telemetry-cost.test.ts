@@ -1,0 +1,64 @@
+// The instruction-count benchmark in unit size (npm run bench:telemetry is the full one): the
+// real workload under valgrind's callgrind, few bots and ticks, full telemetry at the default
+// trace ratio. It asserts only what makes the benchmark usable: the window's count is produced
+// and repeats within 0.5% across two runs that played the same game. The goal ratios are the
+// benchmark's to print, not a test's to assert.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { bundleWorkload, callgrindTotal, compilerInstructions, countRun, startSink, summarize } from "../../bench/telemetry-cost.ts";
+import type { RunResult } from "../../bench/telemetry-cost.ts";
+import type { WorkloadReport } from "../../bench/telemetry-workload.ts";
+
+const SIZE = { bots: 20, warmupTicks: 30, ticks: 30 } as const;
+
+describe("telemetry cost benchmark", () => {
+  it("reads callgrind's totals line", () => {
+    expect(callgrindTotal("events: Ir\nsummary: 123456\ntotals: 123456\n")).toBe(123456);
+    expect(() => callgrindTotal("events: Ir\n")).toThrow(/no totals/);
+  });
+
+  it("sums the self cost of V8's compilers in callgrind_annotate's listing", () => {
+    const listing = [
+      "1,000,000 (100.0%)  PROGRAM TOTALS",
+      "  600,000 (60.00%)  ???:0x000000000d16dfc0 [???]",
+      "   25,000 ( 2.50%)  ???:v8::internal::compiler::GraphReducer::ReduceTop() [/usr/bin/node]",
+      "   10,500 ( 1.05%)  ???:v8::internal::maglev::MaglevGraphBuilder::Build() [/usr/bin/node]",
+      "    7,000 ( 0.70%)  ???:v8::internal::Scavenger::ScavengeObject(v8::internal::FullHeapObjectSlot) [/usr/bin/node]",
+    ].join("\n");
+    expect(compilerInstructions(listing)).toBe(35_500);
+  });
+
+  it("turns counts into ratios and component shares", () => {
+    const report = { spans_exported: 0 } as WorkloadReport;
+    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions: 0, report });
+    const s = summarize([
+      run("off", 0.05, 1000), run("full", 0.05, 1100), run("full", 1, 1500),
+      run("logger", 0.05, 1010), run("metrics", 0.05, 1030), run("context", 0.05, 1005), run("tracing", 0.05, 1055),
+    ], SIZE);
+    expect(s).toMatchObject({ instructions_off: 1000, ratio_0_05: 1.1, ratio_1: 1.5 });
+    expect(s.shares_0_05).toEqual({ logger: 0.1, metrics: 0.3, tracing: 0.5, context: 0.05, interaction: 0.05 });
+  });
+
+  it("counts the measured window, the same within 0.5% across two runs", async () => {
+    expect(execFileSync("valgrind", ["--version"], { encoding: "utf8" })).toMatch(/^valgrind-3\./);
+    const bundle = await bundleWorkload();
+    const sink = await startSink();
+    try {
+      const spec = { variant: "full", ratio: 0.05 } as const;
+      const [a, b] = await Promise.all([countRun(bundle, spec, SIZE, sink.url), countRun(bundle, spec, SIZE, sink.url)]);
+      for (const r of [a, b]) {
+        expect(r.report).toMatchObject({ variant: "full", ticks: SIZE.ticks, players: SIZE.bots, server_tick: SIZE.warmupTicks + SIZE.ticks });
+        // Tens of millions of instructions for the window: the ticks ran, not just the markers.
+        expect(r.instructions).toBeGreaterThan(20e6);
+        expect(r.compileInstructions).toBeGreaterThan(0);
+        expect(r.compileInstructions).toBeLessThan(r.instructions);
+      }
+      expect(b.report.game).toEqual(a.report.game);
+      const drift = Math.abs(a.instructions - b.instructions) / a.instructions;
+      console.log(`telemetry-cost unit run: ${a.instructions} and ${b.instructions} instructions, drift ${(drift * 100).toFixed(3)}%`);
+      expect(drift).toBeLessThan(0.005);
+    } finally {
+      await sink.stop();
+    }
+  }, 600_000);
+});
