@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests need are present: chromium (end-to-end tests
-# with real WebGPU through SwiftShader) and prometheus/promtool (alert rules and the
-# scrape test). Installs them with apt-get when running as root; otherwise explains how.
+# with real WebGPU through SwiftShader), prometheus/promtool (alert rules and the scrape
+# test) and postgresql (the store's contract, crash and fencing tests start their own
+# cluster with its initdb and pg_ctl). Installs them with apt-get when running as root;
+# otherwise explains how.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
