@@ -13,6 +13,7 @@ import type { ChunkRow, EditRow, StoreOptions, WorldIdentity, ZoneImage, ZoneSto
 import { FencedError } from "../../../src/server/store/types.ts";
 import { createVoxelSet, voxelSetFromCarve } from "../../../src/shared/protocol/voxelset.ts";
 import { ByteWriter } from "../../../src/shared/protocol/writer.ts";
+import { applyVoxelSet } from "../../../src/shared/voxel/apply-set.ts";
 import { CarveResult, carveSphere } from "../../../src/shared/voxel/carve.ts";
 import { worldChecksum } from "../../../src/shared/voxel/checksum.ts";
 import { Material } from "../../../src/shared/voxel/materials.ts";
@@ -23,15 +24,28 @@ import type { TestPostgres } from "./postgres.ts";
 
 const WORLD: WorldIdentity = { seed: 777, chunksX: 4, chunksY: 2, chunksZ: 4 };
 
-/** `n` carves at random surface-ish points as edit rows seq from..from+n-1 (the world is carved as it goes). */
+/**
+ * `n` edits as rows seq from..from+n-1, applied to `carved` as they are made: mostly carves at
+ * random points, and every fourth a box of brick or glass built over the last carve (so a voxel
+ * changes material more than once and the fold must keep the latest).
+ */
 function makeEdits(from: number, n: number, rng: Rng, carved = generateWorld(WORLD).world): EditRow[] {
   const carve = new CarveResult();
   const set = createVoxelSet();
   const w = new ByteWriter(512);
   const rows: EditRow[] = [];
+  let last = [0, 0, 0];
   while (rows.length < n) {
-    const x = rng.next() * carved.maxX, z = rng.next() * carved.maxZ, y = 8 + rng.next() * (carved.maxY - 16);
-    if (carveSphere(carved, x, y, z, 1.5 + rng.next() * 3, carve) === 0 || !voxelSetFromCarve(carve, Material.Air, set)) continue;
+    if (rows.length % 4 === 3) {
+      const [bx, by, bz] = last;
+      const fill = { material: rng.next() < 0.5 ? Material.Brick : Material.Glass, minX: bx, minY: by, minZ: bz, sizeX: 3, sizeY: 3, sizeZ: 2, mask: Uint8Array.of(0xff, 0xfe, 0x03) };
+      applyVoxelSet(carved, fill, null);
+      Object.assign(set, fill);
+    } else {
+      const x = rng.next() * carved.maxX, z = rng.next() * carved.maxZ, y = 8 + rng.next() * (carved.maxY - 16);
+      if (carveSphere(carved, x, y, z, 1.5 + rng.next() * 3, carve) === 0 || !voxelSetFromCarve(carve, Material.Air, set)) continue;
+      last = [Math.max(0, Math.floor(x) - 1), Math.max(0, Math.floor(y) - 1), Math.max(0, Math.floor(z) - 1)];
+    }
     const seq = from + rows.length;
     rows.push({ seq, tick: seq * 3, impactId: (seq * 2654435761) >>> 0 || 1, format: EDIT_FORMAT, data: encodeEdit(w, set) });
   }
