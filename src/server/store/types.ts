@@ -9,9 +9,11 @@
 // SQLite holds an exclusive lock on the file, PostgreSQL a lease whose epoch every write checks
 // in the same statement. A writer that lost ownership gets a FencedError and must stop.
 
-/** The engines (the `backend` metric label). */
-export const STORE_BACKENDS = ["sqlite", "postgres", "memory"] as const;
-export type StoreBackend = (typeof STORE_BACKENDS)[number];
+import type { StoreBackendLabel } from "../../shared/telemetry/names.ts";
+
+/** The engines (the `backend` metric label; the closed set lives with the other label sets). */
+export { STORE_BACKENDS } from "../../shared/telemetry/names.ts";
+export type StoreBackend = StoreBackendLabel;
 
 /** What a zone's world is generated from; a store refuses to serve a zone built from other inputs. */
 export interface WorldIdentity {

@@ -7,11 +7,13 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import {
+  CARVE_REFUSE_REASONS,
   CLIENT_RESULTS,
   CLIENT_ROUTE_REJECT_REASONS,
   CLIENT_ROUTES,
   CLIENT_STATES,
   CLOSE_REASONS,
+  COMPACTION_ROWS,
   COMPONENTS,
   DROPPED_ITEM_TYPES,
   ERROR_CLASSES,
@@ -26,6 +28,7 @@ import {
   SOCKET_ERROR_CODES,
   SPAN_DROP_REASONS,
   SPAN_REJECT_REASONS,
+  STORE_BACKENDS,
   SYSTEMS,
   TRACE_PARENT_INVALID_REASONS,
   UPLOAD_BUFFERS,
@@ -126,6 +129,18 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   const fatalCounter = counter(METRICS.fatalErrors);
   const fatal = bind(FATAL_ORIGINS, (o): Incrementer => fatalCounter.labels({ origin: o }));
 
+  const commitHist = histogram(METRICS.storeCommitDuration);
+  const commit = bind(STORE_BACKENDS, (b): Observer => commitHist.labels({ backend: b }));
+  const pendingEdits = gauge(METRICS.storePendingEdits);
+  const fenced = counter(METRICS.storeFenced);
+  const recovery = gauge(METRICS.storeRecoveryDuration);
+  const compaction = histogram(METRICS.storeCompactionDuration);
+  const compactionRowsCounter = counter(METRICS.storeCompactionRows);
+  const compactionRows = bind(COMPACTION_ROWS, (k): Incrementer => compactionRowsCounter.labels({ kind: k }));
+  const broadcastDelay = histogram(METRICS.carveBroadcastDelay);
+  const refusedCarvesCounter = counter(METRICS.carvesRefused);
+  const refusedCarves = bind(CARVE_REFUSE_REASONS, (r): Incrementer => refusedCarvesCounter.labels({ reason: r }));
+
   const logDroppedCounter = counter(METRICS.logDropped);
   const logDropped = bind(COMPONENTS, (c): Incrementer => logDroppedCounter.labels({ component: c }));
   const spansDroppedCounter = counter(METRICS.traceSpansDropped);
@@ -156,13 +171,16 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
 
   // Pre-initialise every labelled series at 0 so dashboards and rate() see them from the first scrape.
   for (const s of SYSTEMS) systemHist.zero({ system: s });
+  for (const b of STORE_BACKENDS) commitHist.zero({ backend: b });
   const nested = [...Object.values(refused), ...Object.values(socketErrors).flatMap((byStage) => Object.values(byStage))];
   const labelled = [hits, errors, logDropped, spansDropped, parentInvalid, uploadBytes, gpu, spansRejected, itemsDropped,
-    ...Object.values(requests), ...Object.values(rejected), closes, fatal, ...nested] as Partial<Record<string, Incrementer>>[];
+    ...Object.values(requests), ...Object.values(rejected), closes, fatal, compactionRows, refusedCarves, ...nested] as Partial<Record<string, Incrementer>>[];
   for (const c of labelled) for (const child of Object.values(c)) child?.inc(0);
   for (const g of [clients, open] as Record<string, Setter>[]) for (const child of Object.values(g)) child.set(0);
-  for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported]) c.inc(0);
+  for (const c of [dirty, meshed, carve, snapshot, delta, overBudget, spansExported, fenced]) c.inc(0);
   queue.set(0);
+  pendingEdits.set(0);
+  recovery.set(0);
   interest.set(0);
 
   if (opts.processMetrics !== false) {
@@ -198,6 +216,17 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
     connectionsOpen: (l, n) => ok(n) && open[l]?.set(n),
     wsClose: (r) => closes[r]?.inc(),
     fatal: (o) => fatal[o]?.inc(),
+    storeCommit: (b, s) => ok(s) && commit[b]?.observe(s),
+    storePendingEdits: (n) => ok(n) && pendingEdits.set(n),
+    storeFenced: () => fenced.inc(),
+    storeRecovery: (s) => ok(s) && recovery.set(s),
+    storeCompaction: (s, c, e) => {
+      if (ok(s)) compaction.observe(s);
+      if (ok(c)) compactionRows.chunks_written.inc(c);
+      if (ok(e)) compactionRows.edits_deleted.inc(e);
+    },
+    carveBroadcastDelay: (t) => ok(t) && broadcastDelay.observe(t),
+    carveRefused: (r) => refusedCarves[r]?.inc(),
   };
 
   const client: ClientMetrics = {
