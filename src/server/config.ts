@@ -2,6 +2,9 @@
 // overrides for the CLI. Every value is validated; a bad one fails startup with a message
 // that names the setting.
 import { DEFAULT_WORLD_GEN } from "../shared/voxel/worldgen.ts";
+import { DEFAULT_STORE, parseStoreSpec } from "./store/spec.ts";
+import { SQLITE_SYNC_MODES } from "./store/types.ts";
+import type { SqliteSyncMode } from "./store/types.ts";
 
 /** Everything the game server needs to start; see DEFAULT_SERVER_CONFIG for the values. */
 export interface ServerConfig {
@@ -70,6 +73,26 @@ export interface ServerConfig {
   readonly statsEveryTicks: number;
   /** Directory of the built client (vite's dist/), or null to serve no static files. */
   readonly distDir: string | null;
+  /** Where the world is kept: sqlite:<dir> (one file per zone), postgres://... or memory (store/index.ts). */
+  readonly store: string;
+  /** SQLite commits: `normal` survives a killed process, `full` also a power cut (an fsync per commit). */
+  readonly storeSync: SqliteSyncMode;
+  /** Edits carved but not yet durable past which carving is refused (hits still count) until half have drained. */
+  readonly storeMaxPendingEdits: number;
+  /** Edits in one commit at most (a backlog drains in batches this big). */
+  readonly storeMaxBatchEdits: number;
+  /** Pause before a failed store write is retried (ms). */
+  readonly storeRetryMs: number;
+  /** Compact the log into the snapshot after this many durable edits, or this long after the last compaction. */
+  readonly compactEveryEdits: number;
+  readonly compactEveryMs: number;
+  /** Players' records (position, health, cooldowns) are saved this often, and when they leave (ms). */
+  readonly playerSaveMs: number;
+  /** A saved player record older than this at start is dropped instead of resumed (ms). */
+  readonly playerRecordTtlMs: number;
+  /** PostgreSQL: length of the zone's lease (renewed every third of it), and how long a start waits for another owner's lease to lapse (ms). */
+  readonly storeLeaseMs: number;
+  readonly storeClaimTimeoutMs: number;
 }
 
 /** Defaults: one zone at 30 Hz on the default generated world. */
@@ -116,6 +139,17 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   resumeGraceMs: 15000,
   statsEveryTicks: 15,
   distDir: null,
+  store: DEFAULT_STORE,
+  storeSync: "normal",
+  storeMaxPendingEdits: 4096,
+  storeMaxBatchEdits: 1024,
+  storeRetryMs: 500,
+  compactEveryEdits: 10_000,
+  compactEveryMs: 60_000,
+  playerSaveMs: 3000,
+  playerRecordTtlMs: 10 * 60_000,
+  storeLeaseMs: 3000,
+  storeClaimTimeoutMs: 15_000,
 };
 
 /** A configuration value that failed validation; `setting` names it. */
@@ -170,6 +204,15 @@ const BOUNDS: Record<NumericKey, readonly [number, number, "int" | "float"]> = {
   shutdownTimeoutMs: [100, 600000, "int"],
   resumeGraceMs: [0, 3600000, "int"],
   statsEveryTicks: [1, 10000, "int"],
+  storeMaxPendingEdits: [16, 1 << 22, "int"],
+  storeMaxBatchEdits: [1, 65536, "int"],
+  storeRetryMs: [10, 600000, "int"],
+  compactEveryEdits: [1, 1e9, "int"],
+  compactEveryMs: [100, 86_400_000, "int"],
+  playerSaveMs: [100, 600000, "int"],
+  playerRecordTtlMs: [1000, 30 * 86_400_000, "int"],
+  storeLeaseMs: [300, 600000, "int"],
+  storeClaimTimeoutMs: [0, 3600000, "int"],
 };
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,32}$/;
@@ -191,11 +234,14 @@ export function resolveServerConfig(overrides: Partial<ServerConfig> = {}): Serv
   if (!NAME_RE.test(cfg.shard)) throw new ServerConfigError("shard", "1-32 characters of [A-Za-z0-9._-]");
   if (typeof cfg.host !== "string" || cfg.host.length === 0) throw new ServerConfigError("host", "must not be empty");
   if (typeof cfg.friendlyFire !== "boolean") throw new ServerConfigError("friendlyFire", "expected true or false");
+  const spec = typeof cfg.store === "string" ? parseStoreSpec(cfg.store) : "expected a string";
+  if (typeof spec === "string") throw new ServerConfigError("store", spec);
+  if (!SQLITE_SYNC_MODES.includes(cfg.storeSync)) throw new ServerConfigError("storeSync", `expected ${SQLITE_SYNC_MODES.join(" or ")}`);
   return cfg;
 }
 
 /** Environment variables the CLI reads, and the setting each one overrides. */
-export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" | "shard">> = {
+export const ENV_SETTINGS: Readonly<Record<string, NumericKey | StringKey>> = {
   HOST: "host",
   PORT: "port",
   ZONE: "zone",
@@ -210,7 +256,19 @@ export const ENV_SETTINGS: Readonly<Record<string, NumericKey | "host" | "zone" 
   MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
   SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
   RESPAWN_MS: "respawnMs",
+  STORE: "store",
+  STORE_SYNC: "storeSync",
+  STORE_MAX_PENDING_EDITS: "storeMaxPendingEdits",
+  COMPACT_EVERY_EDITS: "compactEveryEdits",
+  COMPACT_EVERY_MS: "compactEveryMs",
+  PLAYER_SAVE_MS: "playerSaveMs",
+  STORE_LEASE_MS: "storeLeaseMs",
+  STORE_CLAIM_TIMEOUT_MS: "storeClaimTimeoutMs",
 };
+
+/** Settings read from the environment as text. */
+type StringKey = "host" | "zone" | "shard" | "store" | "storeSync";
+const STRING_KEYS: readonly string[] = ["host", "zone", "shard", "store", "storeSync"];
 
 /** Reads the ENV_SETTINGS variables that are set. Throws ServerConfigError naming the variable. */
 export function serverConfigFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<ServerConfig> {
@@ -218,7 +276,7 @@ export function serverConfigFromEnv(env: Readonly<Record<string, string | undefi
   for (const [name, key] of Object.entries(ENV_SETTINGS)) {
     const raw = env[name];
     if (raw === undefined || raw === "") continue;
-    if (key === "host" || key === "zone" || key === "shard") {
+    if (STRING_KEYS.includes(key)) {
       out[key] = raw;
       continue;
     }

@@ -52,7 +52,7 @@ function startCli(env: Record<string, string>): Promise<Cli> {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test",
-      HOST: "127.0.0.1", PORT: "0", METRICS_ADDR: "127.0.0.1:0", NPC_COUNT: "0", JSON_LOGS: "true", LOG_LEVEL: "info",
+      HOST: "127.0.0.1", PORT: "0", METRICS_ADDR: "127.0.0.1:0", NPC_COUNT: "0", JSON_LOGS: "true", LOG_LEVEL: "info", STORE: "memory",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

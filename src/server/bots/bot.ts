@@ -52,6 +52,12 @@ export interface BotOptions {
   readonly timeoutMs?: number;
   /** Local address to connect from (a 127.x.y.z per bot makes loopback bots look like distinct hosts). */
   readonly localAddress?: string;
+  /**
+   * A bot of an earlier connection whose world this one continues: the hello carries its log
+   * base and last seq, and when the server continues that world (welcome baseSeq > 0) only the
+   * missed edits are applied to it; otherwise a fresh world is built.
+   */
+  readonly continueFrom?: Bot;
 }
 
 /**
@@ -96,6 +102,11 @@ export class Bot {
   framesIn = 0;
   decodeErrors = 0;
   editSetsApplied = 0;
+  /** The server log the local world follows and the last of its edits applied (seq of the newest carve or join). */
+  logBase = 0;
+  lastSeq = 0;
+  /** True when the last join continued the world of `continueFrom` instead of sending all of it. */
+  continued = false;
   /** Server tick ms samples carried by deltas (avg, max per stats window). */
   readonly tickSamples: number[] = [];
   readonly tickMaxSamples: number[] = [];
@@ -129,7 +140,10 @@ export class Bot {
       bot.ws.once("open", () => resolve());
       bot.ws.once("error", reject);
     });
-    bot.ws.send(encodeHello(bot.w, { version: opts.protocolVersion ?? PROTOCOL_VERSION, resumeToken: opts.resumeToken ?? null }).slice());
+    const prev = opts.continueFrom;
+    const logBase = prev?.world != null ? prev.logBase : 0;
+    const lastSeq = prev?.world != null ? prev.lastSeq : 0;
+    bot.ws.send(encodeHello(bot.w, { version: opts.protocolVersion ?? PROTOCOL_VERSION, resumeToken: opts.resumeToken ?? null, logBase, lastSeq }).slice());
     await bot.waitFor(() => bot.joined || bot.closed !== null, opts.timeoutMs ?? 15000);
     if (!bot.joined) throw new Error(`join failed: closed ${bot.closed?.code} ${bot.closed?.reason}`);
     return bot;
@@ -157,6 +171,8 @@ export class Bot {
       case ServerMsg.Welcome:
         this.welcome = m;
         if (this.trackWorld) this.loadWorld(m);
+        this.logBase = m.logBase;
+        this.lastSeq = m.lastSeq;
         break;
       case ServerMsg.WorldEdits:
         for (const set of m.sets) this.applySet(set);
@@ -184,6 +200,7 @@ export class Bot {
       case ServerMsg.Carve:
         this.carveCount++;
         this.applySet(m.voxels);
+        this.lastSeq = m.seq;
         if (this.keepEvents) this.carves.push(m);
         break;
       case ServerMsg.Hit:
@@ -207,6 +224,13 @@ export class Bot {
   };
 
   private loadWorld(m: WelcomeMsg): void {
+    const prev = this.opts.continueFrom;
+    if (m.baseSeq > 0 && prev?.world != null && prev.gen !== null && prev.logBase === m.logBase && prev.lastSeq === m.baseSeq) {
+      this.gen = prev.gen;
+      this.world = prev.world;
+      this.continued = true;
+      return;
+    }
     this.gen = generateWorld({ seed: m.seed, chunksX: m.chunksX, chunksY: m.chunksY, chunksZ: m.chunksZ });
     this.world = this.gen.world;
   }

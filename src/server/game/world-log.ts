@@ -10,6 +10,7 @@
 // After a compaction the snapshot moves forward, and edits it covers are kept a while longer
 // (`retainEdits`) so a client that dropped just before can still be topped up with what it missed.
 import { chunkSets, EDIT_FORMAT, encodeEdit } from "../store/format.ts";
+import { newLogBase } from "../store/identity.ts";
 import type { ChunkSets } from "../store/format.ts";
 import type { ChunkRow, Compaction, EditRow, ZoneImage } from "../store/types.ts";
 import type { VoxelSet } from "../../shared/protocol/messages.ts";
@@ -23,7 +24,8 @@ export interface SnapshotChunk {
 
 /** The zone's log in memory; see the file comment. */
 export class WorldLog {
-  logBase = 0;
+  /** The log's identity (a fresh one until a store's image is loaded). */
+  logBase = newLogBase();
   snapshotSeq = 0;
   lastSeq = 0;
   committedSeq = 0;

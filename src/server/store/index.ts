@@ -1,53 +1,15 @@
-// Picks the engine from the STORE setting and opens a zone on it:
-//   sqlite:<dir>                 one SQLite file per zone under <dir> (default sqlite:./data)
-//   postgres://user@host/db      PostgreSQL (postgresql:// too)
-//   memory                       nothing survives the process (tests, the loadtest baseline)
+// Opens a zone on the engine the STORE setting names (spec.ts).
 import { MemoryStoreHost } from "./memory.ts";
 import { PostgresStore } from "./postgres.ts";
 import { SqliteStore } from "./sqlite.ts";
+import type { StoreSpec } from "./spec.ts";
 import type { StoreOptions, WorldIdentity, ZoneStore } from "./types.ts";
+
+export { DEFAULT_STORE, describeStore, parseStoreSpec } from "./spec.ts";
+export type { StoreSpec } from "./spec.ts";
 
 export type { StoreBackend, StoreOptions, WorldIdentity, ZoneStore } from "./types.ts";
 export { FencedError, StoreOpenError, StoreUnavailableError, STORE_BACKENDS } from "./types.ts";
-
-/** The default STORE. */
-export const DEFAULT_STORE = "sqlite:./data";
-
-/** A parsed STORE setting. */
-export type StoreSpec =
-  | { readonly backend: "sqlite"; readonly dir: string }
-  | { readonly backend: "postgres"; readonly url: string }
-  | { readonly backend: "memory" };
-
-/** Parses STORE; returns an error text (for the config error) when it names no engine. */
-export function parseStoreSpec(value: string): StoreSpec | string {
-  const v = value.trim();
-  if (v === "memory") return { backend: "memory" };
-  if (v.startsWith("sqlite:")) {
-    const dir = v.slice("sqlite:".length);
-    return dir.length > 0 ? { backend: "sqlite", dir } : "sqlite: needs a directory, e.g. sqlite:./data";
-  }
-  if (v.startsWith("postgres://") || v.startsWith("postgresql://")) {
-    try {
-      new URL(v);
-    } catch {
-      return "not a valid postgres:// URL";
-    }
-    return { backend: "postgres", url: v };
-  }
-  return "expected sqlite:<dir>, postgres://... or memory";
-}
-
-/** A STORE value for logs: the engine and, for PostgreSQL, host and database only (never credentials). */
-export function describeStore(spec: StoreSpec): string {
-  if (spec.backend === "sqlite") return `sqlite:${spec.dir}`;
-  if (spec.backend === "memory") return "memory";
-  const u = new URL(spec.url);
-  return `postgres://${u.host}${u.pathname}`;
-}
-
-/** The process's memory zones (one host, so a restarted in-process server finds its zone). */
-const memoryHost = new MemoryStoreHost();
 
 /**
  * Opens and claims `zone` on the engine `spec` names, loading everything it holds. Rejects with
@@ -61,6 +23,7 @@ export async function openZoneStore(spec: StoreSpec, zone: string, world: WorldI
     case "postgres":
       return PostgresStore.openZone(spec.url, zone, world, options);
     case "memory":
-      return memoryHost.openZone(zone, world);
+      // Nothing survives: every open starts an empty zone.
+      return new MemoryStoreHost().openZone(zone, world);
   }
 }

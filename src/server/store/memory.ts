@@ -1,7 +1,8 @@
 // The memory engine: the Store contract kept in process memory, for tests and as the loadtest's
-// baseline (STORE=memory). Nothing survives the process; every write "commits" at once. Zones
-// opened through one MemoryStoreHost share its data, so tests can reopen a zone and read back
-// what an earlier owner wrote, and a second open while one is live is refused like SQLite's.
+// baseline (STORE=memory, where every open starts empty). Every write "commits" at once. Zones
+// opened through one MemoryStoreHost share its data, so the contract tests can reopen a zone and
+// read back what an earlier owner wrote, and a second open while one is live is refused like
+// SQLite's.
 import { newLogBase, sameWorld, worldMismatch } from "./identity.ts";
 import type { ChunkRow, Compaction, CompactionResult, EditRow, FencedError, PlayerRow, WorldIdentity, ZoneImage, ZoneStore } from "./types.ts";
 import { StoreOpenError } from "./types.ts";

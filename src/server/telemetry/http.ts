@@ -1,7 +1,8 @@
 /**
  * The metrics listener: a node:http server separate from the game port, serving
- * GET /metrics (Prometheus text), /debug/tracez (recent sampled traces, JSON or HTML) and
- * /debug/crashes (the crash inbox). It binds to loopback by default because the debug pages
+ * GET /metrics (Prometheus text), /debug/tracez (recent sampled traces, JSON or HTML),
+ * /debug/crashes (the crash inbox) and /debug/world (the zone's log position and world checksum,
+ * computed on each request, to compare a world before and after a restart). It binds to loopback by default because the debug pages
  * show trace attributes (session/impact ids); expose it only to the scrape network. It is
  * guarded like the game port (net/listener-guard.ts): short deadlines, small connection caps,
  * and every socket, request and response error counted with listener="metrics".
@@ -54,9 +55,19 @@ export class DevCrashError extends Error {
   override readonly name = "DevCrashError";
 }
 
+/** What GET /debug/world answers: the zone, its log's durable and snapshot seqs, and the world's checksum now. */
+export interface WorldReport {
+  readonly zone: string;
+  readonly committed_seq: number;
+  readonly snapshot_seq: number;
+  readonly checksum: number;
+}
+
 export interface MetricsServer {
   /** The bound address (the real port when 0 was asked for). */
   readonly address: HostPort;
+  /** Sets what GET /debug/world reports (the game installs it once its world is loaded; 503 before). */
+  setWorldReport(report: (() => WorldReport) | null): void;
   /** Base URL, e.g. http://127.0.0.1:9464 */
   readonly url: string;
   close(): Promise<void>;
@@ -85,11 +96,11 @@ function wantsHtml(req: IncomingMessage, url: URL): boolean {
 }
 
 /** Routes one request; async only for the registry scrape. */
-async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsServerOptions, world: { report: (() => WorldReport) | null }): Promise<void> {
   const url = new URL(req.url ?? "/", "http://metrics.local");
   const head = req.method === "HEAD";
   if (url.pathname === "/debug/crash" && opts.crashTrigger === true) return crash(req, res, url);
-  const known = url.pathname === "/metrics" || url.pathname === "/debug/tracez" || url.pathname === "/debug/crashes";
+  const known = url.pathname === "/metrics" || url.pathname === "/debug/tracez" || url.pathname === "/debug/crashes" || url.pathname === "/debug/world";
   if (!known) return sendJson(res, 404, { error: "not found" }, head);
   if (req.method !== "GET" && !head) {
     res.setHeader("allow", "GET, HEAD");
@@ -98,6 +109,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsSe
   if (url.pathname === "/metrics") {
     const body = await opts.registry.metrics();
     return send(res, 200, opts.registry.contentType, body, head);
+  }
+  if (url.pathname === "/debug/world") {
+    if (world.report === null) return sendJson(res, 503, { error: "no world loaded" }, head);
+    return sendJson(res, 200, world.report(), head);
   }
   if (url.pathname === "/debug/tracez") {
     const id = url.searchParams.get("trace_id");
@@ -145,10 +160,11 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
     open: opts.metrics ? (n) => opts.metrics?.connectionsOpen("metrics", n) : noop,
     log: opts.log,
   });
+  const world: { report: (() => WorldReport) | null } = { report: null };
   server.on("request", (req, res) => {
     guard.watch(req, res);
     if (guard.refuse(req, res)) return;
-    handle(req, res, opts).catch((err: unknown) => {
+    handle(req, res, opts, world).catch((err: unknown) => {
       opts.log?.warnLimited("metrics_http_error", { error: err instanceof Error ? err.message : String(err) }, "metrics listener request failed");
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" }, false);
       else res.destroy();
@@ -168,6 +184,9 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
       resolve({
         address,
         url: `http://${formatHostPort(address)}`,
+        setWorldReport: (report) => {
+          world.report = report;
+        },
         close() {
           closing ??= new Promise<void>((done) => {
             server.close(() => done());

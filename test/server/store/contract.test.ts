@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeEdit, EDIT_FORMAT, foldCompaction, PLAYER_FORMAT, replayImage } from "../../../src/server/store/format.ts";
 import { openZoneStore, StoreOpenError } from "../../../src/server/store/index.ts";
+import { MemoryStoreHost } from "../../../src/server/store/memory.ts";
 import type { StoreSpec } from "../../../src/server/store/index.ts";
 import type { ChunkRow, EditRow, StoreOptions, WorldIdentity, ZoneImage, ZoneStore } from "../../../src/server/store/types.ts";
 import { FencedError } from "../../../src/server/store/types.ts";
@@ -67,6 +68,8 @@ interface Engine {
   readonly name: string;
   spec(): StoreSpec;
   options?: StoreOptions;
+  /** Opens a zone (default: openZoneStore with spec()). */
+  open?(zone: string, world: WorldIdentity): ZoneStore;
   setup?(): Promise<void>;
   teardown?(): Promise<void>;
 }
@@ -91,14 +94,16 @@ const ENGINES: Engine[] = [
     },
     teardown: async () => pgServer?.stop(),
   },
-  { name: "memory", spec: () => ({ backend: "memory" }) },
+  // STORE=memory starts every open empty; one host keeps the zones across reopens here.
+  { name: "memory", spec: () => ({ backend: "memory" }), open: (zone, world) => memoryHost.openZone(zone, world) },
 ];
+const memoryHost = new MemoryStoreHost();
 
 describe.each(ENGINES)("Store contract on $name", (engine) => {
   let zoneN = 0;
   const open: ZoneStore[] = [];
-  const openZone = async (zone: string, world = WORLD): Promise<ZoneStore> => {
-    const s = await openZoneStore(engine.spec(), zone, world, engine.options);
+  const openZone = async (zone: string, world: WorldIdentity = WORLD): Promise<ZoneStore> => {
+    const s = engine.open !== undefined ? engine.open(zone, world) : await openZoneStore(engine.spec(), zone, world, engine.options);
     open.push(s);
     return s;
   };
