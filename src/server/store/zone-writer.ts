@@ -58,6 +58,8 @@ export class ZoneWriter {
   private readonly fields: Fields;
   private readonly onFencedHandlers: ((err: FencedError) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
+  /** Optional full recording of commit durations in ms (the loadtest's measurement window). */
+  commitRecording: number[] | null = null;
 
   constructor(
     /** Null: nothing is stored and every edit counts as durable at once (unit tests of systems). */
@@ -144,7 +146,9 @@ export class ZoneWriter {
       () => {
         this.inflight = 0;
         this.worldLog.committedSeq = Math.max(this.worldLog.committedSeq, rows[rows.length - 1].seq);
-        metrics.storeCommit(store.backend, (performance.now() - start) / 1000);
+        const ms = performance.now() - start;
+        metrics.storeCommit(store.backend, ms / 1000);
+        this.commitRecording?.push(ms);
         span.end();
         if (this.pending.length > 0) this.flush();
         else if (this.idle()) this.wakeIdle();
