@@ -63,7 +63,8 @@ export class SqliteStore implements ZoneStore {
     worker.on("message", (r: SqliteReply) => this.reply(r));
     worker.on("error", (err) => this.lost(worker, err));
     worker.on("exit", (code) => this.lost(worker, new Error(`store worker exited with code ${code}`)));
-    // The worker must not keep the process alive on its own (close() ends it).
+    // Idle, the worker must not keep the process alive on its own (close() ends it); while a
+    // request waits for its reply it must, or a process with nothing else to do exits mid-commit.
     worker.unref();
     return this.post({ op: "open", open: this.open });
   }
@@ -72,6 +73,7 @@ export class SqliteStore implements ZoneStore {
     const w = this.waiting.get(r.id);
     if (w === undefined) return;
     this.waiting.delete(r.id);
+    if (this.waiting.size === 0) this.worker?.unref();
     if (r.ok) {
       w.resolve(r.result);
       return;
@@ -96,6 +98,7 @@ export class SqliteStore implements ZoneStore {
     if (worker === null) return Promise.reject(new StoreUnavailableError("sqlite worker not running"));
     const id = this.nextId++;
     return new Promise<SqliteResult>((resolve, reject) => {
+      if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ ...req, id } as SqliteRequest);
     });
