@@ -1,4 +1,4 @@
-// Soak benchmark: `npm run soak -- --minutes N [--bots B] [--hostile H] [--baseline] [--json]`.
+// Soak benchmark: `npm run soak -- --minutes N [--bots B] [--hostile H] [--baseline [--rounds R]] [--json]`.
 // Starts a fresh game server (bench/soak/server.ts: the real start sequence with the CLI's
 // crash policy, in its own process) and a client process (bench/soak/clients.ts) with B bots
 // that join, play, leave and reconnect at random, and H hostile clients that cycle through
@@ -7,7 +7,10 @@
 // Each minute it prints RSS, heap, open handles, tick p50/p99 and players; at the end, crashes,
 // RSS growth after the first minute, tick p50/p99, closes by reason and socket errors by stage.
 // With --baseline the same run follows without hostile clients, and the tick p99 ratio is
-// printed. A benchmark, not a test: it prints figures and never fails on them.
+// printed. On a shared machine the load of other work drifts between two runs in a row; with
+// --rounds R the two alternate R times in ABBA order (hostile, baseline, baseline, hostile,
+// ...), each pooling its ticks, so a steady drift cancels out of the ratio. A benchmark, not a
+// test: it prints figures and never fails on them.
 //
 // The goal on a 2-core machine over 10 minutes: zero crashes, RSS growth under 10% after the
 // first minute, tick p99 within 1.2x of the run without hostile clients.
@@ -24,6 +27,8 @@ interface Args {
   bots: number;
   hostile: number;
   baseline: boolean;
+  /** With baseline: alternations of the two runs (ABBA order). */
+  rounds: number;
   json: boolean;
 }
 
@@ -47,7 +52,7 @@ interface PhaseResult {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { minutes: 10, bots: 24, hostile: 8, baseline: false, json: false };
+  const a: Args = { minutes: 10, bots: 24, hostile: 8, baseline: false, rounds: 1, json: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = (lo: number, hi: number): number => {
@@ -59,8 +64,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--bots") a.bots = Math.round(num(1, 250));
     else if (k === "--hostile") a.hostile = Math.round(num(0, 250));
     else if (k === "--baseline") a.baseline = true;
+    else if (k === "--rounds") a.rounds = Math.round(num(1, 20));
     else if (k === "--json") a.json = true;
-    else throw new Error(`unknown argument ${k} (--minutes N --bots B --hostile H --baseline --json)`);
+    else throw new Error(`unknown argument ${k} (--minutes N --bots B --hostile H --baseline --rounds R --json)`);
   }
   return a;
 }
@@ -109,8 +115,8 @@ function scrapeAll(url: string): { stop(): void; counts: { ok: number; failed: n
   return { stop: () => clearInterval(timer), counts };
 }
 
-/** One run: a fresh server, the clients, `minutes` of play, then a graceful stop. */
-async function phase(args: Args, hostile: number, outDir: string): Promise<PhaseResult> {
+/** One run: a fresh server, the clients, `minutes` of play, then a graceful stop; `ticks` collects its tick durations after minute 1. */
+async function phase(args: Args, hostile: number, outDir: string, ticks: number[]): Promise<PhaseResult> {
   const server = child("./soak/server.ts", [join(outDir, `soak-server-${hostile > 0 ? "hostile" : "baseline"}.log`)]);
   let exit: number | string | null = null;
   const exited = new Promise<void>((r) => server.once("exit", (code, signal) => {
@@ -126,7 +132,7 @@ async function phase(args: Args, hostile: number, outDir: string): Promise<Phase
     hostile, minutes: [], crashes: 0, serverExit: null, scrapes: scraper.counts, rssGrowthAfterFirstMinute: NaN, tickP50: NaN, tickP99: NaN,
     closes: {}, socketErrors: {}, refused: {}, errors: {}, clients: null,
   };
-  const ticks: number[] = [];
+  const own: number[] = [];
   let last: Sample | null = null;
   for (let minute = 1; minute <= args.minutes && exit === null; minute++) {
     await Promise.race([sleep(60_000), exited]);
@@ -137,7 +143,10 @@ async function phase(args: Args, hostile: number, outDir: string): Promise<Phase
       tickP50: percentile(last.ticks, 0.5), tickP99: percentile(last.ticks, 0.99), playing: last.playing, connected: last.connected,
     };
     result.minutes.push(row);
-    if (minute > 1) for (const t of last.ticks) ticks.push(t);
+    if (minute > 1) {
+      for (const t of last.ticks) own.push(t);
+      for (const t of last.ticks) ticks.push(t);
+    }
     if (!args.json) {
       console.log(`  min ${String(minute).padStart(3)}  rss ${row.rssMb.toFixed(1)} MiB  heap ${row.heapMb.toFixed(1)} MiB  handles ${row.handles}  tick p50 ${row.tickP50.toFixed(2)} ms p99 ${row.tickP99.toFixed(2)} ms  players ${row.playing}/${row.connected} sockets`);
     }
@@ -156,8 +165,8 @@ async function phase(args: Args, hostile: number, outDir: string): Promise<Phase
   const first = result.minutes[0];
   const end = result.minutes.at(-1);
   if (first !== undefined && end !== undefined) result.rssGrowthAfterFirstMinute = (end.rssMb - first.rssMb) / first.rssMb;
-  result.tickP50 = percentile(ticks, 0.5);
-  result.tickP99 = percentile(ticks, 0.99);
+  result.tickP50 = percentile(own, 0.5);
+  result.tickP99 = percentile(own, 0.99);
   return result;
 }
 
@@ -187,15 +196,27 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const outDir = resolve(fileURLToPath(new URL("../test-output", import.meta.url)));
   mkdirSync(outDir, { recursive: true });
-  if (!args.json) console.log(`soak: ${args.minutes} min, ${args.bots} bots, ${args.hostile} hostile clients${args.baseline ? ", then the same without them" : ""}; server logs in ${outDir}`);
-  const runs = [await phase(args, args.hostile, outDir)];
-  if (!args.json) printPhase(runs[0], args);
-  if (args.baseline) {
-    runs.push(await phase(args, 0, outDir));
-    if (!args.json) {
-      printPhase(runs[1], args);
-      console.log(`\ntick p99 with hostile clients / without: ${(runs[0].tickP99 / runs[1].tickP99).toFixed(3)}x (p50 ${(runs[0].tickP50 / runs[1].tickP50).toFixed(3)}x)`);
+  const rounds = args.baseline ? args.rounds : 1;
+  if (!args.json) {
+    const plan = !args.baseline ? "" : rounds === 1 ? ", then the same without them" : `, alternating with the same without them (${rounds} rounds, ABBA)`;
+    console.log(`soak: ${args.minutes} min, ${args.bots} bots, ${args.hostile} hostile clients${plan}; server logs in ${outDir}`);
+  }
+  const ticks = { hostile: [] as number[], baseline: [] as number[] };
+  const runs: PhaseResult[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = !args.baseline ? [args.hostile] : r % 2 === 0 ? [args.hostile, 0] : [0, args.hostile];
+    for (const hostile of order) {
+      const run = await phase(args, hostile, outDir, hostile > 0 ? ticks.hostile : ticks.baseline);
+      runs.push(run);
+      if (!args.json) printPhase(run, args);
     }
+  }
+  if (args.baseline && !args.json) {
+    const q = (t: number[], p: number): number => percentile(t, p);
+    const pooled = rounds > 1 ? `pooled over ${rounds} rounds, ` : "";
+    console.log(`\ntick p99 with hostile clients / without (${pooled}minutes 2..${args.minutes} of each run): `
+      + `${(q(ticks.hostile, 0.99) / q(ticks.baseline, 0.99)).toFixed(3)}x (${q(ticks.hostile, 0.99).toFixed(2)} / ${q(ticks.baseline, 0.99).toFixed(2)} ms); `
+      + `p50 ${(q(ticks.hostile, 0.5) / q(ticks.baseline, 0.5)).toFixed(3)}x`);
   }
   if (args.json) console.log(JSON.stringify(runs, null, 2));
 }

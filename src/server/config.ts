@@ -256,6 +256,7 @@ export const ENV_SETTINGS: Readonly<Record<string, NumericKey | StringKey>> = {
   MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
   SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs",
   RESPAWN_MS: "respawnMs",
+  SPAWN_SPREAD: "spawnSpread",
   STORE: "store",
   STORE_SYNC: "storeSync",
   STORE_MAX_PENDING_EDITS: "storeMaxPendingEdits",

@@ -21,7 +21,7 @@ beforeAll(async () => {
   ensureBuilt();
   // The page plays through the server by default. No NPCs: one wandering into view would
   // change the screenshots these tests compare.
-  server = await startServer({ NPC_COUNT: "0" });
+  server = await startServer({ NPC_COUNT: "0", SPAWN_SPREAD: "0" });
   browser = await launchChromium();
 });
 

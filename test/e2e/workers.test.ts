@@ -18,7 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   ensureBuilt();
-  server = await startServer({ NPC_COUNT: "0" });
+  server = await startServer({ NPC_COUNT: "0", SPAWN_SPREAD: "0" });
   browser = await launchChromium();
 });
 

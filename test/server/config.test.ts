@@ -24,6 +24,7 @@ describe("server config", () => {
     expect(serverConfigFromEnv({ PORT: "0", HOST: "0.0.0.0", TICK_HZ: "60", ZONE: "z2" })).toEqual({ port: 0, host: "0.0.0.0", tickHz: 60, zone: "z2" });
     expect(() => serverConfigFromEnv({ PORT: "eighty" })).toThrow(/PORT/);
     expect(serverConfigFromEnv({ RESPAWN_MS: "5000" })).toEqual({ respawnMs: 5000 });
+    expect(serverConfigFromEnv({ SPAWN_SPREAD: "0" })).toEqual({ spawnSpread: 0 });
   });
 
   it("keeps each deadline inside the one it belongs to and each floor under its ceiling", () => {
