@@ -46,14 +46,14 @@ export class SavedPlayers {
         continue;
       }
       if (r.savedAtMs < oldestMs) stale.push(r.key);
-      else this.byKey.set(hex(r.key), rec);
+      else this.byKey.set(keyHex(r.key), rec);
     }
     return stale;
   }
 
   /** The record for `key`, removed from the set (a record resumes one player once). */
   take(key: Uint8Array): PlayerRecord | undefined {
-    const k = hex(key);
+    const k = keyHex(key);
     const rec = this.byKey.get(k);
     if (rec !== undefined) this.byKey.delete(k);
     return rec;
@@ -89,6 +89,7 @@ export function restorePlayer(e: Entity, rec: PlayerRecord, nowMs: number): void
   c.lastSeq = rec.inputSeq;
 }
 
-function hex(key: Uint8Array): string {
+/** Hex of a record key (a map key; never logged). */
+export function keyHex(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("hex");
 }

@@ -19,6 +19,7 @@
 import { foldCompaction } from "./format.ts";
 import type { FencedError, PlayerRow, WorldIdentity, ZoneStore } from "./types.ts";
 import type { WorldLog } from "../game/world-log.ts";
+import { keyHex } from "../game/player-records.ts";
 import type { EditRow } from "./types.ts";
 import { logger, metrics, SPAN_NAMES, tracing } from "../telemetry/facade.ts";
 import type { CarveRefuseReason, Fields } from "../telemetry/facade.ts";
@@ -118,8 +119,8 @@ export class ZoneWriter {
   /** Queues player records to save and keys to delete (a later entry for a key wins). */
   queuePlayers(save: readonly PlayerRow[], remove: readonly Uint8Array[]): void {
     if (this.store === null) return;
-    for (const p of save) this.players.set(hexKey(p.key), p);
-    for (const k of remove) this.players.set(hexKey(k), k);
+    for (const p of save) this.players.set(keyHex(p.key), p);
+    for (const k of remove) this.players.set(keyHex(k), k);
   }
 
   /** Once per tick: hands pending edits to the store as one batch, starts a due compaction, writes queued player records. */
@@ -281,9 +282,4 @@ function isFenced(err: unknown): err is FencedError {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Hex of a record key (the map key; never logged). */
-function hexKey(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("hex");
 }
