@@ -104,7 +104,7 @@ function describe(ms: number[]) {
 async function main(): Promise<void> {
   ensureBuilt();
   const running = await startGame(
-    { METRICS_ADDR: "off", LOG_LEVEL: "warn" },
+    { METRICS_ADDR: "off", LOG_LEVEL: "warn", STORE: "memory" },
     { server: { host: "127.0.0.1", port: 0, distDir: join(ROOT, "dist"), routes: [isolationSwitch] } },
   );
   const url = `${running.game.url}/`;

@@ -1,5 +1,5 @@
 // Load benchmark: `npm run loadtest -- --bots N --seconds S [--url ws://...] [--json] [--tick-hz 30]
-// [--telemetry off|on|both] [--trace-sample R] [--rounds N]`.
+// [--telemetry off|on|both] [--trace-sample R] [--rounds N] [--store memory|sqlite|postgres|all]`.
 // Starts the game server in-process on a free loopback port (unless --url), runs N bots that
 // move and shoot in a child process, and prints tick ms percentiles, ticks over budget, bytes
 // per client per second, carves per second and entities in view. A benchmark, not a test:
@@ -17,6 +17,16 @@
 //         in that order; prints tick p50/p99 (and mean, server CPU) ratios on/off, pooled over
 //         the rounds. The issue's goal: under 2% overhead at the default ratio.
 //
+// Store (in-process server only): where the world is kept, as STORE says (memory by default).
+//   sqlite    a fresh SQLite file in a temporary directory per phase;
+//   postgres  a PostgreSQL cluster started on loopback for the run (test/server/store/postgres.ts),
+//             a fresh zone per phase;
+//   all       both.
+// With sqlite, postgres or all, every round runs memory first and then each engine, each with a
+// fresh server and bots, and the summary prints tick p50/p99 pooled per engine, their ratio to
+// memory, and commit p50/p99 (one tick's batch of carves until durable). The issue's goals: tick
+// p99 within 1.05x of memory; commit p99 at most 2 ms (SQLite) and 10 ms (PostgreSQL).
+//
 // Why a child process for the bots: on a 2-core machine the server's main thread, its mesh
 // worker and 200 bots all compete for CPU. In a separate process the bots' decoding, GC pauses
 // and timers run on their own event loop and heap, so they can delay the server only through
@@ -24,8 +34,9 @@
 // loop or adding to its GC; the tick durations measured inside the server stay its own work.
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { devNull } from "node:os";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { devNull, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer } from "../src/server/app.ts";
 import type { ServerHandle, StartServerOptions } from "../src/server/app.ts";
@@ -37,6 +48,8 @@ import { DEFAULT_TELEMETRY_CONFIG } from "../src/server/telemetry/index.ts";
 import { nearestRank } from "../src/shared/telemetry/percentiles.ts";
 import type { SwarmConfig, SwarmResult } from "./bots/swarm.ts";
 import type { SinkStats } from "./otlp-sink.ts";
+import { startPostgres } from "../test/server/store/postgres.ts";
+import type { TestPostgres } from "../test/server/store/postgres.ts";
 
 interface Args {
   bots: number;
@@ -52,15 +65,20 @@ interface Args {
   telemetry: TelemetryMode;
   /** Trace ratio of `--telemetry on` (both: ratio 1, then the default ratio). */
   traceSample: number;
-  /** Repetitions of the off/on/default phases of `--telemetry both`. */
+  /** Repetitions of the off/on/default phases of `--telemetry both`, or of the engines of `--store`. */
   rounds: number;
+  store: StoreMode;
 }
+
+const STORE_MODES = ["memory", "sqlite", "postgres", "all"] as const;
+type StoreMode = (typeof STORE_MODES)[number];
+type StoreEngine = Exclude<StoreMode, "all">;
 
 const TELEMETRY_MODES = ["off", "on", "both"] as const;
 type TelemetryMode = (typeof TELEMETRY_MODES)[number];
 
-/** One measured run: a fresh server (with or without telemetry) and a fresh bot swarm. */
-type Phase = { readonly telemetry: "off" } | { readonly telemetry: "on"; readonly traceSample: number };
+/** One measured run: a fresh server (with or without telemetry, on one store engine) and a fresh bot swarm. */
+type Phase = ({ readonly telemetry: "off" } | { readonly telemetry: "on"; readonly traceSample: number }) & { readonly store: StoreEngine };
 
 /** How often the loadtest scrapes /metrics with telemetry on (deploy/prometheus scrape_interval). */
 const SCRAPE_EVERY_MS = 5000;
@@ -70,7 +88,7 @@ const LIMITS = { bots: 1000, seconds: 600 } as const;
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     bots: 50, seconds: 10, url: null, json: false, tickHz: 30, fireEvery: 4, roam: 150, interest: 64, meshWorkers: 1, warmup: 3,
-    telemetry: "off", traceSample: 1, rounds: 1,
+    telemetry: "off", traceSample: 1, rounds: 1, store: "memory",
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -104,10 +122,18 @@ function parseArgs(argv: string[]): Args {
       case "--compare": a.telemetry = "both"; break;
       case "--trace-sample": a.traceSample = num(0, 1); break;
       case "--rounds": a.rounds = Math.round(num(1, 20)); break;
+      case "--store": {
+        const m = v();
+        if (!(STORE_MODES as readonly string[]).includes(m)) throw new Error(`--store must be one of ${STORE_MODES.join(", ")}`);
+        a.store = m as StoreMode;
+        break;
+      }
       default: throw new Error(`unknown option ${k}`);
     }
   }
   if (a.url !== null && a.telemetry !== "off") throw new Error("--telemetry applies to the in-process server only (not with --url)");
+  if (a.url !== null && a.store !== "memory") throw new Error("--store applies to the in-process server only (not with --url)");
+  if (a.telemetry === "both" && a.store !== "memory") throw new Error("--telemetry both compares telemetry on the memory store; use --store with --telemetry off or on");
   if (a.url !== null) {
     const host = new URL(a.url).hostname;
     if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) throw new Error("--url must point at a loopback address");
@@ -187,11 +213,27 @@ interface PhaseResult {
   lines: string[];
   /** Tick ms of the measurement window (pooled across rounds for the ratios). */
   ticks: number[];
+  /** Store commit ms of the measurement window. */
+  commits: number[];
   cpuMs: number;
   wallMs: number;
 }
 
-const phaseName = (p: Phase): string => (p.telemetry === "off" ? "off" : `on, traces ${p.traceSample}`);
+const phaseName = (p: Phase): string => `${p.telemetry === "off" ? "off" : `on, traces ${p.traceSample}`}, store ${p.store}`;
+
+let phaseN = 0;
+
+/** The STORE setting of a phase, a fresh zone each time, and what to remove afterwards. */
+function phaseStore(engine: StoreEngine, pg: TestPostgres | null): { store: string; zone: string; cleanup: () => void } {
+  const zone = `lt${++phaseN}`;
+  if (engine === "memory") return { store: "memory", zone, cleanup: () => {} };
+  if (engine === "postgres") {
+    if (pg === null) throw new Error("the postgres phase needs the cluster");
+    return { store: pg.url, zone, cleanup: () => {} };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "voxel-loadtest-"));
+  return { store: `sqlite:${dir}`, zone, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 /** The server a phase measures: in-process (bare, or the full start sequence with telemetry), or the one at --url. */
 interface PhaseServer {
@@ -200,12 +242,14 @@ interface PhaseServer {
   url: string;
 }
 
-async function startPhaseServer(args: Args, phase: Phase, sink: Sink | null, logs: ReturnType<typeof nullLogDestination>): Promise<PhaseServer> {
+async function startPhaseServer(
+  args: Args, phase: Phase, sink: Sink | null, logs: ReturnType<typeof nullLogDestination>, stored: { store: string; zone: string },
+): Promise<PhaseServer> {
   if (args.url !== null) return { server: null, game: null, url: args.url };
   // Players spawn spread over the roaming disc, so the run measures a dispersed crowd from the start.
   const options: StartServerOptions = {
     host: "127.0.0.1", port: 0, tickHz: args.tickHz, interestRadius: args.interest, meshWorkers: args.meshWorkers,
-    maxPlayers: Math.max(256, args.bots + 8), spawnSpread: args.roam,
+    maxPlayers: Math.max(256, args.bots + 8), spawnSpread: args.roam, store: stored.store, zone: stored.zone,
   };
   if (phase.telemetry === "off") {
     const server = await startServer(options);
@@ -266,6 +310,8 @@ interface Measured {
   ticks: number[];
   perSystem: Float64Array[];
   flushes: number[];
+  /** Store commit ms (one tick's batch of carves until durable). */
+  commits: number[];
   /** The server's counters and world checksum when the swarm's result came (undefined: --url). */
   after: ServerStatsSnapshot | undefined;
   serverChecksum: number | undefined;
@@ -288,6 +334,7 @@ async function measureWindow(child: ChildProcess, server: ServerHandle | null, l
   let start = { ...snapshot(), logs: { lines: 0, bytes: 0 }, scrapes: 0 };
   const openWindow = (): void => {
     if (server) {
+      server.writer.commitRecording = [];
       server.tickStats.recording = [];
       server.tickStats.systemRecording = [];
       server.flushStats.recording = [];
@@ -309,12 +356,14 @@ async function measureWindow(child: ChildProcess, server: ServerHandle | null, l
   const ticks = server?.tickStats.recording ?? [];
   const perSystem = server?.tickStats.systemRecording ?? [];
   const flushes = server?.flushStats.recording ?? [];
+  const commits = server?.writer.commitRecording ?? [];
   if (server) {
+    server.writer.commitRecording = null;
     server.tickStats.recording = null;
     server.tickStats.systemRecording = null;
     server.flushStats.recording = null;
   }
-  return { result, start, wallS, cpu, ticks, perSystem, flushes, after: server?.stats(), serverChecksum: server?.checksum() };
+  return { result, start, wallS, cpu, ticks, perSystem, flushes, commits, after: server?.stats(), serverChecksum: server?.checksum() };
 }
 
 /** What telemetry did in a phase with it on: log lines and bytes, scrapes, spans and OTLP traffic. */
@@ -366,9 +415,10 @@ function slowestTicks(ticks: readonly number[], perSystem: readonly Float64Array
 /** A phase's figures as the JSON report (`--json`) holds them. */
 function phaseReport(args: Args, phase: Phase, ps: PhaseServer, m: Measured, joinMs: number, telemetry: TelemetryFigures | null) {
   const { server } = ps;
-  const { result, start, ticks, flushes } = m;
+  const { result, start, ticks, flushes, commits } = m;
   const sorted = ticks.length > 0 ? [...ticks].sort((x, y) => x - y) : [...result.tickMaxSamples].sort((x, y) => x - y);
   const flushSorted = [...flushes].sort((x, y) => x - y);
+  const commitSorted = [...commits].sort((x, y) => x - y);
   const budget = 1000 / args.tickHz;
   const inView = result.entitiesInView;
   const viewSorted = [...inView].sort((x, y) => x - y);
@@ -380,6 +430,10 @@ function phaseReport(args: Args, phase: Phase, ps: PhaseServer, m: Measured, joi
   if (server && start.systemMs) for (const [k, v] of Object.entries(server.tickStats.systemMs)) systems[k] = r2((v - start.systemMs[k]) / Math.max(1, tickCount));
   return {
     telemetry: phase.telemetry,
+    store: phase.store,
+    commits: commits.length,
+    commit_p50_ms: r3(nearestRank(commitSorted, 50)),
+    commit_p99_ms: r3(nearestRank(commitSorted, 99)),
     trace_sample: phase.telemetry === "on" ? phase.traceSample : null,
     bots: args.bots,
     connected: result.connected,
@@ -435,6 +489,7 @@ function phaseLines(args: Args, phase: Phase, ps: PhaseServer, m: Measured, repo
     `tick ms        p50 ${report.tick_p50_ms}  p95 ${report.tick_p95_ms}  p99 ${report.tick_p99_ms}  max ${report.tick_max_ms}  (${report.ticks} ${report.tick_source === "server" ? "ticks" : "samples"}, budget ${report.tick_budget_ms} ms, over budget ${report.ticks_over_budget}) [${report.tick_source}]`,
     server ? `systems ms/tick ${Object.entries(report.system_ms_per_tick).map(([k, v]) => `${k} ${v}`).join("  ")}` : "",
     server ? `slowest ticks  ${report.slowest_ticks.map((t) => JSON.stringify(t)).join("  ")}` : "",
+    server && phase.store !== "memory" ? `store commits  p50 ${report.commit_p50_ms}  p99 ${report.commit_p99_ms} ms (${report.commits} commits, one per tick with carves)` : "",
     server ? `socket flush   p50 ${report.socket_flush_p50_ms}  p99 ${report.socket_flush_p99_ms} ms after each tick (${report.socket_flush_ms_per_s} ms/s; writes queued by the net system)` : "",
     `bytes/client/s ${report.bytes_per_client_per_s} payload, ${report.wire_bytes_per_client_per_s} with WebSocket framing (${report.frames_per_client_per_s} frames/s)`,
     `carves/s       ${report.carves_per_s}   shots/s ${report.shots_per_s ?? "n/a"}   npc+player hits/s ${report.hits_per_s ?? "n/a"}`,
@@ -450,9 +505,10 @@ function phaseLines(args: Args, phase: Phase, ps: PhaseServer, m: Measured, repo
 }
 
 /** One phase: its server, a scraper when telemetry is on, the swarm, the window, then the report. */
-async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<PhaseResult> {
+async function runPhase(args: Args, phase: Phase, sink: Sink | null, pg: TestPostgres | null): Promise<PhaseResult> {
   const logs = nullLogDestination();
-  const ps = await startPhaseServer(args, phase, sink, logs);
+  const stored = phaseStore(phase.store, pg);
+  const ps = await startPhaseServer(args, phase, sink, logs, stored);
   const scraper = startScraper(ps.game?.telemetry.metricsServer?.url);
   const sinkBefore = sink !== null && ps.game !== null ? await sink.stats() : null;
   const { child, ready } = await startSwarm(args, ps.url);
@@ -466,7 +522,8 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null): Promise<Ph
   if (ps.game !== null) await ps.game.stop("loadtest phase done");
   else await ps.server?.stop();
   logs.close();
-  return { report, lines, ticks: [...m.ticks], cpuMs: (m.cpu.user + m.cpu.system) / 1000, wallMs: m.wallS * 1000 };
+  stored.cleanup();
+  return { report, lines, ticks: [...m.ticks], commits: [...m.commits], cpuMs: (m.cpu.user + m.cpu.system) / 1000, wallMs: m.wallS * 1000 };
 }
 
 /** Tick figures of several rounds of one phase, pooled. */
@@ -485,26 +542,61 @@ function pooled(results: readonly PhaseResult[]): { p50: number; p99: number; me
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** The --store summary: tick and commit figures pooled per engine over the rounds, and tick ratios to memory. */
+function printStores(args: Args, engines: readonly StoreEngine[], results: readonly { phase: Phase; result: PhaseResult }[]): void {
+  const per = engines.map((engine) => {
+    const rs = results.filter((r) => r.phase.store === engine).map((r) => r.result);
+    const commits = rs.flatMap((r) => r.commits).sort((a, b) => a - b);
+    return { engine, tick: pooled(rs), commits: commits.length, commitP50: nearestRank(commits, 50), commitP99: nearestRank(commits, 99) };
+  });
+  const base = per[0].tick;
+  const rows = per.map((x) => ({
+    store: x.engine, ticks: x.tick.ticks, tick_p50_ms: r2(x.tick.p50), tick_p99_ms: r2(x.tick.p99), tick_mean_ms: r3(x.tick.mean),
+    tick_p99_vs_memory: r3(x.tick.p99 / base.p99), tick_mean_vs_memory: r3(x.tick.mean / base.mean),
+    commits: x.commits, commit_p50_ms: r3(x.commitP50), commit_p99_ms: r3(x.commitP99),
+  }));
+  if (args.json) {
+    console.log(JSON.stringify({ store: args.store, rounds: args.rounds, bots: args.bots, pooled: rows, phases: results.map((r) => r.result.report) }));
+    return;
+  }
+  console.log([
+    `store overhead, ${args.rounds} round(s) of ${engines.join(" / ")}, ${args.bots} bots, ${args.seconds} s measured per phase, pooled over rounds:`,
+    ...rows.map((r) => `  ${r.store.padEnd(9)} tick p50 ${r.tick_p50_ms.toFixed(2)}  p99 ${r.tick_p99_ms.toFixed(2)} ms (x${r.tick_p99_vs_memory.toFixed(3)} of memory; mean x${r.tick_mean_vs_memory.toFixed(3)})` +
+      (r.store === "memory" ? "" : `  commit p50 ${r.commit_p50_ms.toFixed(3)}  p99 ${r.commit_p99_ms.toFixed(3)} ms (${r.commits} commits)`)),
+    "  goals: tick p99 within x1.05 of memory; commit p99 at most 2 ms (sqlite), 10 ms (postgres)",
+  ].join("\n"));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const defaultRatio = DEFAULT_TELEMETRY_CONFIG.traceSample;
-  const phases: Phase[] = args.telemetry === "off"
-    ? [{ telemetry: "off" }]
+  const engines: StoreEngine[] = args.store === "memory" ? ["memory"] : args.store === "all" ? ["memory", "sqlite", "postgres"] : ["memory", args.store];
+  const tel: Phase[] = args.telemetry === "off"
+    ? [{ telemetry: "off", store: "memory" }]
     : args.telemetry === "on"
-      ? [{ telemetry: "on", traceSample: args.traceSample }]
+      ? [{ telemetry: "on", traceSample: args.traceSample, store: "memory" }]
       : Array.from({ length: args.rounds }, (): Phase[] => [
-        { telemetry: "off" }, { telemetry: "on", traceSample: 1 }, { telemetry: "on", traceSample: defaultRatio },
+        { telemetry: "off", store: "memory" }, { telemetry: "on", traceSample: 1, store: "memory" }, { telemetry: "on", traceSample: defaultRatio, store: "memory" },
       ]).flat();
+  // --store: every round runs memory and then each engine, interleaved so drift on a shared machine hits all alike.
+  const phases: Phase[] = args.store === "memory" ? tel : Array.from({ length: args.rounds }, () => engines.map((store): Phase => ({ ...tel[0], store }))).flat();
   const sink = phases.some((p) => p.telemetry === "on") ? await startSink() : null;
+  const pg = phases.some((p) => p.store === "postgres") ? await startPostgres() : null;
   const results: { phase: Phase; result: PhaseResult }[] = [];
   try {
     for (const phase of phases) {
-      const result = await runPhase(args, phase, sink);
+      const result = await runPhase(args, phase, sink, pg);
       results.push({ phase, result });
       if (!args.json) console.log(`${result.lines.join("\n")}\n`);
     }
   } finally {
     sink?.stop();
+    await pg?.stop();
+  }
+
+  if (args.store !== "memory") {
+    printStores(args, engines, results);
+    process.exit(0);
   }
 
   if (args.telemetry !== "both") {

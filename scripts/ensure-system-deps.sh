@@ -2,8 +2,9 @@
 # Makes sure the Debian packages the tests need are present: chromium (end-to-end tests
 # with real WebGPU through SwiftShader), prometheus/promtool (alert rules and the scrape
 # test), prometheus-alertmanager/amtool (the Alertmanager config and the alerts end-to-end
-# test) and valgrind (the telemetry instruction-count test). Installs them with apt-get when
-# running as root; otherwise explains how.
+# test), valgrind (the telemetry instruction-count test) and postgresql (the store's contract,
+# crash and fencing tests start their own cluster with its initdb and pg_ctl). Installs them
+# with apt-get when running as root; otherwise explains how.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromi
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 { command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1; } || need+=(prometheus-alertmanager)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const logFile = process.argv[2];
   const logs = createWriteStream(logFile);
   const running = await startGame(
-    { PORT: "0", HOST: "127.0.0.1", METRICS_ADDR: "127.0.0.1:0", JSON_LOGS: "true", LOG_LEVEL: "info", CLIENT_TELEMETRY: "true" },
+    { PORT: "0", HOST: "127.0.0.1", METRICS_ADDR: "127.0.0.1:0", JSON_LOGS: "true", LOG_LEVEL: "info", CLIENT_TELEMETRY: "true", STORE: process.env.STORE ?? "memory" },
     {
       telemetry: { logDestination: logs },
       crashPolicy: { exit: (code) => process.exit(code) },

@@ -1,4 +1,5 @@
-// Server bootstrap: config -> world -> tick loop -> HTTP + WebSocket. startServer() is what
+// Server bootstrap: config -> store (claim the zone, load its snapshot and log) -> world (generated,
+// then the stored edits replayed) -> tick loop -> HTTP + WebSocket. startServer() is what
 // the CLI (main.ts), the integration tests and the loadtest call; it returns a handle to the
 // running server (its port, world, stats) and a stop() that shuts it down cleanly within
 // config.shutdownTimeoutMs. The game port is guarded (net/listener-guard.ts): header, body
@@ -28,9 +29,14 @@ import { SessionManager } from "./net/sessions.ts";
 import { WsTransport } from "./net/ws-transport.ts";
 import { runStopSteps } from "./shutdown.ts";
 import type { StopReport, StopStep } from "./shutdown.ts";
+import { describeStore, openZoneStore, parseStoreSpec } from "./store/index.ts";
+import type { StoreSpec, ZoneStore } from "./store/index.ts";
+import type { FencedError } from "./store/types.ts";
+import type { ZoneWriter } from "./store/zone-writer.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
 import type { System } from "./systems/index.ts";
-import { logger, metrics } from "./telemetry/facade.ts";
+import { logger, metrics, SPAN_NAMES, tracing } from "./telemetry/facade.ts";
+import { worldIdentity } from "./game/state.ts";
 
 const log = logger("server");
 
@@ -44,6 +50,11 @@ export interface StartServerOptions extends ServerOverrides {
   readonly autoTick?: boolean;
   /** The systems in tick order (default SYSTEM_ORDER; the fault switch wraps them). */
   readonly systems?: readonly System[];
+  /**
+   * Called once if another process takes the zone over (the store fenced this one). The tick
+   * has stopped by then; the caller stops the server and exits (default: only the stop).
+   */
+  readonly onFenced?: (err: FencedError) => void;
 }
 
 /** A running game server. */
@@ -66,6 +77,8 @@ export interface ServerHandle {
   stats(): ServerStatsSnapshot;
   /** worldChecksum of the authoritative world. */
   checksum(): number;
+  /** The zone's writer (its store, backlog, fencing). */
+  readonly writer: ZoneWriter;
   /** True while the tick loop runs. */
   running(): boolean;
   /** Runs one tick now (tests with autoTick false). */
@@ -87,12 +100,10 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, ...overrides } = options;
+  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, onFenced, ...overrides } = options;
   const config = resolved ?? resolveServerConfig(overrides);
-  const t0 = performance.now();
-  const game = new GameState(config);
+  const game = await recoverZone(config);
   game.spawnNpcs();
-  log.info({ seed: config.seed, chunks: `${config.chunksX}x${config.chunksY}x${config.chunksZ}`, npcs: config.npcCount, ms: Math.round(performance.now() - t0) }, "world generated");
 
   const mesher = new MeshPool(config.meshWorkers);
   mesher.onWorkerError = () => game.stats.recordError("mesh_worker");
@@ -108,16 +119,26 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     for (const w of waiters) w();
   };
   const loop = new TickLoop(config.tickHz, tick);
-  const health = healthRoute({
-    running: () => loop.running,
-    tick: () => game.tick,
-    tickHz: config.tickHz,
-    lastTickAt: () => game.tickStats.lastTickAt,
-    lastTickMs: () => game.tickStats.lastTickMs,
-    clients: () => sessions.playing.length,
-    startedAt: performance.now(),
+  const startedAt = performance.now();
+  game.writer.onFenced((err) => {
+    // Another process owns the zone now: not one more tick, then the caller stops the server.
+    loop.stop();
+    sessions.stopAccepting();
+    onFenced?.(err);
   });
-  const allRoutes: HttpRoute[] = [health, ...routes];
+
+  const allRoutes: HttpRoute[] = [
+    healthRoute({
+      running: () => loop.running,
+      tick: () => game.tick,
+      tickHz: config.tickHz,
+      lastTickAt: () => game.tickStats.lastTickAt,
+      lastTickMs: () => game.tickStats.lastTickMs,
+      clients: () => sessions.playing.length,
+      startedAt,
+    }),
+    ...routes,
+  ];
   if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path") }));
   serveRoutes(http, guard, allRoutes);
   sessions.start();
@@ -140,6 +161,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     flushStats: transport.flushStats,
     stats: () => game.stats.snapshot(),
     checksum: () => worldChecksum(game.world),
+    writer: game.writer,
     running: () => loop.running,
     tickOnce: tick,
     waitForTicks: (n) => afterTicks(waiters, n),
@@ -224,6 +246,48 @@ function gamePort(config: ServerConfig, game: GameState): { http: Server; guard:
   return { http, guard, transport };
 }
 
+/**
+ * Claims the zone in the configured store, generates the world and replays what the store holds
+ * onto it (measured as game_store_recovery_duration_seconds, traced as zone.recover). Rejects
+ * with a message naming the setting when the zone cannot be opened (owned elsewhere, another
+ * world, unreachable).
+ */
+async function recoverZone(config: ServerConfig): Promise<GameState> {
+  const t0 = performance.now();
+  const spec = parseStoreSpec(config.store) as StoreSpec;
+  const fields = { zone: config.zone, shard: config.shard, backend: spec.backend };
+  return tracing.withSpan(SPAN_NAMES.zoneRecover, fields, async (span) => {
+    const store: ZoneStore = await openZoneStore(spec, config.zone, worldIdentity(config), {
+      sqliteSync: config.storeSync,
+      leaseMs: config.storeLeaseMs,
+      leaseRenewMs: Math.max(100, Math.floor(config.storeLeaseMs / 3)),
+      claimTimeoutMs: config.storeClaimTimeoutMs,
+      log: logger("store"),
+    });
+    const loadedMs = performance.now() - t0;
+    let game: GameState;
+    try {
+      game = new GameState(config, store.image);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    const writer = game.attachStore(store);
+    const stale = game.savedPlayers.load(store.image.players, Date.now() - config.playerRecordTtlMs);
+    writer.queuePlayers([], stale);
+    const seconds = (performance.now() - t0) / 1000;
+    metrics.storeRecovery(seconds);
+    const image = store.image;
+    span.setAttributes({ snapshot_seq: image.snapshotSeq, last_seq: image.lastSeq, chunks: image.chunks.length, edits: image.tail.length });
+    log.info({
+      store: describeStore(spec), epoch: store.epoch, snapshot_seq: image.snapshotSeq, last_seq: image.lastSeq, chunks: image.chunks.length,
+      edits: image.tail.length, players: game.savedPlayers.size, load_ms: Math.round(loadedMs), ms: Math.round(seconds * 1000),
+      seed: config.seed, size: `${config.chunksX}x${config.chunksY}x${config.chunksZ}`,
+    }, "zone recovered");
+    return game;
+  });
+}
+
 /** The graceful stop's named steps, in order; each runs at most once however often it is called. */
 function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, mesher: MeshPool, game: GameState): StopStep[] {
   const once = (name: string, run: () => unknown, reserveMs?: number): StopStep => {
@@ -237,13 +301,16 @@ function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, meshe
     }),
     // Reserves: the WebSocket close handshake gives up after 1 s; the rest is quick when well.
     once("close connections", () => sessions.shutdown(), 1500),
+    // Every edit carved and every player record queued becomes durable before the store closes.
+    once("flush store", () => game.writer.drain(), 2000),
     once("close game listener", () => new Promise<void>((resolve) => {
       http.close(() => resolve());
       http.closeAllConnections();
     }), 500),
-    once("stop mesh workers", async () => {
-      await mesher.close();
-      log.info({ ticks: game.tick }, "server stopped");
+    once("stop mesh workers", () => mesher.close(), 500),
+    once("close store", async () => {
+      await game.writer.close();
+      log.info({ ticks: game.tick, committed_seq: game.log.committedSeq }, "server stopped");
     }, 500),
   ];
 }

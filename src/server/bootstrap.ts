@@ -57,6 +57,9 @@ export interface StartGameOptions {
    */
   readonly extraStopSteps?: readonly StopStep[];
   /**
+   * Exit status after the zone was taken over by another process (the store fenced this one):
+   * the server stops, then `crashPolicy.exit(EXIT_FENCED)` ends the process.
+   *
    * The last resort (telemetry/fatal.ts): an uncaught exception or unhandled rejection halts
    * the game, is logged at fatal, counted and reported, telemetry is flushed within
    * `deadlineMs`, then `exit` ends the process non-zero for the supervisor to restart it. The
@@ -86,6 +89,8 @@ const REJECTED_RELAY: readonly RelayOutcome[] = ["malformed", "invalid", "sessio
 /** What clients accept as a build version (breadcrumb token) and as an environment name. */
 const BUILD_TOKEN = /^[a-z0-9.-]{1,32}$/;
 const ENVIRONMENT_TOKEN = /^[a-z0-9._-]{1,32}$/;
+/** Exit status of a server whose zone another process took over (EX_TEMPFAIL). */
+export const EXIT_FENCED = 75;
 /** Time kept for the telemetry flush at the end of a stop even when earlier steps hang (ms). */
 const TELEMETRY_STOP_RESERVE_MS = 3000;
 
@@ -112,6 +117,7 @@ export async function startGame(
   let traceRatio = cfg.traceSample;
   let flags: ServerFlags | undefined;
   let game: ServerHandle | undefined;
+  let stopOnFence: () => void = () => {};
   // Upstream failures of the relay and the tunnel: counted with the game port's socket errors.
   const upstreamError = (err: unknown): void => {
     const code = socketErrorCode(err);
@@ -137,6 +143,7 @@ export async function startGame(
     game = await startServer({
       config: loadServerConfig(env, opts.argv ?? [], { ...flagged, ...fixed }),
       autoTick,
+      onFenced: () => stopOnFence(),
       systems: faults === undefined ? systems : faults.wrapSystems(systems ?? SYSTEM_ORDER),
       routes: [
         ...routes,
@@ -156,6 +163,10 @@ export async function startGame(
   }
 
   const running = game;
+  const world = running.game;
+  telemetry.metricsServer?.setWorldReport(() => ({
+    zone: running.config.zone, committed_seq: world.log.committedSeq, snapshot_seq: world.log.snapshotSeq, checksum: running.checksum(),
+  }));
   const [halt] = running.stopSteps();
   const uninstallFatal = opts.crashPolicy === undefined
     ? () => {}
@@ -168,7 +179,7 @@ export async function startGame(
       environment,
     });
   let stopping: Promise<StopReport> | undefined;
-  return {
+  const handle: RunningGame = {
     telemetry,
     game: running,
     flags: runningFlags,
@@ -189,6 +200,8 @@ export async function startGame(
       return stopping;
     },
   };
+  stopOnFence = () => void handle.stop("zone taken over by another server").then(() => opts.crashPolicy?.exit(EXIT_FENCED));
+  return handle;
 }
 
 /** Telemetry options plus the fault switch's hooks (failing exports, its route) when it is on. */

@@ -10,6 +10,9 @@ import { ConfigError, numberText, parseSetting, pathFromArgv, readJsonObject } f
 import type { Setting } from "./settings.ts";
 import { DEFAULT_TELEMETRY_CONFIG, TELEMETRY_SETTINGS } from "./telemetry/config.ts";
 import type { TelemetryConfig } from "./telemetry/config.ts";
+import { DEFAULT_STORE, parseStoreSpec } from "./store/spec.ts";
+import { SQLITE_SYNC_MODES } from "./store/types.ts";
+import type { SqliteSyncMode } from "./store/types.ts";
 
 export { ConfigError } from "./settings.ts";
 
@@ -78,6 +81,26 @@ interface GameSettings {
   readonly statsEveryTicks: number;
   /** Directory of the built client (vite's dist/), or null to serve no static files. */
   readonly distDir: string | null;
+  /** Where the world is kept: sqlite:<dir> (one file per zone), postgres://... or memory (store/index.ts). */
+  readonly store: string;
+  /** SQLite commits: `normal` survives a killed process, `full` also a power cut (an fsync per commit). */
+  readonly storeSync: SqliteSyncMode;
+  /** Edits carved but not yet durable past which carving is refused (hits still count) until half have drained. */
+  readonly storeMaxPendingEdits: number;
+  /** Edits in one commit at most (a backlog drains in batches this big). */
+  readonly storeMaxBatchEdits: number;
+  /** Pause before a failed store write is retried (ms). */
+  readonly storeRetryMs: number;
+  /** Compact the log into the snapshot after this many durable edits, or this long after the last compaction. */
+  readonly compactEveryEdits: number;
+  readonly compactEveryMs: number;
+  /** Players' records (position, health, cooldowns) are saved this often, and when they leave (ms). */
+  readonly playerSaveMs: number;
+  /** A saved player record older than this at start is dropped instead of resumed (ms). */
+  readonly playerRecordTtlMs: number;
+  /** PostgreSQL: length of the zone's lease (renewed every third of it), and how long a start waits for another owner's lease to lapse (ms). */
+  readonly storeLeaseMs: number;
+  readonly storeClaimTimeoutMs: number;
 }
 
 /** Everything the server needs to start: the game settings and the telemetry settings. */
@@ -128,6 +151,17 @@ const DEFAULT_GAME_SETTINGS: GameSettings = {
   resumeGraceMs: 15000,
   statsEveryTicks: 15,
   distDir: null,
+  store: DEFAULT_STORE,
+  storeSync: "normal",
+  storeMaxPendingEdits: 4096,
+  storeMaxBatchEdits: 1024,
+  storeRetryMs: 500,
+  compactEveryEdits: 10_000,
+  compactEveryMs: 60_000,
+  playerSaveMs: 3000,
+  playerRecordTtlMs: 10 * 60_000,
+  storeLeaseMs: 3000,
+  storeClaimTimeoutMs: 15_000,
 };
 
 
@@ -190,6 +224,24 @@ const GAME_SETTINGS: { readonly [K in keyof GameSettings]-?: Setting<GameSetting
   resumeGraceMs: int(0, 3600000),
   statsEveryTicks: int(1, 10000),
   distDir: { schema: z.string().min(1).nullable(), expected: "expected a directory path or null" },
+  store: {
+    schema: z.string().superRefine((v, ctx) => {
+      const spec = parseStoreSpec(v);
+      if (typeof spec === "string") ctx.addIssue({ code: "custom", message: spec });
+    }),
+    expected: "expected sqlite:<dir>, postgres://... or memory",
+    env: "STORE",
+  },
+  storeSync: { schema: z.enum(SQLITE_SYNC_MODES), expected: `expected ${SQLITE_SYNC_MODES.join(" or ")}`, env: "STORE_SYNC" },
+  storeMaxPendingEdits: int(16, 1 << 22, "STORE_MAX_PENDING_EDITS"),
+  storeMaxBatchEdits: int(1, 65536),
+  storeRetryMs: int(10, 600000),
+  compactEveryEdits: int(1, 1e9, "COMPACT_EVERY_EDITS"),
+  compactEveryMs: int(100, 86_400_000, "COMPACT_EVERY_MS"),
+  playerSaveMs: int(100, 600000, "PLAYER_SAVE_MS"),
+  playerRecordTtlMs: int(1000, 30 * 86_400_000),
+  storeLeaseMs: int(300, 600000, "STORE_LEASE_MS"),
+  storeClaimTimeoutMs: int(0, 3600000, "STORE_CLAIM_TIMEOUT_MS"),
 };
 
 type Key = keyof ServerConfig;

@@ -6,7 +6,9 @@
 //   0   SIGTERM/SIGINT: stopped accepting players, closed every connection, flushed telemetry;
 //   1   startup failed (a bad setting, a port in use), or a stop step hung past
 //       SHUTDOWN_TIMEOUT_MS and was abandoned (it is logged by name);
-//   70  an uncaught exception or unhandled rejection (logged at fatal, counted, reported).
+//   70  an uncaught exception or unhandled rejection (logged at fatal, counted, reported);
+//   75  another server took the zone over (the store fenced this one's writes): it stopped
+//       ticking, closed its connections and exited without writing anything more.
 // A second SIGTERM/SIGINT during the stop exits at once with 1.
 import { fileURLToPath } from "node:url";
 import { startGame } from "./bootstrap.ts";

@@ -57,6 +57,7 @@ export async function startLiveServer(
       chunksZ: 8,
       npcCount: 8,
       meshWorkers: 1,
+      store: "memory",
       ...opts.server,
     });
   } catch (err) {

@@ -69,7 +69,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Gam
   const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["src/server/main.ts"], {
     cwd: ROOT,
     // The metrics listener on a free port too: the default 9464 may be taken by another run.
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", METRICS_ADDR: "127.0.0.1:0", ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", METRICS_ADDR: "127.0.0.1:0", STORE: "memory", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -166,7 +166,7 @@ export async function startGameInProcess(env: Record<string, string> = {}, telem
   const logs: string[] = [];
   const sink = { write: (line: string) => void logs.push(line) } as DestinationStream;
   const running = await startGame(
-    { METRICS_ADDR: "127.0.0.1:0", ...env },
+    { METRICS_ADDR: "127.0.0.1:0", STORE: "memory", ...env },
     {
       server: {
         host: "127.0.0.1",

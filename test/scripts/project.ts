@@ -45,6 +45,8 @@ export interface StartedServer {
   output(): string;
   /** SIGTERM, then the exit code (SIGKILL after 10 s). */
   stop(): Promise<number | null>;
+  /** SIGKILL (a crash); resolves once the process is gone, with performance.now() then. */
+  kill(): Promise<number>;
 }
 
 /** startProject options. */
@@ -87,6 +89,11 @@ export async function startProject(dir: string, env: Record<string, string> = {}
     metricsUrl: `http://127.0.0.1:${metricsPort}`,
     msToHealthy,
     output: () => log,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+      return performance.now();
+    },
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);

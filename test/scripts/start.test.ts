@@ -1,8 +1,9 @@
 // `npm start` (scripts/start.mjs) on a copy of the project whose node_modules lacks tsx: a
 // cold start builds the client and the server, then plain node serves the page and meshes in
 // worker threads; a second start builds nothing; a changed source rebuilds its part only; a
-// failed build leaves no stamp, so the next start builds again.
-import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// failed build leaves no stamp, so the next start builds again. The world is kept in the default
+// store (a SQLite file under ./data), so the warm start finds the cold start's crater.
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bot } from "../../src/server/bots/bot.ts";
@@ -17,6 +18,12 @@ const TIMEOUT = 240_000;
 const ENV = { NPC_COUNT: "0", WORLD_SEED: "4242" };
 
 let project: ProjectCopy;
+/** GET /debug/world after the cold start's carve. */
+let worldAfterCarve: { committed_seq: number; checksum: number } | null = null;
+
+async function debugWorld(server: StartedServer): Promise<{ committed_seq: number; checksum: number }> {
+  return (await fetch(`${server.metricsUrl}/debug/world`)).json() as Promise<{ committed_seq: number; checksum: number }>;
+}
 
 beforeAll(() => {
   project = copyProject(["tsx"]);
@@ -61,6 +68,8 @@ describe("npm start", () => {
       } finally {
         bot.close();
       }
+      worldAfterCarve = await debugWorld(server);
+      expect(worldAfterCarve.committed_seq).toBeGreaterThan(0);
       const meshed = async (): Promise<string> => (await fetch(`${server.metricsUrl}/metrics`)).text();
       let text = await meshed();
       for (let i = 0; i < 100 && !((metricSample(text, "game_voxel_chunks_meshed_total") ?? 0) > 0); i++) {
@@ -84,6 +93,9 @@ describe("npm start", () => {
       expect(built(server, "client")).toBe(false);
       expect(built(server, "server")).toBe(false);
       expect([statSync(page).mtimeMs, statSync(serverMain).mtimeMs]).toEqual(before);
+      // The cold start's world, from the default store.
+      expect(existsSync(join(project.dir, "data", "z0.sqlite"))).toBe(true);
+      expect(await debugWorld(server)).toMatchObject(worldAfterCarve!);
       console.log(`start: warm start to /healthz 200 in ${Math.round(server.msToHealthy)} ms`);
     } finally {
       expect(await server.stop()).toBe(0);

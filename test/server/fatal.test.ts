@@ -4,38 +4,23 @@
 // fatal line, report exactly one crash (to the local crash inbox in CRASH_DIR, or to Sentry when
 // SENTRY_DSN is set), and exit non-zero within its flush deadline. The next process shows the
 // crash on /debug/crashes; SIGTERM stops it cleanly with exit status 0.
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXIT_FATAL } from "../../src/server/telemetry/fatal.ts";
+import { killClis, startCli } from "./cli.ts";
 import { startReceiver } from "./telemetry/helpers.ts";
 import type { Receiver } from "./telemetry/helpers.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 /** The fatal path's default flush deadline, and slack for a loaded machine. */
 const FATAL_DEADLINE_MS = 3000;
 const SLACK_MS = 2000;
 
-type Line = Record<string, unknown>;
-
-interface Cli {
-  readonly child: ChildProcess;
-  readonly lines: Line[];
-  readonly stderr: string[];
-  readonly gameUrl: string;
-  readonly metricsUrl: string;
-  /** Resolves with the exit code (or the signal name) and when it happened. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
 const receivers: Receiver[] = [];
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  killClis();
   for (const r of receivers) await r.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -44,45 +29,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), "voxel-crash-"));
   dirs.push(d);
   return d;
-}
-
-/** Spawns the CLI and resolves once both listeners are up (or rejects with its output). */
-function startCli(env: Record<string, string>): Promise<Cli> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test",
-      HOST: "127.0.0.1", PORT: "0", METRICS_ADDR: "127.0.0.1:0", NPC_COUNT: "0", JSON_LOGS: "true", LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  const lines: Line[] = [];
-  const stderr: string[] = [];
-  let buf = "";
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) => {
-    child.once("exit", (code, signal) => r({ code, signal, at: performance.now() }));
-  });
-  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
-  return new Promise((resolveCli, reject) => {
-    let gameUrl = "";
-    let metricsUrl = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-        const text = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (text.trim() === "") continue;
-        const line = JSON.parse(text) as Line;
-        lines.push(line);
-        if (line.msg === "telemetry configured") metricsUrl = `http://${String(line.metrics_addr)}`;
-        if (line.msg === "game server listening") gameUrl = String(line.url);
-        if (gameUrl !== "" && metricsUrl !== "") resolveCli({ child, lines, stderr, gameUrl, metricsUrl, exited });
-      }
-    });
-    void exited.then((e) => reject(new Error(`the server exited (${e.code ?? e.signal}) before listening: ${stderr.join("")}`)));
-  });
 }
 
 function crashFiles(dir: string): string[] {

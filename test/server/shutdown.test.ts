@@ -85,7 +85,7 @@ describe("server stop with a hung step", () => {
   it("stops within SHUTDOWN_TIMEOUT_MS, names the hung step and still closes the game and flushes telemetry", async () => {
     const logs = captureLines();
     const running = await startGame(
-      { METRICS_ADDR: "127.0.0.1:0" },
+      { METRICS_ADDR: "127.0.0.1:0", STORE: "memory" },
       {
         server: { host: "127.0.0.1", port: 0, ...SMALL_WORLD, npcCount: 0, meshWorkers: 1, shutdownTimeoutMs: 2000 },
         telemetry: { logDestination: logs as unknown as DestinationStream, processMetrics: false },

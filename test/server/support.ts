@@ -17,9 +17,9 @@ import type { MutableTickContext } from "../../src/server/loop/scheduler.ts";
 /** A 256x128x256 world: big enough for the spawn plaza and its wall, quick to generate. */
 export const SMALL_WORLD = { seed: 4242, chunksX: 8, chunksY: 4, chunksZ: 8 } as const;
 
-/** Test server options: loopback, free port, small world, no spawn spread. */
+/** Test server options: loopback, free port, small world, no spawn spread, the world kept in memory. */
 function testOptions(extra: StartServerOptions = {}): StartServerOptions {
-  return { host: "127.0.0.1", port: 0, ...SMALL_WORLD, spawnSpread: 0, npcCount: 20, meshWorkers: 1, ...extra };
+  return { host: "127.0.0.1", port: 0, ...SMALL_WORLD, spawnSpread: 0, npcCount: 20, meshWorkers: 1, store: "memory", ...extra };
 }
 
 /** Starts a real server in-process on a free loopback port. */
@@ -29,7 +29,7 @@ export function startTestServer(extra: StartServerOptions = {}): Promise<ServerH
 
 /** A Game on the small world, without networking (system unit tests). */
 export function testGame(extra: Partial<ServerConfig> = {}): Game {
-  return new Game(resolveServerConfig({ ...SMALL_WORLD, spawnSpread: 0, npcCount: 20, ...extra }));
+  return new Game(resolveServerConfig({ ...SMALL_WORLD, spawnSpread: 0, npcCount: 20, store: "memory", ...extra }));
 }
 
 /** Direction from the bot's eye to the centre of the spawn wall's face towards the spawn. */

@@ -31,7 +31,7 @@ writeFileSync(CONFIG_FILE, JSON.stringify({ zone: "z7", shard: "s3" }));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Loopback everywhere, OS-chosen ports, sample every trace. */
-const BASE_ENV = { METRICS_ADDR: "127.0.0.1:0", TRACE_SAMPLE: "1" } as const;
+const BASE_ENV = { METRICS_ADDR: "127.0.0.1:0", TRACE_SAMPLE: "1", STORE: "memory" } as const;
 
 async function start(env: Record<string, string> = {}, opts: StartGameOptions = {}) {
   const logs = captureLines();
@@ -167,7 +167,7 @@ describe("startGame", () => {
     const metricsPort = await freePort();
     try {
       await expect(
-        startGame({ METRICS_ADDR: `127.0.0.1:${metricsPort}`, PORT: String(gamePort) }, { server: { host: "127.0.0.1", ...SMALL_WORLD, npcCount: 0, meshWorkers: 0 } }),
+        startGame({ METRICS_ADDR: `127.0.0.1:${metricsPort}`, PORT: String(gamePort), STORE: "memory" }, { server: { host: "127.0.0.1", ...SMALL_WORLD, npcCount: 0, meshWorkers: 0 } }),
       ).rejects.toThrow(`PORT: cannot listen on 127.0.0.1:${gamePort}: EADDRINUSE`);
     } finally {
       await new Promise<void>((r) => taken.close(() => r()));

@@ -98,6 +98,11 @@ export interface ConnectionListener {
   message(m: ServerEvent): void;
   /** The status changed (read attempt/retryAt from the connection). */
   status(status: NetStatus): void;
+  /**
+   * The server edit log this client's world follows and the last edit applied, sent in the
+   * hello so a rejoin carries only what was missed (absent or logBase 0: no world yet).
+   */
+  worldPosition?(): { logBase: number; lastSeq: number };
 }
 
 /** Clock and timers, injectable for tests. */
@@ -254,7 +259,9 @@ export class Connection {
   }
 
   private onOpen(): void {
-    this.send(encodeHello(this.writer, { version: this.options.protocolVersion ?? PROTOCOL_VERSION, resumeToken: this.resumeToken }));
+    const at = this.listener?.worldPosition?.();
+    const version = this.options.protocolVersion ?? PROTOCOL_VERSION;
+    this.send(encodeHello(this.writer, { version, resumeToken: this.resumeToken, logBase: at?.logBase ?? 0, lastSeq: at?.lastSeq ?? 0 }));
     this.setStatus(NetStatus.Joining);
   }
 

@@ -252,6 +252,11 @@ export class OnlineSession implements ConnectionListener {
     this.events.status(status);
   }
 
+  worldPosition(): { logBase: number; lastSeq: number } {
+    // A world still being rebuilt is not one the server can continue.
+    return this.sync.busy || this.sync.world === null ? { logBase: 0, lastSeq: 0 } : { logBase: this.sync.logBase, lastSeq: this.sync.lastSeq };
+  }
+
   /** Plain-data network state (test hook, debugging). */
   report(): NetReport {
     const a = this.authority;

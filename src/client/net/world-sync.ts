@@ -1,17 +1,20 @@
 // Keeps the client's voxel world identical to the server's. The world is generated from the
-// welcome's seed and size (the same generator the server ran), then the join snapshot's edit
-// sets are replayed, then every carve event is applied as it arrives.
+// welcome's seed and size (the same generator the server ran), then the join's edit sets are
+// replayed (the server's snapshot rows, then its log), then every carve event is applied as it
+// arrives. The world's place in the server's edit log (its logBase and the last seq applied)
+// goes into the next hello.
 //
-// After a reconnect the new join snapshot lists every edit the server has made. When those
-// begin with exactly the edits this page has applied (same seed and size, nothing lost), only
-// the new ones are applied: the common case of a short drop. Otherwise (the server restarted,
-// or was reset) the world is generated afresh in the worker, the snapshot's edits are replayed
-// on that copy, and the chunks that differ are copied into the live World and re-meshed. The
-// live World object is never replaced, so the renderer, mesher pool and streamer keep theirs.
+// After a reconnect the server either continues this page's world (the welcome's baseSeq is the
+// seq this page is at: only the edits it missed follow, the common case of a short drop, even
+// across a server restart) or sends the whole world (baseSeq 0: another log, or edits it no
+// longer holds). Then the world is generated afresh in the worker, the edits are replayed on
+// that copy, and the chunks that differ are copied into the live World and re-meshed. The live
+// World object is never replaced, so the renderer, mesher pool and streamer keep theirs.
 //
 // Without a loader (headless load bots) no world is kept at all: the join is complete with its
 // snapshot, and carve events are still reported, in order, with no voxels changed.
-import { maskBytes, voxelSetToEdits } from "../../shared/protocol/voxelset.ts";
+import { voxelSetToEdits } from "../../shared/protocol/voxelset.ts";
+import { applyVoxelSet } from "../../shared/voxel/apply-set.ts";
 import type { CarveMsg, SnapshotMsg, VoxelSet, WelcomeMsg, WorldEditsMsg } from "../../shared/protocol/messages.ts";
 import { applyEdits, DirtyChunks, EditLog, unpackVoxel } from "../../shared/voxel/carve.ts";
 import { CHUNK_VOLUME } from "../../shared/voxel/constants.ts";
@@ -46,6 +49,8 @@ export interface WorldSyncStats {
   editSets: number;
   /** Joins handled by applying only the edits this page had not seen. */
   tailJoins: number;
+  /** Carve events skipped because the join already held their edit. */
+  duplicateCarves: number;
   /** Joins that needed a freshly generated world. */
   rebuilds: number;
   /** Chunks copied from a rebuilt world because they differed. */
@@ -60,15 +65,6 @@ function sameSize(a: WorldGenConfig, b: WorldGenConfig): boolean {
   return a.chunksX === b.chunksX && a.chunksY === b.chunksY && a.chunksZ === b.chunksZ;
 }
 
-/** True when two edit sets describe the same voxels and material. */
-function sameVoxelSet(a: VoxelSet, b: VoxelSet): boolean {
-  if (a.material !== b.material || a.minX !== b.minX || a.minY !== b.minY || a.minZ !== b.minZ) return false;
-  if (a.sizeX !== b.sizeX || a.sizeY !== b.sizeY || a.sizeZ !== b.sizeZ) return false;
-  const n = maskBytes(a.sizeX, a.sizeY, a.sizeZ);
-  for (let i = 0; i < n; i++) if (a.mask[i] !== b.mask[i]) return false;
-  return true;
-}
-
 /** No chunks: what a world-less sync reports as dirty. */
 const NOTHING_DIRTY = new DirtyChunks();
 
@@ -76,14 +72,17 @@ const NOTHING_DIRTY = new DirtyChunks();
 export class WorldSync {
   /** The live world; null until the first join completes. */
   world: World | null = null;
-  readonly stats: WorldSyncStats = { editSets: 0, tailJoins: 0, rebuilds: 0, chunksReplaced: 0 };
+  readonly stats: WorldSyncStats = { editSets: 0, tailJoins: 0, duplicateCarves: 0, rebuilds: 0, chunksReplaced: 0 };
+  /** The server log the live world follows (0: none yet) and the last of its edits applied. */
+  logBase = 0;
+  lastSeq = 0;
   /** Resolves with the live world once the first join is complete (never without a loader). */
   readonly ready: Promise<World>;
 
   private config: WorldGenConfig | null = null;
-  /** Every set applied to the live world since generation, in order (compared with a new join's sets). */
-  private history: VoxelSet[] = [];
   private joinConfig: WorldGenConfig | null = null;
+  /** The welcome being joined: its log and the seqs its edits start after and end at. */
+  private joinLog = { base: 0, from: 0, to: 0 };
   private joinSets: VoxelSet[] = [];
   /** Carves that arrived while a join was being applied; applied after it, in order. */
   private readonly queued: CarveMsg[] = [];
@@ -123,6 +122,7 @@ export class WorldSync {
     this.epoch++;
     const config = configOf(m);
     this.joinConfig = config;
+    this.joinLog = { base: m.logBase, from: m.baseSeq, to: m.lastSeq };
     this.joinSets = [];
     // Carves queued during an unfinished join are in the new join's edit list.
     this.queued.length = 0;
@@ -151,24 +151,34 @@ export class WorldSync {
     }
     const world = this.world;
     const sets = this.joinSets;
+    const j = this.joinLog;
     if (this.load === null) {
       this.stats.editSets = sets.length;
       this.joinSets = [];
       this.dirty.clear();
+      this.logBase = j.base;
+      this.lastSeq = j.to;
       this.commit(null);
       return;
     }
-    if (world !== null && this.config !== null && this.config.seed === config.seed && sameSize(this.config, config) && this.isPrefix(sets)) {
+    if (j.from > 0 && world !== null && this.config !== null && this.config.seed === config.seed && sameSize(this.config, config)) {
+      if (j.base !== this.logBase || j.from !== this.lastSeq) {
+        // The server continued a world this page does not have: a server bug. Apply anyway, and
+        // ask for a whole world at the next join.
+        console.warn(`join continues log ${j.base} from ${j.from}, this page is at ${this.logBase}/${this.lastSeq}`);
+        j.base = 0;
+      }
       this.dirty.clear();
-      for (let i = this.history.length; i < sets.length; i++) this.applySet(world, sets[i], this.dirty);
-      this.stats.editSets += sets.length - this.history.length;
-      this.history = sets;
+      for (const s of sets) applyVoxelSet(world, s, this.dirty);
+      this.stats.editSets += sets.length;
       this.stats.tailJoins++;
+      this.logBase = j.base;
+      this.lastSeq = j.to;
       this.commit(world);
       return;
     }
     if (world !== null && this.config !== null && !sameSize(this.config, config)) return;
-    void this.rebuild(this.load, this.epoch, config, sets);
+    void this.rebuild(this.load, this.epoch, config, sets, j.base, j.to);
   }
 
   /** Applies a carve event now, or after the join being applied. */
@@ -182,15 +192,22 @@ export class WorldSync {
   }
 
   private applyCarve(world: World | null, m: CarveMsg): void {
-    this.stats.editSets++;
+    if (m.seq <= this.lastSeq) {
+      // Already in the join this page just applied.
+      this.stats.duplicateCarves++;
+      return;
+    }
     if (world === null) {
+      this.lastSeq = m.seq;
+      this.stats.editSets++;
       this.events.carve(m, NOTHING_DIRTY, 0, 0);
       return;
     }
     this.dirty.clear();
     this.tally.clear();
     const changed = this.applySet(world, m.voxels, this.dirty, this.tally);
-    this.history.push(m.voxels);
+    this.lastSeq = m.seq;
+    this.stats.editSets++;
     this.events.carve(m, this.dirty, changed, this.tally.top());
   }
 
@@ -213,13 +230,6 @@ export class WorldSync {
     return changed;
   }
 
-  private isPrefix(sets: readonly VoxelSet[]): boolean {
-    const h = this.history;
-    if (h.length > sets.length) return false;
-    for (let i = 0; i < h.length; i++) if (!sameVoxelSet(h[i], sets[i])) return false;
-    return true;
-  }
-
   private generate(load: WorldLoader, config: WorldGenConfig): Promise<World> {
     const p = this.pending;
     if (p !== null && p.config.seed === config.seed && sameSize(p.config, config)) return p.world;
@@ -230,7 +240,7 @@ export class WorldSync {
     return world;
   }
 
-  private async rebuild(load: WorldLoader, epoch: number, config: WorldGenConfig, sets: readonly VoxelSet[]): Promise<void> {
+  private async rebuild(load: WorldLoader, epoch: number, config: WorldGenConfig, sets: readonly VoxelSet[], logBase: number, lastSeq: number): Promise<void> {
     const generating = this.generate(load, config);
     let fresh: World;
     try {
@@ -245,7 +255,7 @@ export class WorldSync {
     }
     this.forget(generating);
     if (epoch !== this.epoch) return;
-    for (const s of sets) this.applySet(fresh, s, null);
+    for (const s of sets) applyVoxelSet(fresh, s, null);
     this.dirty.clear();
     let live = this.world;
     if (live === null) {
@@ -258,7 +268,8 @@ export class WorldSync {
     this.stats.editSets = sets.length;
     this.stats.rebuilds++;
     this.config = config;
-    this.history = sets.slice();
+    this.logBase = logBase;
+    this.lastSeq = lastSeq;
     this.commit(live);
   }
 

@@ -173,6 +173,16 @@ export class Bot implements ConnectionListener {
     return this.session.tick;
   }
 
+  /** The last edit of the server's log the bot's world has applied (seq of the newest carve or join). */
+  get lastSeq(): number {
+    return this.session.sync.lastSeq;
+  }
+
+  /** Joins the server continued from this bot's world with only the edits it missed (after reconnects). */
+  get continuedJoins(): number {
+    return this.session.sync.stats.tailJoins;
+  }
+
   /** The newest input the server has applied. */
   get ackSeq(): number {
     return this.session.ackSeq;
@@ -302,6 +312,10 @@ export class Bot implements ConnectionListener {
 
   status(status: NetStatus): void {
     this.session.status(status);
+  }
+
+  worldPosition(): { logBase: number; lastSeq: number } {
+    return this.session.worldPosition();
   }
 
   /** The bot's policy on connection changes: leave on a loss unless it reconnects. */

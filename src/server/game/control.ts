@@ -69,6 +69,8 @@ export class PlayerControl {
   nextFireMs = 0;
   /** Correlation id for logs (never a metric label). */
   sessionId: string;
+  /** SHA-256 of the player's resume token: the key of its saved record (player-records.ts). */
+  tokenKey: Uint8Array | null = null;
   /** False while the connection is gone and the entity waits for a resume. */
   connected = true;
   /** Fire commands rejected this tick and why (RejectReason), reported back by the net system. */

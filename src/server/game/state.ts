@@ -1,6 +1,7 @@
-// The zone's simulation state: voxels, destructibles, entities, projectiles, the edit log,
-// collision data and the per-tick outboxes that systems hand to each other. Systems receive
-// it as their `world` argument; nothing here does I/O.
+// The zone's simulation state: voxels, destructibles, entities, projectiles, the edit log and
+// its writer, collision data and the per-tick outboxes that systems hand to each other. Systems
+// receive it as their `world` argument; nothing here waits on I/O (the writer hands work to the
+// store and is told later what became durable).
 import { generateWorld, SPAWN_YAW } from "../../shared/voxel/worldgen.ts";
 import type { GeneratedWorld } from "../../shared/voxel/worldgen.ts";
 import type { World } from "../../shared/voxel/world.ts";
@@ -14,7 +15,12 @@ import { Callsigns } from "./callsigns.ts";
 import { ChunkColliders } from "./collider.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
 import { PlayerControl } from "./control.ts";
-import { WorldEditLog } from "./edit-log.ts";
+import { replayImage } from "../store/format.ts";
+import type { WorldIdentity, ZoneImage, ZoneStore } from "../store/types.ts";
+import { ZoneWriter } from "../store/zone-writer.ts";
+import type { ZoneWriterOptions } from "../store/zone-writer.ts";
+import { SavedPlayers } from "./player-records.ts";
+import { WorldLog } from "./world-log.ts";
 import { EntityTable, MAX_HEALTH } from "./entities.ts";
 import type { Entity } from "./entities.ts";
 import { ImpactIds } from "./ids.ts";
@@ -68,6 +74,13 @@ export interface MeshedChunk {
   did: number;
 }
 
+/** A carve event waiting until its edit is durable before it is broadcast. */
+export interface HeldCarve {
+  seq: number;
+  tick: number;
+  bytes: Uint8Array;
+}
+
 /** What systems produce during a tick for the net system to deliver at its end. */
 class Outbox {
   /** Encoded messages for every playing client (carve and down events), owned copies. */
@@ -91,7 +104,16 @@ export class Game {
   readonly gen: GeneratedWorld;
   readonly entities: EntityTable;
   readonly projectiles = new ProjectilePool();
-  readonly edits = new WorldEditLog();
+  /** The edit log in memory (snapshot rows and recent edits: what joins send). */
+  readonly log: WorldLog;
+  /** Hands edits and player records to the zone's store (see attachStore). */
+  writer: ZoneWriter;
+  /** Carve events in seq order, each broadcast once its edit is durable (systems/persist.ts). */
+  readonly heldCarves: HeldCarve[] = [];
+  /** Player records loaded from the store, for resumes after a restart. */
+  readonly savedPlayers = new SavedPlayers();
+  /** Simulated time of the next save of every player's record. */
+  nextPlayerSaveMs = 0;
   readonly colliders: ChunkColliders;
   readonly meshQueue: ChunkQueue;
   /** Pooled impacts; the first `impactCount` are this tick's. */
@@ -110,15 +132,39 @@ export class Game {
   /** Simulated time in ms (tick * period): cooldowns and budgets use it, not the wall clock. */
   timeMs = 0;
 
-  constructor(readonly config: ServerConfig) {
+  /**
+   * Generates the world, then replays `image` (what the zone's store holds) onto it before the
+   * colliders are built. Without an image the world is as generated and the log starts empty.
+   */
+  constructor(readonly config: ServerConfig, image?: ZoneImage) {
     this.gen = generateWorld({ seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ });
     this.world = this.gen.world;
+    this.log = new WorldLog();
+    if (image !== undefined) {
+      this.log.load(image);
+      replayImage(this.world, image);
+    }
+    this.writer = new ZoneWriter(null, this.log, worldIdentity(config), this.writerOptions(), config.zone, config.shard);
     this.entities = new EntityTable(config.maxPlayers + config.npcCount);
     this.colliders = new ChunkColliders(this.world);
     this.colliders.buildAll();
     this.meshQueue = new ChunkQueue(this.world.chunkCount, Math.min(config.meshQueueCapacity, this.world.chunkCount));
     this.rng = new Rng((config.seed ^ 0x5eed) >>> 0);
     this.callsigns = new Callsigns(config.seed);
+  }
+
+  /** Hands the log to `store` from now on (the store this game's image came from). */
+  attachStore(store: ZoneStore): ZoneWriter {
+    this.writer = new ZoneWriter(store, this.log, worldIdentity(this.config), this.writerOptions(), this.config.zone, this.config.shard);
+    return this.writer;
+  }
+
+  private writerOptions(): ZoneWriterOptions {
+    const c = this.config;
+    return {
+      maxPendingEdits: c.storeMaxPendingEdits, maxBatchEdits: c.storeMaxBatchEdits, compactEveryEdits: c.compactEveryEdits,
+      compactEveryMs: c.compactEveryMs, retryMs: c.storeRetryMs,
+    };
   }
 
   /** A pooled impact record for the carve system (reset by it each tick). */
@@ -215,4 +261,9 @@ export class Game {
     e.control.nextFireMs = this.timeMs;
     return e;
   }
+}
+
+/** What the zone's world is generated from (a store refuses to load a zone of another). */
+export function worldIdentity(config: ServerConfig): WorldIdentity {
+  return { seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ };
 }

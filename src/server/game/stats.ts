@@ -17,6 +17,8 @@ export class ServerStats {
   readonly closes: Record<CloseReason, number> = zeros(CLOSE_REASONS);
   readonly hits: Record<HitKind, number> = { npc: 0, player: 0, destructible: 0, terrain: 0 };
   carves = 0;
+  /** Voxel impacts that carved nothing because the store was behind or the zone was lost. */
+  carvesRefused = 0;
   voxelsCarved = 0;
   shots = 0;
   /** Players and NPCs downed. */
@@ -69,6 +71,7 @@ export class ServerStats {
       closes: { ...this.closes },
       hits: { ...this.hits },
       carves: this.carves,
+      carvesRefused: this.carvesRefused,
       voxelsCarved: this.voxelsCarved,
       shots: this.shots,
       downs: this.downs,
@@ -92,6 +95,7 @@ export interface ServerStatsSnapshot {
   readonly closes: Readonly<Record<CloseReason, number>>;
   readonly hits: Readonly<Record<HitKind, number>>;
   readonly carves: number;
+  readonly carvesRefused: number;
   readonly voxelsCarved: number;
   readonly shots: number;
   readonly downs: number;

@@ -6,7 +6,7 @@
 // with a specific close code. Nothing here touches the world: a bad client can waste only its
 // own budget.
 import { decodeClientMessage, DecodeErrorCode } from "../../shared/protocol/index.ts";
-import type { ClientMessage, DecodeError } from "../../shared/protocol/index.ts";
+import type { ClientMessage, DecodeError, HelloMsg } from "../../shared/protocol/index.ts";
 import { ClientMsg, CLIENT_RECONNECT_CLOSE_CODES, CloseCode, PROTOCOL_VERSION, RejectReason } from "../../shared/protocol/messages.ts";
 import { encodeError, encodePong } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
@@ -14,6 +14,7 @@ import { logger, metrics, tracing } from "../telemetry/facade.ts";
 import type { CloseReason, ErrorClass } from "../telemetry/facade.ts";
 import type { Entity } from "../game/entities.ts";
 import { randomHex16 } from "../game/ids.ts";
+import { playerRow, restorePlayer, tokenKey } from "../game/player-records.ts";
 import type { Game } from "../game/state.ts";
 import { InterestState, QuantFrame } from "./interest.ts";
 import { encodeZoneScoreboard, SCOREBOARD_MIN_INTERVAL_MS } from "./scoreboard.ts";
@@ -213,12 +214,17 @@ export class SessionManager implements TransportHandlers, NetPort {
       // Only network-style drops keep the player for a resume: a deliberate goodbye (1000, the
       // page closed) or an abuse close ends it now instead of leaving it standing there.
       const resumable = s.closeReason !== null ? !s.evicted : keepsResumeGrace(code);
-      if (!resumable || !this.accepting || this.game.config.resumeGraceMs === 0) {
+      if (!this.accepting) {
+        // Shutting down: the record outlives the process, so the player resumes after the restart.
+        this.saveRecord(e);
         this.game.entities.remove(e);
+      } else if (!resumable || this.game.config.resumeGraceMs === 0) {
+        this.forget(e);
       } else {
         e.control!.connected = false;
         e.control!.inputs.clear();
         e.control!.fires.clear();
+        this.saveRecord(e);
         this.detached.set(s.resumeToken, { entity: e, sessionId: s.sessionId, expiresAt: this.now() + this.game.config.resumeGraceMs });
       }
     }
@@ -229,7 +235,7 @@ export class SessionManager implements TransportHandlers, NetPort {
 
   private dispatch(s: Session, msg: ClientMessage, now: number): void {
     if (msg.type === ClientMsg.Hello) {
-      this.hello(s, msg.version, msg.resumeToken);
+      this.hello(s, msg);
       return;
     }
     if (msg.type === ClientMsg.Ping) {
@@ -280,7 +286,8 @@ export class SessionManager implements TransportHandlers, NetPort {
     slot.parent = tracing.extract(msg.traceparent);
   }
 
-  private hello(s: Session, version: number, resumeToken: string | null): void {
+  private hello(s: Session, msg: HelloMsg): void {
+    const { version, resumeToken } = msg;
     if (s.state !== SessionState.AwaitingHello) {
       this.protocolError(s, "malformed_frame", "duplicate hello");
       return;
@@ -295,30 +302,58 @@ export class SessionManager implements TransportHandlers, NetPort {
       this.fatal(s, RejectReason.ShuttingDown, CloseCode.GoingAway, "server shutting down");
       return;
     }
-    let entity: Entity | null;
-    let resumed = false;
-    const d = resumeToken !== null ? this.detached.get(resumeToken) : undefined;
-    if (d !== undefined && resumeToken !== null && this.game.entities.slots[d.entity.slot] === d.entity) {
-      this.detached.delete(resumeToken);
-      entity = d.entity;
-      entity.control!.connected = true;
-      s.sessionId = d.sessionId;
-      s.resumeToken = resumeToken;
-      s.log = log.child({ session_id: d.sessionId });
-      resumed = true;
-    } else {
-      entity = this.game.spawnPlayer(s.sessionId);
-    }
-    if (entity === null) {
+    const entity = resumeToken !== null ? this.resume(s, resumeToken) : null;
+    const resumed = entity !== null;
+    const player = entity ?? this.game.spawnPlayer(s.sessionId);
+    if (player === null) {
       s.log.warnLimited("net.full", {}, "zone full; player refused");
       this.fatal(s, RejectReason.ServerFull, CloseCode.ServerFull, "zone full");
       return;
     }
+    this.join(s, player, resumed, msg);
+  }
+
+  /**
+   * The player `resumeToken` belongs to: one dropped a moment ago and still waiting in this
+   * process, or one saved by the store before a restart (spawned again where it was). Null when
+   * the token matches neither (or the zone is full); the session then joins as a new player.
+   */
+  private resume(s: Session, resumeToken: string): Entity | null {
+    const d = this.detached.get(resumeToken);
+    if (d !== undefined && this.game.entities.slots[d.entity.slot] === d.entity) {
+      this.detached.delete(resumeToken);
+      d.entity.control!.connected = true;
+      this.adopt(s, d.sessionId, resumeToken);
+      return d.entity;
+    }
+    const key = tokenKey(resumeToken);
+    const rec = this.game.savedPlayers.take(key);
+    if (rec === undefined) return null;
+    const e = this.game.spawnPlayer(rec.sessionId);
+    if (e === null) return null;
+    restorePlayer(e, rec, this.game.timeMs);
+    e.control!.tokenKey = key;
+    this.adopt(s, rec.sessionId, resumeToken);
+    s.log.info({ entity_id: e.id }, "player resumed from its saved record");
+    return e;
+  }
+
+  /** The session takes over an earlier session's identity. */
+  private adopt(s: Session, sessionId: string, resumeToken: string): void {
+    s.sessionId = sessionId;
+    s.resumeToken = resumeToken;
+    s.log = log.child({ session_id: sessionId });
+  }
+
+  private join(s: Session, entity: Entity, resumed: boolean, hello: HelloMsg): void {
+    const c = entity.control!;
+    c.tokenKey ??= tokenKey(s.resumeToken);
     s.entity = entity;
     s.interest = new InterestState(this.game.entities.capacity);
     s.state = SessionState.Playing;
     this.playing.push(s);
-    const bytes = sendJoin(this.game, this.quant, entity, s.interest, { sessionId: s.sessionId, resumeToken: s.resumeToken, resumed }, (b, owned) => {
+    const info = { sessionId: s.sessionId, resumeToken: s.resumeToken, resumed, logBase: hello.logBase, lastSeq: hello.lastSeq };
+    const bytes = sendJoin(this.game, this.quant, entity, s.interest, info, (b, owned) => {
       this.send(s, b, owned);
     });
     this.game.stats.snapshotBytes += bytes;
@@ -421,7 +456,7 @@ export class SessionManager implements TransportHandlers, NetPort {
     for (const [token, d] of this.detached) {
       if (now < d.expiresAt) continue;
       this.detached.delete(token);
-      this.game.entities.remove(d.entity);
+      this.forget(d.entity);
       log.debug({ session_id: d.sessionId }, "dropped player removed after resume grace");
     }
   }
@@ -434,11 +469,27 @@ export class SessionManager implements TransportHandlers, NetPort {
     return this.detached.size;
   }
 
-  /** Closes every session (shutdown) and removes their players. */
+  /** Closes every session (shutdown) and removes their players, whose records are saved for after the restart. */
   async shutdown(): Promise<void> {
     this.accepting = false;
     await this.transport.shutdown(CloseCode.GoingAway, "server shutting down");
-    for (const d of this.detached.values()) this.game.entities.remove(d.entity);
+    for (const d of this.detached.values()) {
+      this.saveRecord(d.entity);
+      this.game.entities.remove(d.entity);
+    }
     this.detached.clear();
+  }
+
+  /** Queues the player's record for saving (it can resume from it, even after a restart). */
+  private saveRecord(e: Entity): void {
+    const key = e.control?.tokenKey;
+    if (key != null) this.game.writer.queuePlayers([playerRow(e, key, this.game.timeMs, Date.now())], []);
+  }
+
+  /** Removes a player for good: its entity and its saved record. */
+  private forget(e: Entity): void {
+    const key = e.control?.tokenKey;
+    if (key != null) this.game.writer.queuePlayers([], [key]);
+    this.game.entities.remove(e);
   }
 }

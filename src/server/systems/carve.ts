@@ -1,7 +1,10 @@
 // Voxel carve: turns each queued voxel impact into a crater (carveSphere), gives it a new
-// impact_id, records the changed voxels in the edit log (for join snapshots), queues the dirty
-// chunks and their neighbours for remeshing, and emits the carve event every client applies.
-// Runs under the impact's trace, so carve, mesh and collider spans share the command's trace.
+// impact_id, records the changed voxels as the next edit of the zone's log (for the store and
+// join snapshots), queues the dirty chunks and their neighbours for remeshing, and holds the
+// carve event every client applies until the edit is durable (systems/persist.ts sends it).
+// While the store's backlog is over its bound the impact carves nothing (counted; the hit
+// itself was already counted by the raycast). Runs under the impact's trace, so carve, mesh and
+// collider spans share the command's trace.
 import { CarveResult, carveSphere } from "../../shared/voxel/carve.ts";
 import { CHUNK_SHIFT } from "../../shared/voxel/constants.ts";
 import { Material } from "../../shared/voxel/materials.ts";
@@ -24,14 +27,23 @@ function carveOne(game: Game, im: PendingImpact, ctx: TickContext, span: SpanHan
   if (im.impactId === 0) im.impactId = game.impactIds.next();
   const impactId = im.impactId;
   metrics.carveRequests(1);
+  const refused = game.writer.refuseReason();
+  if (refused !== null) {
+    metrics.carveRefused(refused);
+    game.stats.carvesRefused++;
+    log.debug({ impact_id: impactId, reason: refused }, "carve refused: the store is behind");
+    return;
+  }
   const n = carveSphere(game.world, im.x, im.y, im.z, game.config.carveRadius, carve);
   if (n === 0 || !voxelSetFromCarve(carve, Material.Air, set)) {
     // Indestructible material (bedrock) or nothing left to remove: no event, nothing dirty.
     log.debug({ impact_id: impactId, did: im.did, session_id: im.sessionId }, "impact carved nothing");
     return;
   }
-  game.edits.push(set, n);
+  const edit = game.log.record(set, n, ctx.tick, impactId);
+  game.writer.add(edit);
   const bytes = encodeCarve(writer, {
+    seq: edit.seq,
     impactId,
     commandId: im.commandId >= 0 ? im.commandId : null,
     shooterId: im.shooterId,
@@ -44,7 +56,7 @@ function carveOne(game: Game, im: PendingImpact, ctx: TickContext, span: SpanHan
     radius: game.config.carveRadius,
     voxels: set,
   }).slice();
-  game.outbox.broadcasts.push(bytes);
+  game.heldCarves.push({ seq: edit.seq, tick: ctx.tick, bytes });
   const trace = span.context() ?? im.parent;
   const dirty = carve.dirty;
   for (let i = 0; i < dirty.count; i++) game.meshQueue.push(dirty.ids[i], impactId, im.did, trace);
@@ -52,7 +64,7 @@ function carveOne(game: Game, im: PendingImpact, ctx: TickContext, span: SpanHan
   game.stats.chunksDirtied += dirty.count;
   game.stats.carves++;
   game.stats.voxelsCarved += n;
-  log.debug({ impact_id: impactId, did: im.did, command_id: im.commandId, session_id: im.sessionId, voxels: n, chunks: dirty.count }, "crater carved");
+  log.debug({ impact_id: impactId, seq: edit.seq, did: im.did, command_id: im.commandId, session_id: im.sessionId, voxels: n, chunks: dirty.count }, "crater carved");
 }
 
 /** Carves this tick's impacts. */

@@ -4,6 +4,7 @@
  * under src/server/telemetry/ may import those SDKs.
  */
 import type {
+  CarveRefuseReason,
   ClientRejectReason,
   ClientResult,
   ClientRoute,
@@ -22,6 +23,7 @@ import type {
   SocketErrorCode,
   SpanName,
   SpanRejectReason,
+  StoreBackendLabel,
   SystemName,
   UploadBuffer,
 } from "../../shared/telemetry/names.ts";
@@ -33,7 +35,7 @@ export {
   CLOSE_REASONS, ERROR_CLASSES, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
 } from "../../shared/telemetry/names.ts";
 export type {
-  CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
+  CarveRefuseReason, StoreBackendLabel, CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
 } from "../../shared/telemetry/names.ts";
 export type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
@@ -87,6 +89,15 @@ export interface Metrics {
   connectionsOpen(listener: Listener, count: number): void;
   wsClose(reason: CloseReason): void;
   fatal(origin: FatalOrigin): void;
+  /** One batch of edits made durable, `seconds` after it was handed to the store. */
+  storeCommit(backend: StoreBackendLabel, seconds: number): void;
+  storePendingEdits(count: number): void;
+  storeFenced(): void;
+  storeRecovery(seconds: number): void;
+  /** One compaction: its duration, snapshot rows written and log rows deleted. */
+  storeCompaction(seconds: number, chunksWritten: number, editsDeleted: number): void;
+  carveBroadcastDelay(ticks: number): void;
+  carveRefused(reason: CarveRefuseReason): void;
 }
 
 /** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
@@ -144,6 +155,8 @@ const noopMetrics: Metrics = {
   deltaBytes: noop, clients: noop, interestEntities: noop, error: noop, ticksOverBudget: noop,
   socketError: noop, connectionRefused: noop, connectionsOpen: noop, wsClose: noop, fatal: noop, setExperimentVariant: noop,
   flagReload: noop,
+  storeCommit: noop, storePendingEdits: noop, storeFenced: noop, storeRecovery: noop, storeCompaction: noop,
+  carveBroadcastDelay: noop, carveRefused: noop,
 };
 const noopClientMetrics: ClientMetrics = {
   frameTime: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, request: noop, rejected: noop,
@@ -252,6 +265,13 @@ export const metrics: Metrics = {
   connectionsOpen: (l, n) => active.metrics.connectionsOpen(l, n),
   wsClose: (r) => active.metrics.wsClose(r),
   fatal: (o) => active.metrics.fatal(o),
+  storeCommit: (b, s) => active.metrics.storeCommit(b, s),
+  storePendingEdits: (n) => active.metrics.storePendingEdits(n),
+  storeFenced: () => active.metrics.storeFenced(),
+  storeRecovery: (s) => active.metrics.storeRecovery(s),
+  storeCompaction: (s, c, e) => active.metrics.storeCompaction(s, c, e),
+  carveBroadcastDelay: (t) => active.metrics.carveBroadcastDelay(t),
+  carveRefused: (r) => active.metrics.carveRefused(r),
 };
 
 /** The active client-ingest recorders (no-op until installed or when the backend has none). */

@@ -1,7 +1,8 @@
 /**
  * The metrics listener: a node:http server separate from the game port, serving
- * GET /metrics (Prometheus text), /debug/tracez (recent sampled traces, JSON or HTML) and
- * /debug/crashes (the crash inbox). It binds to loopback by default because the debug pages
+ * GET /metrics (Prometheus text), /debug/tracez (recent sampled traces, JSON or HTML),
+ * /debug/crashes (the crash inbox) and /debug/world (the zone's log position and world checksum,
+ * computed on each request, to compare a world before and after a restart). It binds to loopback by default because the debug pages
  * show trace attributes (session/impact ids); expose it only to the scrape network. It is
  * guarded like the game port (net/listener-guard.ts): short deadlines, small connection caps,
  * and every socket, request and response error counted with listener="metrics".
@@ -21,7 +22,9 @@ import type { HostPort } from "./config.ts";
 import { formatHostPort } from "./config.ts";
 import type { Log, Metrics } from "./facade.ts";
 import { metricsRoutes } from "./metrics-routes.ts";
-import type { MetricsRouteSources } from "./metrics-routes.ts";
+import type { MetricsRouteSources, WorldReport, WorldReportHolder } from "./metrics-routes.ts";
+
+export type { WorldReport } from "./metrics-routes.ts";
 
 export interface MetricsServerOptions extends MetricsRouteSources {
   readonly addr: HostPort;
@@ -49,6 +52,8 @@ export const METRICS_LISTENER_LIMITS: ListenerLimits = {
 export interface MetricsServer {
   /** The bound address (the real port when 0 was asked for). */
   readonly address: HostPort;
+  /** Sets what GET /debug/world reports (the game installs it once its world is loaded; 503 before). */
+  setWorldReport(report: (() => WorldReport) | null): void;
   /** Base URL, e.g. http://127.0.0.1:9464 */
   readonly url: string;
   close(): Promise<void>;
@@ -67,7 +72,8 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
     open: opts.metrics ? (n) => opts.metrics?.connectionsOpen("metrics", n) : noop,
     log: opts.log,
   });
-  const routes = [...(opts.routes ?? []), ...metricsRoutes(opts)];
+  const world: WorldReportHolder = { report: null };
+  const routes = [...(opts.routes ?? []), ...metricsRoutes({ ...opts, world })];
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const r of routes) if (await r(req, res)) return;
     sendJson(res, 404, { error: "not found" }, {}, req.method === "HEAD");
@@ -95,6 +101,9 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
       resolve({
         address,
         url: `http://${formatHostPort(address)}`,
+        setWorldReport: (report) => {
+          world.report = report;
+        },
         close() {
           closing ??= new Promise<void>((done) => {
             server.close(() => done());

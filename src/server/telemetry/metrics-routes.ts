@@ -21,6 +21,21 @@ export interface MetricsRouteSources {
   readonly crashInbox: CrashInbox;
   /** Serve the development-only POST /debug/crash. */
   readonly crashTrigger?: boolean;
+  /** What GET /debug/world reports once the game has loaded its world (503 before). */
+  readonly world?: WorldReportHolder;
+}
+
+/** What GET /debug/world answers: the zone, its log's durable and snapshot seqs, and the world's checksum now. */
+export interface WorldReport {
+  readonly zone: string;
+  readonly committed_seq: number;
+  readonly snapshot_seq: number;
+  readonly checksum: number;
+}
+
+/** The /debug/world report, installed by the game once its world is loaded. */
+export interface WorldReportHolder {
+  report: (() => WorldReport) | null;
 }
 
 /** The error thrown by POST /debug/crash. */
@@ -102,5 +117,10 @@ export function metricsRoutes(src: MetricsRouteSources): HttpRoute[] {
     getRoute("/metrics", async (_req, res, head) => sendText(res, 200, src.registry.contentType, await src.registry.metrics(), {}, head)),
     tracezRoute(src.traceStore),
     getRoute("/debug/crashes", (_req, res, head) => sendJson(res, 200, { ...src.crashInbox.stats(), crashes: src.crashInbox.list() }, {}, head)),
+    getRoute("/debug/world", (_req, res, head) => {
+      const report = src.world?.report ?? null;
+      if (report === null) sendJson(res, 503, { error: "no world loaded" }, {}, head);
+      else sendJson(res, 200, report(), {}, head);
+    }),
   ];
 }

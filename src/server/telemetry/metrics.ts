@@ -7,11 +7,13 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import {
+  CARVE_REFUSE_REASONS,
   CLIENT_RESULTS,
   CLIENT_ROUTE_REJECT_REASONS,
   CLIENT_ROUTES,
   CLIENT_STATES,
   CLOSE_REASONS,
+  COMPACTION_ROWS,
   COMPONENTS,
   DROPPED_ITEM_TYPES,
   ERROR_CLASSES,
@@ -28,6 +30,7 @@ import {
   SOCKET_ERROR_CODES,
   SPAN_DROP_REASONS,
   SPAN_REJECT_REASONS,
+  STORE_BACKENDS,
   SYSTEMS,
   TRACE_PARENT_INVALID_REASONS,
   UPLOAD_BUFFERS,
@@ -122,6 +125,35 @@ function zero(...children: unknown[]): void {
 }
 
 /** The simulation's metrics: tick and system times, the voxel queue, carves, hits, bytes sent, errors. */
+/** The world store's metrics: commit time and backlog, fencing, recovery, compaction, carve broadcast delay and refusals. */
+type StoreRecorderKeys = "storeCommit" | "storePendingEdits" | "storeFenced" | "storeRecovery" | "storeCompaction" | "carveBroadcastDelay" | "carveRefused";
+function storeRecorders(f: Factory): Pick<Metrics, StoreRecorderKeys> {
+  const commitHist = f.histogram(METRICS.storeCommitDuration);
+  const commit = bind(STORE_BACKENDS, (b): Observer => commitHist.labels({ backend: b }));
+  for (const b of STORE_BACKENDS) commitHist.zero({ backend: b });
+  const pendingEdits = f.gauge(METRICS.storePendingEdits);
+  const fenced = f.counter(METRICS.storeFenced);
+  const recovery = f.gauge(METRICS.storeRecoveryDuration);
+  const compaction = f.histogram(METRICS.storeCompactionDuration);
+  const compactionRows = f.counterBy(METRICS.storeCompactionRows, COMPACTION_ROWS);
+  const broadcastDelay = f.histogram(METRICS.carveBroadcastDelay);
+  const refusedCarves = f.counterBy(METRICS.carvesRefused, CARVE_REFUSE_REASONS);
+  zero(pendingEdits, fenced, recovery, compactionRows, refusedCarves);
+  return {
+    storeCommit: (b, s) => ok(s) && commit[b]?.observe(s),
+    storePendingEdits: (n) => ok(n) && pendingEdits.set(n),
+    storeFenced: () => fenced.inc(),
+    storeRecovery: (s) => ok(s) && recovery.set(s),
+    storeCompaction: (s, c, e) => {
+      if (ok(s)) compaction.observe(s);
+      if (ok(c)) compactionRows.chunks_written.inc(c);
+      if (ok(e)) compactionRows.edits_deleted.inc(e);
+    },
+    carveBroadcastDelay: (t) => ok(t) && broadcastDelay.observe(t),
+    carveRefused: (r) => refusedCarves[r]?.inc(),
+  };
+}
+
 /** The server's experiment variant, fixed for the process (tick-rate applies at start); it labels tick time. */
 interface VariantState {
   server: ExperimentVariant;
@@ -130,7 +162,7 @@ interface VariantState {
 function simRecorders(
   f: Factory,
   variant: VariantState,
-): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal" | "setExperimentVariant" | "flagReload"> {
+): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal" | "setExperimentVariant" | "flagReload" | StoreRecorderKeys> {
   const tick = f.histogram(METRICS.tickDuration);
   const tickBy = bind(EXPERIMENT_VARIANTS, (v): Observer => tick.labels({ variant: v }));
   for (const v of EXPERIMENT_VARIANTS) tick.zero({ variant: v });
@@ -261,7 +293,7 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
   const f = factory(registry);
   const variant: VariantState = { server: "none" };
-  const recorders: Metrics = { ...simRecorders(f, variant), ...netRecorders(f), ...flagRecorders(f, variant) };
+  const recorders: Metrics = { ...simRecorders(f, variant), ...netRecorders(f), ...flagRecorders(f, variant), ...storeRecorders(f) };
   const internal = internalRecorders(f);
   const client = clientRecorders(f);
   if (opts.processMetrics !== false) {

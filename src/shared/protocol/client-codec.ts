@@ -1,6 +1,6 @@
 // Encoders and the decoder for client-to-server messages. The decoder validates every field
 // and returns a typed rejection instead of throwing.
-import { ClientMsg, RTT_UNKNOWN, TRACEPARENT_MAX } from "./messages.ts";
+import { ClientMsg, PROTOCOL_VERSION, RTT_UNKNOWN, TRACEPARENT_MAX } from "./messages.ts";
 import type { ClientMessage, FireMsg, HelloMsg, InputMsg, PingMsg } from "./messages.ts";
 import { ByteReader, DecodeErrorCode } from "./reader.ts";
 import type { DecodeError } from "./reader.ts";
@@ -29,8 +29,8 @@ export function isHex32(s: string): boolean {
   return /^[0-9a-f]{32}$/.test(s);
 }
 
-/** Encodes a hello. Returns a view into `w`. */
-export function encodeHello(w: ByteWriter, m: Omit<HelloMsg, "type">): Uint8Array<ArrayBuffer> {
+/** Encodes a hello (without logBase/lastSeq: a client with no world yet). Returns a view into `w`. */
+export function encodeHello(w: ByteWriter, m: Omit<HelloMsg, "type" | "logBase" | "lastSeq"> & Partial<Pick<HelloMsg, "logBase" | "lastSeq">>): Uint8Array<ArrayBuffer> {
   w.reset();
   w.u8(ClientMsg.Hello);
   w.u16(m.version);
@@ -40,6 +40,8 @@ export function encodeHello(w: ByteWriter, m: Omit<HelloMsg, "type">): Uint8Arra
   } else {
     w.u8(0);
   }
+  w.u32((m.logBase ?? 0) >>> 0);
+  w.varU53(m.lastSeq ?? 0);
   return w.view();
 }
 
@@ -110,10 +112,19 @@ export function decodeClientMessage(bytes: Uint8Array, r: ByteReader = sharedRea
   switch (type) {
     case ClientMsg.Hello: {
       const version = r.u16("version");
+      if (version !== PROTOCOL_VERSION) {
+        // Another version's hello is laid out differently: only its version is read, so the
+        // server can refuse it with the version close code rather than as a malformed frame.
+        r.bytesView(r.remaining);
+        msg = { type: ClientMsg.Hello, version, resumeToken: null, logBase: 0, lastSeq: 0 };
+        break;
+      }
       const flags = r.u8("hello.flags");
       if (flags > 1) r.fail(DecodeErrorCode.OutOfRange, "hello.flags");
       const resumeToken = flags === 1 ? readHex16(r, "hello.resume") : null;
-      msg = { type: ClientMsg.Hello, version, resumeToken };
+      const logBase = r.u32("hello.log_base");
+      const lastSeq = r.varU53("hello.last_seq");
+      msg = { type: ClientMsg.Hello, version, resumeToken, logBase, lastSeq };
       break;
     }
     case ClientMsg.Input: {

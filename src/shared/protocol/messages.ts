@@ -6,8 +6,12 @@
 
 import type { Motion } from "../physics/movement.ts";
 
-/** Bumped on every incompatible change; the server rejects a hello with another version. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped on every incompatible change; the server rejects a hello with another version (an Error
+ * with RejectReason.BadVersion, then close code 4001). Version 3: the world's edit log has
+ * sequence numbers (hello, welcome and carve carry them) so a returning client is topped up.
+ */
+export const PROTOCOL_VERSION = 3;
 
 /** Largest frame a peer accepts (the server closes with 1009 beyond it). */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -165,6 +169,13 @@ export interface HelloMsg {
   version: number;
   /** 32 hex chars from a previous welcome, to take the same player back after a drop. */
   resumeToken: string | null;
+  /**
+   * The log the client's world was built from (a previous welcome's logBase; 0 when it has no
+   * world) and the last edit it applied. With the server's base, the join sends only the edits
+   * after lastSeq.
+   */
+  logBase: number;
+  lastSeq: number;
 }
 
 export interface InputMsg {
@@ -250,6 +261,15 @@ export interface WelcomeMsg {
   maxHealth: number;
   /** How long a downed player or NPC waits before it respawns. */
   respawnMs: number;
+  /**
+   * The world's edit log: its identity (u32, never 0; another base means another history) and
+   * where this join's edits start and end. baseSeq 0: the edits that follow rebuild the world
+   * from its generated state. baseSeq > 0: they continue the client's own world, which is at
+   * that seq of the same log. After the join the world is at lastSeq; carves continue from it.
+   */
+  logBase: number;
+  baseSeq: number;
+  lastSeq: number;
 }
 
 /** A set of voxels that all became `material`: a bounding box and one bit per voxel in it. */
@@ -403,6 +423,8 @@ export interface DeltaMsg {
 
 export interface CarveMsg {
   readonly type: typeof ServerMsg.Carve;
+  /** The edit's position in the world's log (consecutive carves have consecutive seqs). */
+  seq: number;
   impactId: number;
   /** The shot's command id, or null when the carve was not caused by a player command. */
   commandId: number | null;

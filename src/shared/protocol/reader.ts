@@ -137,6 +137,26 @@ export class ByteReader {
     return 0;
   }
 
+  /** Unsigned LEB128 varint of at most 8 bytes whose value fits in 53 bits (a safe integer). */
+  varU53(what = "varint"): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const at = this.take(1, what);
+      if (at < 0) return 0;
+      const b = this.bytes[at];
+      if (i === 7 && b > 0x0f) {
+        this.fail(DecodeErrorCode.OutOfRange, `${what}: varint over 53 bits`);
+        return 0;
+      }
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+    }
+    this.fail(DecodeErrorCode.OutOfRange, `${what}: varint too long`);
+    return 0;
+  }
+
   /** Zigzag varint of an int32. */
   varI(what = "varint"): number {
     const u = this.varU(what);

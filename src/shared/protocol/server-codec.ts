@@ -75,6 +75,9 @@ export function encodeWelcome(w: ByteWriter, m: Omit<WelcomeMsg, "type">): Uint8
   w.u8(m.team);
   w.u8(m.maxHealth);
   w.u16(m.respawnMs);
+  w.u32(m.logBase >>> 0);
+  w.varU53(m.baseSeq);
+  w.varU53(m.lastSeq);
   return w.view();
 }
 
@@ -192,6 +195,7 @@ export function encodeDelta(w: ByteWriter, m: Omit<DeltaMsg, "type">): Uint8Arra
 export function encodeCarve(w: ByteWriter, m: Omit<CarveMsg, "type">): Uint8Array<ArrayBuffer> {
   w.reset();
   w.u8(ServerMsg.Carve);
+  w.varU53(m.seq);
   w.u32(m.impactId);
   w.u8(m.commandId !== null ? 1 : 0);
   if (m.commandId !== null) w.u32(m.commandId);
@@ -409,7 +413,11 @@ export class ServerDecoder {
       team: readTeam(r, "welcome.team"),
       maxHealth: r.u8("welcome.max_health"),
       respawnMs: r.u16("welcome.respawn_ms"),
+      logBase: r.u32("welcome.log_base"),
+      baseSeq: r.varU53("welcome.base_seq"),
+      lastSeq: r.varU53("welcome.last_seq"),
     };
+    if (r.ok && (m.logBase === 0 || m.baseSeq > m.lastSeq)) r.fail(DecodeErrorCode.OutOfRange, "welcome: log range");
     if (r.ok && (m.tickHz === 0 || m.chunksX === 0 || m.chunksY === 0 || m.chunksZ === 0)) r.fail(DecodeErrorCode.OutOfRange, "welcome: zero tick rate or world size");
     if (r.ok && m.maxHealth === 0) r.fail(DecodeErrorCode.OutOfRange, "welcome.max_health");
     if (r.ok && (!isHex32(sessionId) || !isHex32(resumeToken))) r.fail(DecodeErrorCode.OutOfRange, "welcome: bad token");
@@ -489,6 +497,7 @@ function readDelta(r: ByteReader, m: DeltaMsg): DeltaMsg {
 }
 
 function readCarve(r: ByteReader): CarveMsg {
+  const seq = r.varU53("carve.seq");
   const impactId = r.u32("carve.impact_id");
   const commandId = readOptionalCommand(r, "carve");
   const shooterId = r.varU("carve.shooter");
@@ -501,7 +510,7 @@ function readCarve(r: ByteReader): CarveMsg {
   const radius = r.f32("carve.radius");
   const voxels = createVoxelSet();
   readVoxelSet(r, voxels);
-  return { type: ServerMsg.Carve, impactId, commandId, shooterId, did, projectileId, tick, cx, cy, cz, radius, voxels };
+  return { type: ServerMsg.Carve, seq, impactId, commandId, shooterId, did, projectileId, tick, cx, cy, cz, radius, voxels };
 }
 
 function readHit(r: ByteReader): HitMsg {

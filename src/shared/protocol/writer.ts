@@ -84,6 +84,17 @@ export class ByteWriter {
     this.bytes[this.length++] = x;
   }
 
+  /** Unsigned LEB128 varint of a non-negative integer up to 2^53 - 1 (1..8 bytes): log sequence numbers. */
+  varU53(v: number): void {
+    this.ensure(8);
+    let x = Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(v)));
+    while (x >= 0x80) {
+      this.bytes[this.length++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    this.bytes[this.length++] = x;
+  }
+
   /** Zigzag varint of an int32: small magnitudes of either sign take one byte. */
   varI(v: number): void {
     this.varU(((v << 1) ^ (v >> 31)) >>> 0);

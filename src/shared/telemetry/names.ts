@@ -6,11 +6,11 @@
 import { TRACE_PARENT_INVALID_REASONS } from "./trace-context.ts";
 
 /** Log components (closed set, also used for per-component level directives). */
-export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest"] as const;
+export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest", "store"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Server systems timed by the scheduler (the `system` metric label). */
-export const SYSTEMS = ["intake", "projectile", "raycast", "carve", "mesh", "collider", "npc", "net"] as const;
+export const SYSTEMS = ["intake", "projectile", "raycast", "carve", "persist", "mesh", "collider", "npc", "net"] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 
 /** Hit classification (the `kind` label of game_projectile_hits_total). */
@@ -176,6 +176,21 @@ export type CloseReason = (typeof CLOSE_REASONS)[number];
 export const FATAL_ORIGINS = ["uncaught_exception", "unhandled_rejection"] as const;
 export type FatalOrigin = (typeof FATAL_ORIGINS)[number];
 
+/** The world store's engines (`backend` of game_store_commit_duration_seconds). */
+export const STORE_BACKENDS = ["sqlite", "postgres", "memory"] as const;
+export type StoreBackendLabel = (typeof STORE_BACKENDS)[number];
+
+/**
+ * Why a carve was refused while its hit still counted (`reason` of game_carves_refused_total):
+ * the store's backlog of edits not yet durable passed its bound, or the zone's ownership was
+ * lost and the server is stopping.
+ */
+export const CARVE_REFUSE_REASONS = ["store_backlog", "store_fenced"] as const;
+export type CarveRefuseReason = (typeof CARVE_REFUSE_REASONS)[number];
+
+/** What a compaction counts (`kind` of game_store_compaction_rows_total). */
+export const COMPACTION_ROWS = ["chunks_written", "edits_deleted"] as const;
+
 /** Prefix for prom-client's process/Node.js default metrics (event-loop lag, GC, memory). */
 export const PROCESS_METRICS_PREFIX = "game_";
 
@@ -189,10 +204,14 @@ export const BUCKETS = {
   job: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
   frame: [0.004, 0.0083, 0.0111, 0.0167, 0.025, 0.033, 0.05, 0.1, 0.25],
   upload: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
+  commit: [0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+  compaction: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  /** Whole ticks between a carve and its broadcast (0 with the memory store). */
+  delayTicks: [0, 1, 2, 3, 5, 10, 30, 100],
 } as const;
 
 type MetricType = "counter" | "gauge" | "histogram";
-type MetricUnit = "seconds" | "bytes" | "count";
+type MetricUnit = "seconds" | "bytes" | "count" | "ticks";
 
 /** Shape of one metric entry; `seed` is the name the original issue used (null when new). */
 export interface MetricSpec {
@@ -299,6 +318,40 @@ export const METRICS = {
     labelValues: { origin: FATAL_ORIGINS }, side: "server",
     help: "Exceptions that escaped to the process; each one ends the process (a supervisor restarts it).",
   },
+  storeCommitDuration: {
+    prom: "game_store_commit_duration_seconds", seed: null, type: "histogram", unit: "seconds", labels: ["backend"],
+    labelValues: { backend: STORE_BACKENDS }, buckets: BUCKETS.commit, side: "server",
+    help: "Time from handing one batch of edits (a tick's carves) to the store until it is durable.",
+  },
+  storePendingEdits: {
+    prom: "game_store_pending_edits", seed: null, type: "gauge", unit: "count", labels: [],
+    side: "server", help: "Edits carved into the world but not yet durable (their broadcast waits for the store).",
+  },
+  storeFenced: {
+    prom: "game_store_fenced_total", seed: null, type: "counter", unit: "count", labels: [],
+    side: "server", help: "Times the store refused this server's writes because another process owns the zone (the server then stops).",
+  },
+  storeRecoveryDuration: {
+    prom: "game_store_recovery_duration_seconds", seed: null, type: "gauge", unit: "seconds", labels: [],
+    side: "server", help: "Time the last start took to claim the zone, load its snapshot and log and replay them.",
+  },
+  storeCompactionDuration: {
+    prom: "game_store_compaction_duration_seconds", seed: null, type: "histogram", unit: "seconds", labels: [],
+    buckets: BUCKETS.compaction, side: "server", help: "Time of one compaction: folding the log into snapshot rows and committing them.",
+  },
+  storeCompactionRows: {
+    prom: "game_store_compaction_rows_total", seed: null, type: "counter", unit: "count", labels: ["kind"],
+    labelValues: { kind: COMPACTION_ROWS }, side: "server", help: "Snapshot rows written and log rows deleted by compactions.",
+  },
+  carveBroadcastDelay: {
+    prom: "game_carve_broadcast_delay_ticks", seed: null, type: "histogram", unit: "ticks", labels: [],
+    buckets: BUCKETS.delayTicks, side: "server", help: "Ticks between a carve and its broadcast, which waits until the carve is durable.",
+  },
+  carvesRefused: {
+    prom: "game_carves_refused_total", seed: null, type: "counter", unit: "count", labels: ["reason"],
+    labelValues: { reason: CARVE_REFUSE_REASONS }, side: "server",
+    help: "Voxel hits that carved nothing because the store could not keep up (the hit itself still counted).",
+  },
   logDropped: {
     prom: "game_log_dropped_total", seed: null, type: "counter", unit: "count", labels: ["component"],
     labelValues: { component: COMPONENTS }, side: "server", help: "Rate-limited log lines suppressed.",
@@ -366,5 +419,7 @@ export const SPAN_NAMES = {
   chunkMesh: "chunk.mesh",
   colliderRebuild: "collider.rebuild",
   flagsEvaluate: "flags.evaluate",
+  storeCommit: "store.commit",
+  zoneRecover: "zone.recover",
 } as const;
 export type SpanName = (typeof SPAN_NAMES)[keyof typeof SPAN_NAMES];

@@ -56,7 +56,7 @@ describe("Connection", () => {
     expect(sockets[0].url).toBe("ws://game.test/ws");
     expect(conn.status).toBe(NetStatus.Connecting);
     sockets[0].events.open();
-    expect(sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: null }]);
+    expect(sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: null, logBase: 0, lastSeq: 0 }]);
     expect(conn.status).toBe(NetStatus.Joining);
 
     const welcome = welcomeBytes();
@@ -138,7 +138,7 @@ describe("Connection", () => {
     timers.advance(1);
     expect(sockets).toHaveLength(2);
     sockets[1].events.open();
-    expect(sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210" });
+    expect(sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210", logBase: 0, lastSeq: 0 });
     sockets[1].receive(welcomeBytes({ resumed: true }));
     sockets[1].receive(snapshotBytes());
     expect(conn.status).toBe(NetStatus.Playing);

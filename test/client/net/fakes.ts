@@ -125,6 +125,9 @@ export function welcomeBytes(overrides: Partial<Omit<WelcomeMsg, "type">> = {}):
     team: 1,
     maxHealth: 100,
     respawnMs: 3000,
+    logBase: 1,
+    baseSeq: 0,
+    lastSeq: 0,
     ...overrides,
   }).slice();
 }

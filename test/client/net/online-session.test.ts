@@ -108,8 +108,9 @@ describe("the browser client's networking against the real server", () => {
         commandId = c.online.authority.fire(eye, [d[0] / len, d[1] / len, d[2] / len]);
         expect(commandId).toBeGreaterThan(0);
         await until(() => c.online.authority.pendingCount === 0, 5000, "the shot's answer");
-        carved = c.online.authority.recentCarves.some((r) => r.commandId === commandId && r.shooterId === me.id);
-        if (!carved) await new Promise((r) => setTimeout(r, 300));
+        // The projectile's end answers the shot; its carve follows once the edit is durable (a tick later).
+        const mine = (): boolean => c.online.authority.recentCarves.some((r) => r.commandId === commandId && r.shooterId === me.id);
+        carved = await until(mine, 1000, "the carve").then(() => true, () => false);
       }
       expect(carved).toBe(true);
       const carve = c.online.authority.recentCarves.find((r) => r.commandId === commandId)!;

@@ -29,12 +29,13 @@ function welcome(): WelcomeMsg {
     type: ServerMsg.Welcome, version: PROTOCOL_VERSION, sessionId: "0".repeat(32), resumeToken: "1".repeat(32), resumed: false, entityId: ME,
     tickHz: 30, tick: 1, seed: 1, chunksX: 1, chunksY: 1, chunksZ: 1, spawnX: 0, spawnY: 0, spawnZ: 0, spawnYaw: 0, interestRadius: 64,
     weaponCooldownMs: 250, projectileSpeed: 80, projectileLifetimeMs: 1500, zone: "z0", shard: "s0", callsign: "Calm Heron 12", team: 1, maxHealth: 100, respawnMs: 3000,
+    logBase: 1, baseSeq: 0, lastSeq: 0,
   };
 }
 
 function carve(commandId: number | null, shooterId = ME): CarveMsg {
   return {
-    type: ServerMsg.Carve, impactId: 900, commandId, shooterId, did: 1, projectileId: 50, tick: 3, cx: 16, cy: 8, cz: 20, radius: 2.5, voxels: createVoxelSet(),
+    type: ServerMsg.Carve, seq: 1, impactId: 900, commandId, shooterId, did: 1, projectileId: 50, tick: 3, cx: 16, cy: 8, cz: 20, radius: 2.5, voxels: createVoxelSet(),
   };
 }
 

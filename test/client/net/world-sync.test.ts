@@ -1,7 +1,8 @@
 // WorldSync: the first join generates the world and replays the server's edits; carves apply
-// as they come (queued while a join is in progress); a rejoin applies only the edits this page
-// has not seen when its history is a prefix of the server's, and otherwise regenerates and
-// copies the differing chunks into the same World object. Without a loader (load bots) it keeps
+// as they come (queued while a join is in progress, skipped when the join already had them); a
+// rejoin that the server continues (same log, from this page's last seq) applies only the edits
+// this page missed, and any other rejoin regenerates and copies the differing chunks into the
+// same World object. Without a loader (load bots) it keeps
 // no world and still reports every carve.
 import { describe, expect, it } from "vitest";
 import { WorldSync } from "../../../src/client/net/world-sync.ts";
@@ -26,17 +27,17 @@ import type { WorldGenConfig } from "../../../src/shared/voxel/worldgen.ts";
 
 const CONFIG: WorldGenConfig = { seed: 4242, chunksX: 2, chunksY: 2, chunksZ: 2 };
 
-/** The server side of the story: a world and the edit sets of the craters carved into it. */
+/** The server side of the story: a world and its edit log (set i has seq i + 1). */
 class ServerWorld {
   readonly world: World;
   readonly sets: VoxelSet[] = [];
+  /** The log's identity (another one after a "restart" with lost edits). */
+  constructor(readonly config: WorldGenConfig = CONFIG, readonly logBase = 11) {
+    this.world = generateWorld(config).world;
+  }
   /** The material most of the last crater's voxels were. */
   lastMaterial = 0;
   private readonly carve = new CarveResult();
-
-  constructor(readonly config: WorldGenConfig = CONFIG) {
-    this.world = generateWorld(config).world;
-  }
 
   /** Carves a crater at (x, y, z) and returns its edit set. */
   crater(x: number, y: number, z: number, r = 2.5): VoxelSet {
@@ -51,12 +52,12 @@ class ServerWorld {
   }
 }
 
-function welcome(config: WorldGenConfig = CONFIG): WelcomeMsg {
+function welcome(config: WorldGenConfig = CONFIG, log = { logBase: 11, baseSeq: 0, lastSeq: 0 }): WelcomeMsg {
   return {
     type: ServerMsg.Welcome, version: PROTOCOL_VERSION, sessionId: "0".repeat(32), resumeToken: "1".repeat(32), resumed: false, entityId: 1,
     tickHz: 30, tick: 1, seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ,
     spawnX: 32, spawnY: 31, spawnZ: 32, spawnYaw: 0, interestRadius: 64, weaponCooldownMs: 250, projectileSpeed: 80,
-    projectileLifetimeMs: 1500, zone: "z0", shard: "s0", callsign: "Calm Heron 12", team: 1, maxHealth: 100, respawnMs: 3000,
+    projectileLifetimeMs: 1500, zone: "z0", shard: "s0", callsign: "Calm Heron 12", team: 1, maxHealth: 100, respawnMs: 3000, ...log,
   };
 }
 
@@ -68,8 +69,8 @@ function snapshot(editSets: number): SnapshotMsg {
   return { type: ServerMsg.Snapshot, tick: 1, editSets, self: createSelfState(), entities: new EntityFrame(), projectiles: new ProjectileFrame() };
 }
 
-function carveMsg(set: VoxelSet, impactId: number): CarveMsg {
-  return { type: ServerMsg.Carve, impactId, commandId: null, shooterId: 1, did: 0, projectileId: 1, tick: 2, cx: 0, cy: 0, cz: 0, radius: 2.5, voxels: set };
+function carveMsg(set: VoxelSet, impactId: number, seq = impactId): CarveMsg {
+  return { type: ServerMsg.Carve, seq, impactId, commandId: null, shooterId: 1, did: 0, projectileId: 1, tick: 2, cx: 0, cy: 0, cz: 0, radius: 2.5, voxels: set };
 }
 
 /** A loader counting its calls; `gate` holds results back until released. */
@@ -96,11 +97,16 @@ function recorder() {
   return { log, events };
 }
 
-/** Runs a whole join sequence and waits for it to be applied. */
-async function joinWith(sync: WorldSync, server: ServerWorld, w: WelcomeMsg = welcome(server.config)): Promise<void> {
-  sync.welcome(w);
-  sync.worldEdits(edits(server.sets));
-  sync.snapshot(snapshot(server.sets.length));
+/**
+ * Runs a whole join sequence as the server would and waits for it to be applied: the edits
+ * after the page's last seq when it follows this server's log, else all of them.
+ */
+async function joinWith(sync: WorldSync, server: ServerWorld): Promise<void> {
+  const from = sync.logBase === server.logBase && sync.lastSeq > 0 ? sync.lastSeq : 0;
+  const sets = server.sets.slice(from);
+  sync.welcome(welcome(server.config, { logBase: server.logBase, baseSeq: from, lastSeq: server.sets.length }));
+  sync.worldEdits(edits(sets));
+  sync.snapshot(snapshot(sets.length));
   while (sync.busy) await new Promise((r) => setTimeout(r, 1));
 }
 
@@ -112,7 +118,7 @@ describe("WorldSync", () => {
     const { load, calls } = loader();
     const { log, events } = recorder();
     const sync = new WorldSync(load, events);
-    sync.welcome(welcome());
+    sync.welcome(welcome(CONFIG, { logBase: 11, baseSeq: 0, lastSeq: 2 }));
     // Generation starts at the welcome, overlapping the edit download.
     expect(calls).toHaveLength(1);
     expect(sync.busy).toBe(true);
@@ -123,9 +129,11 @@ describe("WorldSync", () => {
     expect(worldChecksum(world)).toBe(worldChecksum(server.world));
     expect(log.resyncs).toEqual([[]]);
     expect(sync.stats.editSets).toBe(2);
+    expect([sync.logBase, sync.lastSeq]).toEqual([11, 2]);
 
     const set = server.crater(20, 28, 44);
-    sync.carve(carveMsg(set, 77));
+    sync.carve(carveMsg(set, 77, 3));
+    expect(sync.lastSeq).toBe(3);
     expect(worldChecksum(world)).toBe(worldChecksum(server.world));
     expect(log.carves).toHaveLength(1);
     expect(log.carves[0].impactId).toBe(77);
@@ -142,18 +150,19 @@ describe("WorldSync", () => {
     const { load, release } = loader(true);
     const { log, events } = recorder();
     const sync = new WorldSync(load, events);
-    sync.welcome(welcome());
+    sync.welcome(welcome(CONFIG, { logBase: 11, baseSeq: 0, lastSeq: 1 }));
     sync.worldEdits(edits(server.sets));
     sync.snapshot(snapshot(1));
     // The same spot twice: the second carve must come second to change nothing.
     const a = server.crater(31, 28, 30);
     const b = server.crater(31, 28, 30, 3.5);
-    sync.carve(carveMsg(a, 1));
-    sync.carve(carveMsg(b, 2));
+    sync.carve(carveMsg(a, 1, 2));
+    sync.carve(carveMsg(b, 2, 3));
     expect(log.carves).toHaveLength(0);
     release();
     const world = await sync.ready;
     expect(log.carves.map((c) => c.impactId)).toEqual([1, 2]);
+    expect(sync.lastSeq).toBe(3);
     expect(worldChecksum(world)).toBe(worldChecksum(server.world));
   });
 
@@ -175,6 +184,24 @@ describe("WorldSync", () => {
     const dirty = log.resyncs.at(-1)!;
     expect(dirty).toContain(world.chunkId(0, 0, 1));
     expect(dirty).not.toContain(world.chunkId(1, 1, 0));
+    expect(sync.lastSeq).toBe(2);
+  });
+
+  it("a carve the join already held is skipped, and later ones apply", async () => {
+    const server = new ServerWorld();
+    const { load } = loader();
+    const { log, events } = recorder();
+    const sync = new WorldSync(load, events);
+    const first = server.crater(30, 28, 30);
+    await joinWith(sync, server);
+    const world = sync.world!;
+    // A carve broadcast that raced the join: its seq is not after the join's last.
+    sync.carve(carveMsg(first, 5, 1));
+    expect(log.carves).toHaveLength(0);
+    expect(sync.stats.duplicateCarves).toBe(1);
+    sync.carve(carveMsg(server.crater(31, 28, 31, 3.5), 6, 2));
+    expect(log.carves.map((c) => c.impactId)).toEqual([6]);
+    expect(worldChecksum(world)).toBe(worldChecksum(server.world));
   });
 
   it("a rejoin to a server that lost or changed its edits regenerates and copies the differing chunks into the same World", async () => {
@@ -186,8 +213,8 @@ describe("WorldSync", () => {
     const sync = new WorldSync(load, events);
     await joinWith(sync, first);
     const world = sync.world!;
-    // The server restarted: one different crater only.
-    const restarted = new ServerWorld();
+    // The server restarted with another log (its store was wiped): one different crater only.
+    const restarted = new ServerWorld(CONFIG, 12);
     restarted.crater(10, 28, 10);
     await joinWith(sync, restarted);
     expect(calls).toHaveLength(2);
@@ -224,12 +251,12 @@ describe("WorldSync", () => {
     const { load, release } = loader(true);
     const { events } = recorder();
     const sync = new WorldSync(load, events);
-    sync.welcome(welcome());
+    sync.welcome(welcome(CONFIG, { logBase: 11, baseSeq: 0, lastSeq: 1 }));
     sync.worldEdits(edits(a.sets));
     sync.snapshot(snapshot(1));
     // The connection dropped before the world was ready; the next join has more edits.
     a.crater(40, 28, 40);
-    sync.welcome(welcome());
+    sync.welcome(welcome(CONFIG, { logBase: 11, baseSeq: 0, lastSeq: 2 }));
     sync.worldEdits(edits(a.sets));
     sync.snapshot(snapshot(2));
     release();

@@ -14,7 +14,7 @@ function welcome(): WelcomeMsg {
     type: ServerMsg.Welcome, version: 2, sessionId: "0".repeat(32), resumeToken: "1".repeat(32), resumed: false, entityId: ME,
     tickHz: 30, tick: 1, seed: 1, chunksX: 1, chunksY: 1, chunksZ: 1, spawnX: 0, spawnY: 0, spawnZ: 0, spawnYaw: 0, interestRadius: 64,
     weaponCooldownMs: 250, projectileSpeed: 80, projectileLifetimeMs: 1500, zone: "z0", shard: "s0",
-    callsign: "Calm Heron 12", team: Team.Alpha, maxHealth: 100, respawnMs: 3000,
+    callsign: "Calm Heron 12", team: Team.Alpha, maxHealth: 100, respawnMs: 3000, logBase: 1, baseSeq: 0, lastSeq: 0,
   };
 }
 

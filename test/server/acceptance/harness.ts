@@ -55,7 +55,7 @@ export interface AcceptanceGame extends RunningGame {
 }
 
 /**
- * startGame with `env` (METRICS_ADDR defaults to 127.0.0.1:0), the game on a free loopback port
+ * startGame with `env` (METRICS_ADDR defaults to 127.0.0.1:0, STORE to memory), the game on a free loopback port
  * with the small world and a real mesh worker thread, and every log line captured.
  */
 export async function startAcceptanceGame(
@@ -64,7 +64,7 @@ export async function startAcceptanceGame(
 ): Promise<AcceptanceGame> {
   const logs = captureLines();
   const game = await startGame(
-    { METRICS_ADDR: "127.0.0.1:0", ...env },
+    { METRICS_ADDR: "127.0.0.1:0", STORE: "memory", ...env },
     {
       server: { host: "127.0.0.1", port: 0, ...SMALL_WORLD, npcCount: 6, meshWorkers: 1, spawnSpread: 3, ...opts.server },
       telemetry: { logDestination: logs as unknown as DestinationStream, ...opts.telemetry },

@@ -57,7 +57,7 @@ describe("scheduler", () => {
   });
 
   it("uses the documented system order", () => {
-    expect(SYSTEM_ORDER.map((s) => s.name)).toEqual(["intake", "npc", "projectile", "raycast", "carve", "mesh", "collider", "net"]);
+    expect(SYSTEM_ORDER.map((s) => s.name)).toEqual(["intake", "npc", "projectile", "raycast", "carve", "persist", "mesh", "collider", "net"]);
   });
 });
 

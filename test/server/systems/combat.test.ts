@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { projectileSystem } from "../../../src/server/systems/projectile.ts";
 import { raycastSystem } from "../../../src/server/systems/raycast.ts";
+import { persistSystem } from "../../../src/server/systems/persist.ts";
 import { carveSystem } from "../../../src/server/systems/carve.ts";
 import { ImpactIds } from "../../../src/server/game/ids.ts";
 import { EntityKind, HitTarget, ServerDecoder, ServerMsg } from "../../../src/shared/protocol/index.ts";
@@ -120,9 +121,12 @@ describe("voxel carve", () => {
     expect(n).toBeGreaterThan(0);
     expect(h.game.stats.voxelsCarved).toBe(n);
     expect(worldChecksum(h.game.world)).toBe(worldChecksum(ref.world));
-    expect(h.game.edits.sets.length).toBe(1);
-    expect(h.game.edits.voxels).toBe(n);
+    expect(h.game.log.edits.map((e) => e.seq)).toEqual([1]);
+    expect(h.game.log.voxels).toBe(n);
 
+    // The carve event waits for its edit to be durable: persist (no store here: at once) sends it.
+    expect(h.game.outbox.broadcasts.length).toBe(0);
+    persistSystem.run(h.game, h.ctx);
     expect(h.game.outbox.broadcasts.length).toBe(1);
     const r = new ServerDecoder().decode(h.game.outbox.broadcasts[0]);
     expect(r.ok && r.msg.type).toBe(ServerMsg.Carve);

@@ -68,10 +68,20 @@ function sampleSet(): VoxelSet {
 }
 
 describe("client messages", () => {
-  it("round-trips hello with and without a resume token", () => {
+  it("round-trips hello with and without a resume token, and with and without a world's log position", () => {
     for (const resumeToken of [null, "00112233445566778899aabbccddeeff"]) {
       const r = decodeClientMessage(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken }).slice());
-      expect(r).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken } });
+      expect(r).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, logBase: 0, lastSeq: 0 } });
+      const at = { logBase: 0xfffffffe, lastSeq: 2 ** 53 - 1 };
+      const s = decodeClientMessage(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken, ...at }).slice());
+      expect(s).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, ...at } });
+    }
+  });
+
+  it("reads only the version of another version's hello (refused with the version close code, not as malformed)", () => {
+    for (const version of [1, 2, PROTOCOL_VERSION + 1]) {
+      const old = Uint8Array.of(ClientMsg.Hello, version & 0xff, version >> 8, 1, ...new Array<number>(16).fill(0xab));
+      expect(decodeClientMessage(old)).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version, resumeToken: null, logBase: 0, lastSeq: 0 } });
     }
   });
 
@@ -160,6 +170,7 @@ describe("server messages", () => {
       spawnX: 256.5, spawnY: 45, spawnZ: 256.5, spawnYaw: 0, interestRadius: 64, weaponCooldownMs: 250,
       projectileSpeed: 60, projectileLifetimeMs: 2000, zone: "zone-1", shard: "shard-a",
       callsign: "Brave Lynx 07", team: Team.Bravo, maxHealth: 100, respawnMs: 3000,
+      logBase: 0x80000001, baseSeq: 127, lastSeq: 2 ** 53 - 1,
     };
     expect(server(encodeWelcome(w, m))).toEqual({ type: ServerMsg.Welcome, ...m });
   });
@@ -233,7 +244,7 @@ describe("server messages", () => {
 
   it("round-trips carve, hit, pong and error", () => {
     const carve = {
-      impactId: 0x89abcdef, commandId: 17, shooterId: 5, did: 1, projectileId: 9, tick: 1000,
+      seq: 300_000_000_000, impactId: 0x89abcdef, commandId: 17, shooterId: 5, did: 1, projectileId: 9, tick: 1000,
       cx: 1.5, cy: 2.5, cz: 3.5, radius: 2.5, voxels: sampleSet(),
     };
     expect(server(encodeCarve(w, carve))).toEqual({ type: ServerMsg.Carve, ...carve });
@@ -337,7 +348,7 @@ describe("voxel sets", () => {
     expect(voxelSetFromCarve(carve, Material.Air, set)).toBe(true);
     expect(voxelSetCount(set)).toBe(n);
     const decoded = server(encodeCarve(w, {
-      impactId: 1, commandId: null, shooterId: 0, did: 0, projectileId: 0, tick: 0, cx: 32.2, cy: 10.7, cz: 31.9, radius: 3.5, voxels: set,
+      seq: 1, impactId: 1, commandId: null, shooterId: 0, did: 0, projectileId: 0, tick: 0, cx: 32.2, cy: 10.7, cz: 31.9, radius: 3.5, voxels: set,
     }));
     expect(decoded.type).toBe(ServerMsg.Carve);
     if (decoded.type !== ServerMsg.Carve) return;

@@ -25,6 +25,7 @@ import {
   EntityKind,
   IdList,
   ProjectileFrame,
+  PROTOCOL_VERSION,
   ServerDecoder,
 } from "../../../src/shared/protocol/index.ts";
 import { Rng } from "../../../src/shared/voxel/rng.ts";
@@ -34,7 +35,7 @@ const w = new ByteWriter();
 
 function validClientFrames(): Uint8Array[] {
   return [
-    encodeHello(w, { version: 1, resumeToken: "00112233445566778899aabbccddeeff" }).slice(),
+    encodeHello(w, { version: PROTOCOL_VERSION, resumeToken: "00112233445566778899aabbccddeeff", logBase: 0xdeadbeef, lastSeq: 2 ** 40 }).slice(),
     encodeInput(w, { seq: 70000, dt: 0.033, forward: 1, right: 0, yaw: 2, pitch: 0.1, buttons: 1 }).slice(),
     encodeFire(w, { commandId: 5, ox: 1, oy: 2, oz: 3, dx: 0, dy: 0, dz: -1, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }).slice(),
     encodePing(w, { clientTime: 12 }).slice(),
@@ -59,7 +60,7 @@ function validServerFrames(): Uint8Array[] {
   set.mask = new Uint8Array(8).fill(0x5a);
   const batch = new ByteWriter();
   beginBatch(batch);
-  appendToBatch(batch, encodeCarve(w, { impactId: 9, commandId: null, shooterId: 1, did: 0, projectileId: 2, tick: 3, cx: 0, cy: 0, cz: 0, radius: 2, voxels: set }));
+  appendToBatch(batch, encodeCarve(w, { seq: 1, impactId: 9, commandId: null, shooterId: 1, did: 0, projectileId: 2, tick: 3, cx: 0, cy: 0, cz: 0, radius: 2, voxels: set }));
   appendToBatch(batch, encodeDelta(w, {
     tick: 4, ackSeq: 5, hasStats: false, tickMsAvg: 0, tickMsMax: 0, hasSelf: false, self: createSelfState(),
     entities: ents, removed: new IdList(), projectileSpawns: proj, projectileDespawns: new IdList(),
@@ -70,14 +71,14 @@ function validServerFrames(): Uint8Array[] {
       version: 1, sessionId: "0123456789abcdef0123456789abcdef", resumeToken: "fedcba9876543210fedcba9876543210", resumed: false,
       entityId: 1, tickHz: 30, tick: 5, seed: 1, chunksX: 4, chunksY: 2, chunksZ: 4, spawnX: 1, spawnY: 2, spawnZ: 3, spawnYaw: 0,
       interestRadius: 64, weaponCooldownMs: 250, projectileSpeed: 60, projectileLifetimeMs: 2000, zone: "z", shard: "s",
-      callsign: "Quiet Owl 33", team: 1, maxHealth: 100, respawnMs: 3000,
+      callsign: "Quiet Owl 33", team: 1, maxHealth: 100, respawnMs: 3000, logBase: 0xfeedbeef, baseSeq: 2 ** 40, lastSeq: 2 ** 53 - 1,
     }).slice(),
     encodeSnapshot(w, { tick: 1, editSets: 0, self: createSelfState(), entities: ents, projectiles: proj }).slice(),
     encodeDelta(w, {
       tick: 2, ackSeq: 3, hasStats: true, tickMsAvg: 1, tickMsMax: 2, hasSelf: true, self: createSelfState(),
       entities: ents, removed: new IdList(), projectileSpawns: proj, projectileDespawns: new IdList(),
     }).slice(),
-    encodeCarve(w, { impactId: 1, commandId: 2, shooterId: 3, did: 4, projectileId: 5, tick: 6, cx: 0, cy: 0, cz: 0, radius: 2, voxels: set }).slice(),
+    encodeCarve(w, { seq: 2 ** 35, impactId: 1, commandId: 2, shooterId: 3, did: 4, projectileId: 5, tick: 6, cx: 0, cy: 0, cz: 0, radius: 2, voxels: set }).slice(),
     encodeDown(w, {
       tick: 9, shooterId: 1, shooterKind: EntityKind.Player, shooterTeam: 1, shooterCallsign: "Keen Yak 20",
       targetId: 2, targetKind: EntityKind.Npc, targetTeam: 0, targetCallsign: "Sly Drone 31",
