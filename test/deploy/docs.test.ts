@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMPONENTS, METRICS, SPAN_NAMES } from "../../src/shared/telemetry/names.ts";
+import { FLAGS_ID_KEY } from "../../src/client/flags/index.ts";
 import { CLIENT_SPANS } from "../../src/client/telemetry/commands.ts";
 import { alertRules, markdownAnchors, markdownSection, ROOT, RUNBOOK_FILE, runbookLabels } from "./deploy-files.ts";
 import { metricNames } from "./promql.ts";
@@ -62,7 +63,12 @@ describe("docs/telemetry/README.md: metrics", () => {
     // Every dotted name in backticks is a span, a seed metric name, an attribute key or a file.
     const seedNames = Object.values(METRICS).flatMap((s) => (s.seed === null ? [] : s.seed.split(/[\s/(),]+/)));
     // Attribute keys, and the one breadcrumb field the runbook names by its path.
-    const others = [CLIENT_SPANS.attrKind, CLIENT_SPANS.attrOutcome, "session.id", "service.name", "mesh.worker_failures"];
+    const others = [CLIENT_SPANS.attrKind, CLIENT_SPANS.attrOutcome, "session.id", "service.name", "mesh.worker_failures",
+      // The OpenTelemetry feature-flag event and its attributes, recorded on flags.evaluate by the OpenFeature hooks.
+      "feature_flag.evaluation", "feature_flag.key", "feature_flag.result.variant", "feature_flag.variant", "feature_flag.result.value",
+      "feature_flag.result.reason", "feature_flag.provider.name", "feature_flag.context.id",
+      // The localStorage key of the page's random flag-targeting id.
+      FLAGS_ID_KEY];
     const known = new Set<string>([...ALL_SPANS, ...seedNames, ...others]);
     const mentioned = [...doc.matchAll(/`([a-z_]+(?:\.[a-z_]+)+)`/g)].map((m) => m[1]);
     expect(mentioned).toContain(CLIENT_SPANS.command);
