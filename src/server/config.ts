@@ -4,7 +4,7 @@
 // or TELEMETRY_CONFIG; its keys are the field names), then the environment, then what the caller
 // fixes in code (a test's port 0). A bad value fails startup with a ConfigError that names where
 // it came from and the value.
-import { z } from "zod";
+import { z } from "../shared/zod.ts";
 import { DEFAULT_WORLD_GEN } from "../shared/voxel/worldgen.ts";
 import { ConfigError, numberText, parseSetting, pathFromArgv, readJsonObject } from "./settings.ts";
 import type { Setting } from "./settings.ts";

@@ -4,7 +4,7 @@
 // value is parsed once, and a bad one throws a ConfigError that names where it came from (the
 // variable, "<file>: <key>" or the key) and the bad value (withheld when it may hold a secret).
 import { readFileSync } from "node:fs";
-import type { z } from "zod";
+import type { z } from "../shared/zod.ts";
 
 /** A bad setting; `setting` is the variable, file key or config key named at the start of the message. */
 export class ConfigError extends Error {

@@ -4,7 +4,7 @@
  * with the game settings into the one server configuration; a bad value throws a ConfigError
  * whose message starts with where it came from. Secrets (DSN, URL credentials) are never echoed.
  */
-import { z } from "zod";
+import { z } from "../../shared/zod.ts";
 import { COMPONENTS } from "../../shared/telemetry/names.ts";
 import type { Component } from "../../shared/telemetry/names.ts";
 import { parseSetting, shown } from "../settings.ts";

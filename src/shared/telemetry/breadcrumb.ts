@@ -4,7 +4,7 @@
 // schema (types inferred from it) runs in the client (self-check before sending) and in the
 // server's ingest; a failure is reported as a SchemaRejection and a field path, never a value.
 
-import { z } from "zod";
+import { z } from "../zod.ts";
 import { FRAME_TIME_BOUNDS_MS, UPLOAD_MS_BOUNDS } from "./histogram.ts";
 import { EXPERIMENT_VARIANTS } from "./names.ts";
 

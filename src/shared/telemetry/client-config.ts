@@ -2,7 +2,7 @@
 // The client asks only after the player grants a consent, and sends nothing when `ingest` is
 // false. One zod schema, shared so the server builds exactly what the client parses.
 
-import { z } from "zod";
+import { z } from "../zod.ts";
 import { TOKEN_PATTERN } from "./breadcrumb.ts";
 
 /** Path of the config endpoint on the game port. */

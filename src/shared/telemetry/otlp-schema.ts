@@ -6,7 +6,7 @@
 // request's envelope and each span are checked apart, so one bad span is refused alone
 // (OTLP partial success) while the rest of its request is kept.
 
-import { z } from "zod";
+import { z } from "../zod.ts";
 import type { SpanRejectReason } from "./names.ts";
 
 /** Bounds of what the relay accepts. */

@@ -3,7 +3,7 @@
 // else (attachments, user feedback and reports, sessions, transactions, replays, and any type
 // not named here) is dropped and counted by type.
 
-import { z } from "zod";
+import { z } from "../zod.ts";
 import type { DroppedItemType } from "./names.ts";
 
 /** Item types the tunnel stores or forwards: error events only (all the browser SDK sends as configured). */
