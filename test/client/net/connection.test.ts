@@ -80,17 +80,23 @@ describe("Connection", () => {
     const t = fakeTransport();
     const timers = new ManualTimers();
     const token = "0123456789abcdef0123456789abcdef";
-    const conn = new Connection({ url: "ws://game.test/ws", transport: t.factory, timers, random: () => 0, protocolVersion: 99, resumeToken: token });
+    const conn = new Connection({ url: "ws://game.test/ws", transport: t.factory, timers, random: () => 0, resumeToken: token });
     conn.start({ message: () => {}, status: () => {} });
     t.sockets[0].events.open();
-    expect(t.sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: 99, resumeToken: token }]);
+    expect(t.sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: token, logBase: 0, lastSeq: 0 }]);
     t.sockets[0].receive(welcomeBytes());
     t.sockets[0].receive(snapshotBytes());
     expect(conn.status).toBe(NetStatus.Playing);
     t.sockets[0].events.close(1006, "");
     timers.advance(RECONNECT_BACKOFF.baseMs);
     t.sockets[1].events.open();
-    expect(t.sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: 99, resumeToken: "fedcba9876543210fedcba9876543210" });
+    expect(t.sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210", logBase: 0, lastSeq: 0 });
+
+    // Another version (tests of the server's refusal): the hello carries it; the rest of such a hello is not decoded.
+    const other = fakeTransport();
+    new Connection({ url: "ws://game.test/ws", transport: other.factory, timers, random: () => 0, protocolVersion: 99 }).start({ message: () => {}, status: () => {} });
+    other.sockets[0].events.open();
+    expect(other.sockets[0].messages()).toMatchObject([{ type: ClientMsg.Hello, version: 99 }]);
   });
 
   it("sends commands only while joined", () => {
