@@ -12,7 +12,7 @@
 // as dropped), client_breadcrumbs (a test client posts breadcrumbs with GPU errors and a
 // chosen frame time to the game's own ingest).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { z } from "zod";
+import { z } from "../../shared/zod.ts";
 import { COMPONENTS, SYSTEMS } from "../../shared/telemetry/names.ts";
 import type { Component, SystemName } from "../../shared/telemetry/names.ts";
 import { readLimitedBody } from "../http/body.ts";

@@ -3,7 +3,7 @@
 // flagd's flag-definition format (https://flagd.dev/reference/flag-definitions/); on top of
 // flagd's schema each known flag says here where it is evaluated, what its values may be and
 // whether it may be an experiment. Pure: no DOM, no Node.
-import { z } from "zod";
+import { z } from "../zod.ts";
 import { EXPERIMENT_VARIANTS } from "../telemetry/names.ts";
 import type { ExperimentVariant } from "../telemetry/names.ts";
 
