@@ -2,7 +2,7 @@
 // real workload under valgrind's callgrind, few bots and ticks, full telemetry at the default
 // trace ratio. It asserts only what makes the benchmark usable: the window's count is produced
 // and repeats within 1% across two runs that played the same game, half the 2% the goal is
-// stated in. (The game is the same instruction for instruction; what moves is the span export,
+// stated in. (The game played is the same; what most likely moves is the span export,
 // whose batches are due on wall-clock timers, so in a 30-tick window one batch more or less
 // lands inside it: 0.53% was seen on a busy machine. The full benchmark's window is ten times
 // longer.) The goal ratios are the benchmark's to print, not a test's to assert.
