@@ -37,7 +37,7 @@ let me = 0;
 beforeAll(async () => {
   ensureBuilt();
   server = await startGameServer({
-    host: "127.0.0.1", port: 0, ...WORLD, npcCount: 0, spawnSpread: 0, meshWorkers: 1, respawnMs: RESPAWN_MS, distDir: join(ROOT, "dist"),
+    host: "127.0.0.1", port: 0, ...WORLD, npcCount: 0, spawnSpread: 0, meshWorkers: 1, respawnMs: RESPAWN_MS, store: "memory", distDir: join(ROOT, "dist"),
   });
   browser = await launchChromium();
   watched = await openPage(browser);

@@ -31,7 +31,7 @@ const bots: Bot[] = [];
 
 beforeAll(async () => {
   ensureBuilt();
-  server = await startGameServer({ host: "127.0.0.1", port: 0, ...WORLD, npcCount: 0, spawnSpread: 0, meshWorkers: 1, distDir: join(ROOT, "dist") });
+  server = await startGameServer({ host: "127.0.0.1", port: 0, ...WORLD, npcCount: 0, spawnSpread: 0, meshWorkers: 1, store: "memory", distDir: join(ROOT, "dist") });
   browser = await launchChromium();
   watched = await openPage(browser);
   page = watched.page;
