@@ -148,7 +148,15 @@ describe("the HUD in Chromium against the real server", () => {
     expect(mine).toBe(entity(me).callsign);
     const weapon = server.config.weaponCooldownMs + 60;
     const shootBot = async (marker: "hit" | "down") => {
-      await aimAt(bot.self.x, bot.self.y + 1.0, bot.self.z);
+      // Aim from where the server has the player (after the respawn the page's predicted eye
+      // must have caught up with it) at where the server has the bot.
+      const at = entity(me).move;
+      await page.waitForFunction(([x, y, z]) => {
+        const e = window.__game!.eye();
+        return Math.hypot(e[0] - x, e[1] - y, e[2] - z) < 0.3;
+      }, [at.x, at.y + MOVE.eyeHeight, at.z], { timeout: 10_000, polling: 50 });
+      const target = entity(bot.welcome!.entityId).move;
+      await aimAt(target.x, target.y + 1.0, target.z);
       // Watch the marker's attributes as they change: it shows only for a moment.
       const shown = page.evaluate((kind) => new Promise<void>((resolve, reject) => {
         const el = document.querySelector<HTMLElement>("[data-testid=hit-marker]")!;
