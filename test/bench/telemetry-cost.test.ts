@@ -1,11 +1,11 @@
 // The instruction-count benchmark in unit size (npm run bench:telemetry is the full one): the
 // real workload under valgrind's callgrind, few bots and ticks, full telemetry at the default
 // trace ratio. It asserts only what makes the benchmark usable: the window's count is produced
-// and repeats within 1% across two runs that played the same game, half the 2% the goal is
-// stated in. (The game played is the same; what most likely moves is the span export,
-// whose batches are due on wall-clock timers, so in a 30-tick window one batch more or less
-// lands inside it: 0.53% was seen on a busy machine. The full benchmark's window is ten times
-// longer.) The goal ratios are the benchmark's to print, not a test's to assert.
+// and two runs that played the same game count within 3% of each other. (Clean-clone runs
+// measured 0.02%, 0.53% and 1.12%: what moves is most likely the span export, whose batches are
+// due on wall-clock timers and land in or out of this 30-tick window, so this size cannot resolve
+// the 2% goal; the full benchmark's window is ten times longer.) The goal ratios are the
+// benchmark's to print, not a test's to assert.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { bundleWorkload, callgrindTotal, compilerInstructions, countRun, startSink, summarize } from "../../bench/telemetry-cost.ts";
@@ -42,7 +42,7 @@ describe("telemetry cost benchmark", () => {
     expect(s.shares_0_05).toEqual({ logger: 0.1, metrics: 0.3, tracing: 0.5, context: 0.05, interaction: 0.05 });
   });
 
-  it("counts the measured window, the same within 1% across two runs", async () => {
+  it("counts the measured window, the same within 3% across two runs", async () => {
     expect(execFileSync("valgrind", ["--version"], { encoding: "utf8" })).toMatch(/^valgrind-3\./);
     const bundle = await bundleWorkload();
     const sink = await startSink();
@@ -59,7 +59,7 @@ describe("telemetry cost benchmark", () => {
       expect(b.report.game).toEqual(a.report.game);
       const drift = Math.abs(a.instructions - b.instructions) / a.instructions;
       console.log(`telemetry-cost unit run: ${a.instructions} and ${b.instructions} instructions, drift ${(drift * 100).toFixed(3)}%`);
-      expect(drift).toBeLessThan(0.01);
+      expect(drift).toBeLessThan(0.03);
     } finally {
       await sink.stop();
     }
