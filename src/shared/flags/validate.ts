@@ -120,7 +120,7 @@ export function parseFlagFile(text: string): FlagFile {
   return { json, experiments };
 }
 
-/** The part of a validated file a side evaluates: its flags only, as a flagd document. */
+/** The part of a validated file a side evaluates: its flags only, in flagd's file format */
 export function flagsForScope(file: FlagFile, scope: FlagScope): string {
   if (!(FLAG_SCOPES as readonly string[]).includes(scope)) throw new Error(`unknown scope ${scope}`);
   const flags: Record<string, FlagDefinition> = {};
