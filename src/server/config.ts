@@ -12,6 +12,7 @@ import { DEFAULT_TELEMETRY_CONFIG, TELEMETRY_SETTINGS } from "./telemetry/config
 import type { TelemetryConfig } from "./telemetry/config.ts";
 import { DEFAULT_STORE, parseStoreSpec } from "./store/spec.ts";
 import { SQLITE_SYNC_MODES } from "./store/types.ts";
+import { DEFAULT_COORD, parseCoordSpec, parseZoneLinks } from "./zones/spec.ts";
 import type { SqliteSyncMode } from "./store/types.ts";
 
 export { ConfigError } from "./settings.ts";
@@ -101,6 +102,22 @@ interface GameSettings {
   /** PostgreSQL: length of the zone's lease (renewed every third of it), and how long a start waits for another owner's lease to lapse (ms). */
   readonly storeLeaseMs: number;
   readonly storeClaimTimeoutMs: number;
+  /** How zones find each other: `local` (one process) or `redis://host:port` (zones/spec.ts). */
+  readonly coord: string;
+  /** Neighbouring zones by edge, `east=b,west=a` (zones/spec.ts); empty: every edge is a wall. */
+  readonly zoneLinks: string;
+  /** The WebSocket URL clients reach this zone at (advertised in the directory); null: ws://host:port/ws. */
+  readonly publicUrl: string | null;
+  /** A player pushing across a linked edge for this long is frozen and handed to the next zone (ms). */
+  readonly handoffPushMs: number;
+  /** How long a seat reservation may take before the hand-off is refused and the player stays (ms). */
+  readonly handoffTimeoutMs: number;
+  /** Life of a hand-off ticket: the player must reach the next zone within it (ms). */
+  readonly handoffTicketTtlMs: number;
+  /** After arriving in a zone, a player is not handed off again for this long (ms). */
+  readonly handoffCooldownMs: number;
+  /** Life of this zone's directory entry in Redis; it is refreshed every third of it (ms). */
+  readonly directoryTtlMs: number;
 }
 
 /** Everything the server needs to start: the game settings and the telemetry settings. */
@@ -162,6 +179,14 @@ const DEFAULT_GAME_SETTINGS: GameSettings = {
   playerRecordTtlMs: 10 * 60_000,
   storeLeaseMs: 3000,
   storeClaimTimeoutMs: 15_000,
+  coord: DEFAULT_COORD,
+  zoneLinks: "",
+  publicUrl: null,
+  handoffPushMs: 250,
+  handoffTimeoutMs: 1000,
+  handoffTicketTtlMs: 10_000,
+  handoffCooldownMs: 3000,
+  directoryTtlMs: 5000,
 };
 
 
@@ -242,6 +267,32 @@ const GAME_SETTINGS: { readonly [K in keyof GameSettings]-?: Setting<GameSetting
   playerRecordTtlMs: int(1000, 30 * 86_400_000),
   storeLeaseMs: int(300, 600000, "STORE_LEASE_MS"),
   storeClaimTimeoutMs: int(0, 3600000, "STORE_CLAIM_TIMEOUT_MS"),
+  coord: {
+    schema: z.string().superRefine((v, ctx) => {
+      const spec = parseCoordSpec(v);
+      if (typeof spec === "string") ctx.addIssue({ code: "custom", message: spec });
+    }),
+    expected: "expected local or redis://host:port",
+    env: "COORD",
+  },
+  zoneLinks: {
+    schema: z.string().superRefine((v, ctx) => {
+      const links = parseZoneLinks(v);
+      if (typeof links === "string") ctx.addIssue({ code: "custom", message: links });
+    }),
+    expected: "expected edge=zone pairs, e.g. east=zone-b,west=zone-a",
+    env: "ZONE_LINKS",
+  },
+  publicUrl: {
+    schema: z.string().regex(/^wss?:\/\/[^\s]+$/).nullable(),
+    expected: "expected a ws:// or wss:// URL",
+    env: "PUBLIC_URL",
+  },
+  handoffPushMs: int(0, 60000, "HANDOFF_PUSH_MS"),
+  handoffTimeoutMs: int(50, 60000, "HANDOFF_TIMEOUT_MS"),
+  handoffTicketTtlMs: int(500, 600000, "HANDOFF_TICKET_TTL_MS"),
+  handoffCooldownMs: int(0, 600000, "HANDOFF_COOLDOWN_MS"),
+  directoryTtlMs: int(300, 600000, "DIRECTORY_TTL_MS"),
 };
 
 type Key = keyof ServerConfig;
@@ -269,6 +320,7 @@ function resolveLayers(layers: readonly Layer[]): ServerConfig {
   checkOrder(out, "httpHeadersTimeoutMs", "httpRequestTimeoutMs");
   checkOrder(out, "heartbeatIntervalMs", "heartbeatTimeoutMs");
   checkOrder(out, "sendQueueFloorBytes", "sendQueueCeilingBytes");
+  checkZones(out);
   return out;
 }
 
@@ -347,4 +399,13 @@ function checkOrder(cfg: ServerConfig, lo: keyof GameSettings, hi: keyof GameSet
   const a = cfg[lo] as number;
   const b = cfg[hi] as number;
   if (a > b) throw new ConfigError(lo, `must not exceed ${hi} (${b}), got ${a}`);
+}
+
+/** Throws unless the zone's links name other zones, and only when there is a coordinator to hand players over through. */
+function checkZones(cfg: ServerConfig): void {
+  const links = parseZoneLinks(cfg.zoneLinks, cfg.zone);
+  if (typeof links === "string") throw new ConfigError("zoneLinks", links);
+  if (Object.keys(links).length > 0 && cfg.coord.trim() === "local") {
+    throw new ConfigError("zoneLinks", "linked zones need a coordinator: set COORD=redis://host:port (or leave ZONE_LINKS empty)");
+  }
 }
