@@ -37,6 +37,11 @@ import { SYSTEM_ORDER } from "./systems/index.ts";
 import type { System } from "./systems/index.ts";
 import { logger, metrics, SPAN_NAMES, tracing } from "./telemetry/facade.ts";
 import { worldIdentity } from "./game/state.ts";
+import type { ZoneCoordinator } from "./zones/coordinator.ts";
+import { RedisCoordinator } from "./zones/coordinator-redis.ts";
+import { ZoneHandoffs } from "./zones/handoff.ts";
+import { describeCoord, parseCoordSpec, parseZoneLinks } from "./zones/spec.ts";
+import type { CoordSpec, ZoneLinks } from "./zones/spec.ts";
 
 const log = logger("server");
 
@@ -55,6 +60,8 @@ export interface StartServerOptions extends ServerOverrides {
    * has stopped by then; the caller stops the server and exits (default: only the stop).
    */
   readonly onFenced?: (err: FencedError) => void;
+  /** host:port of this process's metrics listener, advertised in the zone directory (null: none). */
+  readonly metricsAddress?: string | null;
 }
 
 /** A running game server. */
@@ -79,6 +86,8 @@ export interface ServerHandle {
   checksum(): number;
   /** The zone's writer (its store, backlog, fencing). */
   readonly writer: ZoneWriter;
+  /** Hand-offs to and from linked zones (null with COORD=local). */
+  readonly zones: ZoneHandoffs | null;
   /** True while the tick loop runs. */
   running(): boolean;
   /** Runs one tick now (tests with autoTick false). */
@@ -100,7 +109,7 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, onFenced, ...overrides } = options;
+  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, onFenced, metricsAddress = null, ...overrides } = options;
   const config = resolved ?? resolveServerConfig(overrides);
   const game = await recoverZone(config);
   game.spawnNpcs();
@@ -114,14 +123,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   };
   const scheduler = new Scheduler(game, systems, ctx);
   const waiters = new Set<() => void>();
+  let zones: ZoneHandoffs | null = null;
   const tick = (): void => {
     scheduler.tick();
+    zones?.afterTick();
     for (const w of waiters) w();
   };
   const loop = new TickLoop(config.tickHz, tick);
   const startedAt = performance.now();
+  metrics.zoneOwned(true);
   game.writer.onFenced((err) => {
     // Another process owns the zone now: not one more tick, then the caller stops the server.
+    metrics.zoneOwned(false);
     loop.stop();
     sessions.stopAccepting();
     onFenced?.(err);
@@ -145,9 +158,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   await listen(http, config.port, config.host);
   const port = (http.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const coordSpec = parseCoordSpec(config.coord) as CoordSpec;
+  if (coordSpec.kind === "redis") {
+    zones = startZones(coordSpec, config, game, sessions, config.publicUrl ?? `ws://${hostForUrl}:${port}/ws`, metricsAddress);
+  }
   if (autoTick) loop.start();
 
-  const steps = stopSteps(sessions, loop, http, mesher, game);
+  const steps = stopSteps(sessions, loop, http, mesher, game, zones?.coord ?? null);
   let stopping: Promise<StopReport> | null = null;
   const handle: ServerHandle = {
     config,
@@ -162,6 +179,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     stats: () => game.stats.snapshot(),
     checksum: () => worldChecksum(game.world),
     writer: game.writer,
+    zones,
     running: () => loop.running,
     tickOnce: tick,
     waitForTicks: (n) => afterTicks(waiters, n),
@@ -263,6 +281,7 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
       leaseRenewMs: Math.max(100, Math.floor(config.storeLeaseMs / 3)),
       claimTimeoutMs: config.storeClaimTimeoutMs,
       log: logger("store"),
+      onLeaseRenewalFailure: () => metrics.zoneLeaseRenewalFailure(),
     });
     const loadedMs = performance.now() - t0;
     let game: GameState;
@@ -289,7 +308,7 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
 }
 
 /** The graceful stop's named steps, in order; each runs at most once however often it is called. */
-function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, mesher: MeshPool, game: GameState): StopStep[] {
+function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, mesher: MeshPool, game: GameState, coord: ZoneCoordinator | null): StopStep[] {
   const once = (name: string, run: () => unknown, reserveMs?: number): StopStep => {
     let started: Promise<unknown> | null = null;
     return { name, reserveMs, run: () => (started ??= Promise.resolve().then(run)) };
@@ -308,9 +327,27 @@ function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, meshe
       http.closeAllConnections();
     }), 500),
     once("stop mesh workers", () => mesher.close(), 500),
+    once("close coordinator", () => coord?.close(), 500),
     once("close store", async () => {
       await game.writer.close();
       log.info({ ticks: game.tick, committed_seq: game.log.committedSeq }, "server stopped");
     }, 500),
   ];
+}
+
+/**
+ * COORD=redis://: connects the coordinator, advertises this zone in the directory (its public
+ * URL, metrics address, population and tick p99) and installs hand-offs to the linked zones.
+ */
+function startZones(spec: Extract<CoordSpec, { kind: "redis" }>, config: ServerConfig, game: GameState, sessions: SessionManager, url: string, metricsAddr: string | null): ZoneHandoffs {
+  const links = parseZoneLinks(config.zoneLinks, config.zone) as ZoneLinks;
+  const self = { url, metrics: metricsAddr, epoch: game.writer.store?.epoch ?? 1, population: 0, tickP99Ms: 0 };
+  let handoffs: ZoneHandoffs | null = null;
+  const coord = new RedisCoordinator({
+    url: spec.url, zone: config.zone, self, directoryTtlMs: config.directoryTtlMs, commandTimeoutMs: Math.max(100, Math.floor(config.handoffTimeoutMs / 2)),
+    onSeatRequest: (from, sessionId) => handoffs?.seatRequest(from, sessionId) ?? "refused_full", log: logger("zone"),
+  });
+  handoffs = new ZoneHandoffs(game, sessions, coord, links, self, config);
+  log.info({ coord: describeCoord(spec), links: config.zoneLinks, url }, "zone coordination on");
+  return handoffs;
 }

@@ -144,6 +144,7 @@ export async function startGame(
       config: loadServerConfig(env, opts.argv ?? [], { ...flagged, ...fixed }),
       autoTick,
       onFenced: () => stopOnFence(),
+      metricsAddress: telemetry.metricsServer === undefined ? null : new URL(telemetry.metricsServer.url).host,
       systems: faults === undefined ? systems : faults.wrapSystems(systems ?? SYSTEM_ORDER),
       routes: [
         ...routes,

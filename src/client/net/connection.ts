@@ -17,7 +17,7 @@ import {
   ServerDecoder,
   ServerMsg,
 } from "../../shared/protocol/index.ts";
-import type { BatchMsg, FireMsg, InputMsg, ServerMessage, WelcomeMsg } from "../../shared/protocol/index.ts";
+import type { BatchMsg, FireMsg, InputMsg, ServerMessage, TransferMsg, WelcomeMsg } from "../../shared/protocol/index.ts";
 import { backoffDelay } from "../../shared/backoff.ts";
 import type { BackoffPolicy } from "../../shared/backoff.ts";
 import type { NetTransport, TransportEvents, TransportFactory } from "./transport.ts";
@@ -35,6 +35,8 @@ export const NetStatus = {
   Playing: "playing",
   /** Dropped: waiting for the next attempt, or connecting again. */
   Reconnecting: "reconnecting",
+  /** Handed to the next zone: connecting there with the hand-off ticket until its join completes. */
+  Transferring: "transferring",
   /** The server refused this client for good (protocol version): a reload is needed. */
   Failed: "failed",
   /** Closed by the page. */
@@ -90,6 +92,12 @@ export interface NetStats {
   joins: number;
   /** Non-fatal rejections the server reported (fire rate, speed, rate limit). */
   rejections: number;
+  /** Hand-offs to another zone completed (Transfer followed by a join there). */
+  transfers: number;
+  /** The last hand-off as this client saw it: Transfer received to the first snapshot of the next zone, ms (NaN before any). */
+  lastTransferMs: number;
+  /** Hand-off tickets the next zone refused (the client then joins it as a new player). */
+  badTickets: number;
 }
 
 /** Receives everything the connection learns. */
@@ -124,6 +132,8 @@ export interface ConnectionOptions {
   readonly protocolVersion?: number;
   /** Resume token of the first hello (default none: a fresh player; tests of the server's resume check set one). */
   readonly resumeToken?: string;
+  /** Hand-off ticket of the first hello (tests of the server's ticket check). */
+  readonly ticket?: string;
 }
 
 const browserTimers: Timers = {
@@ -136,8 +146,10 @@ const browserTimers: Timers = {
 export class Connection {
   readonly stats: NetStats = {
     bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0, rttMs: Number.NaN, serverTickMs: Number.NaN, serverTickMaxMs: Number.NaN,
-    decodeErrors: 0, drops: 0, joins: 0, rejections: 0,
+    decodeErrors: 0, drops: 0, joins: 0, rejections: 0, transfers: 0, lastTransferMs: Number.NaN, badTickets: 0,
   };
+  /** The zone this connection is in, or heading to (from the welcome, or the last Transfer). */
+  zone = "";
   /** The latest welcome (identity, tick rate, world and weapon parameters), null before the first. */
   welcome: WelcomeMsg | null = null;
   /** Consecutive failed attempts since the last successful join. */
@@ -153,6 +165,12 @@ export class Connection {
   /** Bumped per socket: events of an abandoned socket are ignored. */
   private generation = 0;
   private resumeToken: string | null = null;
+  /** Where the next attempt connects: the page's server, or the zone a Transfer named. */
+  private url: string;
+  /** A hand-off ticket for the next hello (until a welcome shows it was used). */
+  private ticket: string | null;
+  /** timers.now() when the pending Transfer arrived (NaN when none is pending). */
+  private transferAt = Number.NaN;
   private readonly writer = new ByteWriter(256);
   private readonly decoder = new ServerDecoder();
   private readonly timers: Timers;
@@ -172,6 +190,13 @@ export class Connection {
     this.timers = options.timers ?? browserTimers;
     this.random = options.random ?? Math.random;
     this.resumeToken = options.resumeToken ?? null;
+    this.url = options.url;
+    this.ticket = options.ticket ?? null;
+  }
+
+  /** The URL the current or next attempt connects to. */
+  get currentUrl(): string {
+    return this.url;
   }
 
   /** Current status. */
@@ -232,7 +257,8 @@ export class Connection {
     const now = this.timers.now();
     this.attemptStartedAt = now;
     this.lastRxAt = now;
-    this.setStatus(this.stats.joins === 0 && this.attempt === 0 ? NetStatus.Connecting : NetStatus.Reconnecting);
+    const transferring = Number.isFinite(this.transferAt);
+    this.setStatus(transferring ? NetStatus.Transferring : this.stats.joins === 0 && this.attempt === 0 ? NetStatus.Connecting : NetStatus.Reconnecting);
     const events: TransportEvents = {
       open: () => {
         if (gen === this.generation) this.onOpen();
@@ -248,7 +274,7 @@ export class Connection {
       },
     };
     try {
-      this.transport = this.options.transport(this.options.url, events);
+      this.transport = this.options.transport(this.url, events);
     } catch {
       // A socket that cannot even be created (a malformed URL, a blocked port) is one more
       // failed attempt, retried on the same schedule.
@@ -261,8 +287,8 @@ export class Connection {
   private onOpen(): void {
     const at = this.listener?.worldPosition?.();
     const version = this.options.protocolVersion ?? PROTOCOL_VERSION;
-    this.send(encodeHello(this.writer, { version, resumeToken: this.resumeToken, logBase: at?.logBase ?? 0, lastSeq: at?.lastSeq ?? 0 }));
-    this.setStatus(NetStatus.Joining);
+    this.send(encodeHello(this.writer, { version, resumeToken: this.resumeToken, logBase: at?.logBase ?? 0, lastSeq: at?.lastSeq ?? 0, ticket: this.ticket }));
+    if (!Number.isFinite(this.transferAt)) this.setStatus(NetStatus.Joining);
   }
 
   private onFrame(bytes: Uint8Array): void {
@@ -285,11 +311,19 @@ export class Connection {
       case ServerMsg.Welcome:
         this.welcome = m;
         this.resumeToken = m.resumeToken;
+        this.zone = m.zone;
+        // The ticket was used by this join: a later reconnect resumes here with the new token.
+        this.ticket = null;
         break;
       case ServerMsg.Snapshot:
         // The join is complete once its snapshot is in: the backoff starts over.
         this.attempt = 0;
         this.stats.joins++;
+        if (Number.isFinite(this.transferAt)) {
+          this.stats.transfers++;
+          this.stats.lastTransferMs = this.timers.now() - this.transferAt;
+          this.transferAt = Number.NaN;
+        }
         this.listener?.message(m);
         this.setStatus(NetStatus.Playing);
         this.sendPing();
@@ -307,9 +341,33 @@ export class Connection {
         if (m.reason === RejectReason.BadVersion) this.failed = true;
         else if (!m.fatal) this.stats.rejections++;
         break;
+      case ServerMsg.Transfer:
+        this.listener?.message(m);
+        this.follow(m);
+        return;
     }
     this.listener?.message(m);
   };
+
+  /** A Transfer: leave this zone's socket and join the next zone with the ticket, at once (no backoff). */
+  private follow(m: TransferMsg): void {
+    this.url = m.url;
+    this.ticket = m.ticket;
+    this.zone = m.zone;
+    this.transferAt = this.timers.now();
+    this.attempt = 0;
+    this.holdUntil = 0;
+    const t = this.transport;
+    if (t !== null) {
+      this.generation++;
+      this.transport = null;
+      this.stopHeartbeat();
+      t.close(ClientCloseCode.Normal, "transferred");
+    }
+    if (this.closedByPage) return;
+    this.clearRetry();
+    this.open();
+  }
 
   private onClosed(code: number): void {
     this.lastCloseCode = code;
@@ -319,6 +377,13 @@ export class Connection {
     this.stopHeartbeat();
     if (wasPlaying) this.stats.drops++;
     if (code === CloseCode.BadVersion) this.failed = true;
+    if (code === CloseCode.BadTicket) {
+      // The next zone did not take the ticket (expired, or already used by an earlier attempt
+      // whose join this page never saw): join that zone afresh rather than lose the game.
+      this.stats.badTickets++;
+      this.ticket = null;
+      this.transferAt = Number.NaN;
+    }
     if (this.closedByPage) {
       this.setStatus(NetStatus.Closed);
       return;

@@ -29,6 +29,8 @@ export function netStatusText(status: NetStatus, joinedBefore: boolean, attempt:
       return joinedBefore
         ? { title: "Reconnecting…", body: `Connection lost (attempt ${attempt}, ${when}).`, error: false }
         : { title: "Cannot reach the game server", body: `Retrying (attempt ${attempt}, ${when}).`, error: false };
+    case NetStatus.Transferring:
+      return { title: "Entering zone…", body: "Crossing into the next zone.", error: false };
     case NetStatus.Failed:
       return { title: "This page is out of date", body: "The game server speaks another protocol version. Reload the page to update.", error: true };
     case NetStatus.Closed:

@@ -183,6 +183,16 @@ export class Bot implements ConnectionListener {
     return this.session.sync.stats.tailJoins;
   }
 
+  /** The zone the bot is in (or heading to, during a hand-off). */
+  get zone(): string {
+    return this.connection.zone;
+  }
+
+  /** Hand-offs to another zone this bot completed. */
+  get transfers(): number {
+    return this.connection.stats.transfers;
+  }
+
   /** The newest input the server has applied. */
   get ackSeq(): number {
     return this.session.ackSeq;

@@ -4,6 +4,7 @@
 
 import type { FireMsg, InputMsg } from "../../shared/protocol/messages.ts";
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
+import type { Edge } from "../zones/spec.ts";
 
 /** One queued movement input: the decoded message's fields, copied into a reusable record. */
 export type QueuedInput = Omit<InputMsg, "type">;
@@ -83,6 +84,13 @@ export class PlayerControl {
   /** Bit (1 << RejectReason) per other rejection this tick, reported at most once a second. */
   rejectMask = 0;
   lastNoticeMs = -Infinity;
+  /** The zone edge this player's inputs push against (intake), and for how long without a break (ms of input). */
+  pushEdge: Edge | null = null;
+  pushMs = 0;
+  /** Frozen at the edge while a hand-off is in flight: inputs are acknowledged, not applied; shots refused. */
+  frozen = false;
+  /** No hand-off before this server time (ms): after arriving, and after a refused one. */
+  handoffAfterMs = 0;
 
   constructor(sessionId: string) {
     this.sessionId = sessionId;

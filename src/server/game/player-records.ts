@@ -19,15 +19,24 @@ export function tokenKey(resumeToken: string): Uint8Array {
 
 /** The row saving player entity `e` (which has a control with its token key) at simulated time `nowMs`. */
 export function playerRow(e: Entity, key: Uint8Array, nowMs: number, savedAtMs: number): PlayerRow {
+  return { key, format: PLAYER_FORMAT, data: encodePlayer(writer, playerRecord(e, nowMs)), savedAtMs };
+}
+
+/** What player entity `e` (which has a control) is at simulated time `nowMs`, as a record. */
+export function playerRecord(e: Entity, nowMs: number): PlayerRecord {
   const c = e.control!;
   const m = e.move;
-  const rec: PlayerRecord = {
+  return {
     sessionId: c.sessionId, x: m.x, y: m.y, z: m.z, vx: m.vx, vy: m.vy, vz: m.vz, yaw: e.yaw, pitch: e.pitch,
     health: e.health, team: e.team, callsign: e.callsign, downs: e.downs, deaths: e.deaths,
     respawnInMs: e.respawnAtMs < 0 ? -1 : Math.max(0, e.respawnAtMs - nowMs),
     fireInMs: Math.max(0, c.nextFireMs - nowMs), inputSeq: c.lastSeq,
   };
-  return { key, format: PLAYER_FORMAT, data: encodePlayer(writer, rec), savedAtMs };
+}
+
+/** A record encoded for a hand-off ticket (same format as the store's rows). */
+export function encodeRecord(rec: PlayerRecord): { format: number; data: Uint8Array } {
+  return { format: PLAYER_FORMAT, data: encodePlayer(writer, rec) };
 }
 
 /** Player records loaded at start, by hex key, for resumes after a restart. */

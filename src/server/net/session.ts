@@ -22,6 +22,8 @@ export class Session {
   floodAt = 0;
   /** Wall time of the last error notice sent (notices are throttled). */
   lastNoticeMs = -Infinity;
+  /** True while its hello's hand-off ticket is being checked (a second hello is a protocol error). */
+  admitting = false;
   /** Set when the server closed it for abuse: its player is removed, not kept for resume. */
   evicted = false;
   /** Why the server closed it (null while open, or when the client closed it). */

@@ -8,7 +8,8 @@
 import { decodeClientMessage, DecodeErrorCode } from "../../shared/protocol/index.ts";
 import type { ClientMessage, DecodeError, HelloMsg } from "../../shared/protocol/index.ts";
 import { ClientMsg, CLIENT_RECONNECT_CLOSE_CODES, CloseCode, PROTOCOL_VERSION, RejectReason } from "../../shared/protocol/messages.ts";
-import { encodeError, encodePong } from "../../shared/protocol/server-codec.ts";
+import type { TransferMsg } from "../../shared/protocol/messages.ts";
+import { encodeError, encodePong, encodeTransfer } from "../../shared/protocol/server-codec.ts";
 import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { logger, metrics, tracing } from "../telemetry/facade.ts";
 import type { CloseReason, ErrorClass } from "../telemetry/facade.ts";
@@ -53,6 +54,8 @@ const SERVER_CLOSE_REASON: Readonly<Record<number, CloseReason>> = {
   [CloseCode.Unresponsive]: "heartbeat_timeout",
   [CloseCode.InputSilence]: "input_silence",
   [CloseCode.RateLimited]: "rate_limited",
+  [CloseCode.Transferred]: "transferred",
+  [CloseCode.BadTicket]: "bad_ticket",
 };
 
 /**
@@ -93,6 +96,25 @@ interface Detached {
   expiresAt: number;
 }
 
+/** A player handed to another zone: a hello with its old resume token is sent there again until the ticket expires. */
+interface Transferred {
+  readonly msg: Omit<TransferMsg, "type">;
+  readonly expiresAt: number;
+}
+
+/**
+ * What the session layer needs from zone coordination (zones/handoff.ts). Without one (the
+ * default), a hello with a ticket is refused as a bad ticket.
+ */
+export interface ZonePort {
+  /** Consumes a hand-off ticket addressed to this zone: the arriving player, spawned and placed, or null. Never rejects. */
+  admit(ticket: string): Promise<Entity | null>;
+  /** A new player joined this zone. */
+  joined(e: Entity): void;
+  /** A player left this zone for good (not handed off). */
+  forgotten(e: Entity): void;
+}
+
 const ERROR_REASON: Record<ErrorClass, number> = {
   malformed_frame: RejectReason.MalformedFrame,
   unknown_message: RejectReason.UnknownMessage,
@@ -124,6 +146,12 @@ const NOTICE_MS = 1000;
 export class SessionManager implements TransportHandlers, NetPort {
   private readonly byConn = new Map<ConnId, Session>();
   private readonly detached = new Map<string, Detached>();
+  /** Players handed to another zone, by their resume token here. */
+  private readonly transferred = new Map<string, Transferred>();
+  /** Players admitted by ticket whose socket closed before they joined, by ticket (a hello with it takes them). */
+  private readonly arrived = new Map<string, Detached>();
+  /** Zone coordination (zones/handoff.ts), when the server has it. */
+  zones: ZonePort | null = null;
   playing: Session[] = [];
   readonly quant: QuantFrame;
   private readonly w = new ByteWriter(256);
@@ -288,7 +316,7 @@ export class SessionManager implements TransportHandlers, NetPort {
 
   private hello(s: Session, msg: HelloMsg): void {
     const { version, resumeToken } = msg;
-    if (s.state !== SessionState.AwaitingHello) {
+    if (s.state !== SessionState.AwaitingHello || s.admitting) {
       this.protocolError(s, "malformed_frame", "duplicate hello");
       return;
     }
@@ -302,6 +330,16 @@ export class SessionManager implements TransportHandlers, NetPort {
       this.fatal(s, RejectReason.ShuttingDown, CloseCode.GoingAway, "server shutting down");
       return;
     }
+    if (msg.ticket !== null) {
+      this.arrive(s, msg, msg.ticket);
+      return;
+    }
+    const moved = resumeToken !== null ? this.transferred.get(resumeToken) : undefined;
+    if (moved !== undefined && this.now() < moved.expiresAt) {
+      // Handed to another zone while its connection was away: send it there again.
+      this.sendTransfer(s, moved.msg);
+      return;
+    }
     const entity = resumeToken !== null ? this.resume(s, resumeToken) : null;
     const resumed = entity !== null;
     const player = entity ?? this.game.spawnPlayer(s.sessionId);
@@ -310,7 +348,75 @@ export class SessionManager implements TransportHandlers, NetPort {
       this.fatal(s, RejectReason.ServerFull, CloseCode.ServerFull, "zone full");
       return;
     }
+    if (!resumed) this.zones?.joined(player);
     this.join(s, player, resumed, msg);
+  }
+
+  /**
+   * A hello with a hand-off ticket: the player arrives from another zone. The ticket is checked
+   * (and used up) by the coordinator; a player admitted while its socket closed waits here
+   * under the ticket for the resume grace, so a retried hello with the same ticket takes it.
+   */
+  private arrive(s: Session, hello: HelloMsg, ticket: string): void {
+    const waiting = this.arrived.get(ticket);
+    if (waiting !== undefined && this.game.entities.slots[waiting.entity.slot] === waiting.entity) {
+      this.arrived.delete(ticket);
+      waiting.entity.control!.connected = true;
+      this.adopt(s, waiting.sessionId, s.resumeToken);
+      this.join(s, waiting.entity, true, hello);
+      return;
+    }
+    if (this.zones === null) {
+      this.game.stats.recordError("malformed_frame");
+      this.fatal(s, RejectReason.MalformedFrame, CloseCode.BadTicket, "no hand-off here");
+      return;
+    }
+    s.admitting = true;
+    void this.zones.admit(ticket).then((e) => {
+      s.admitting = false;
+      if (e === null) {
+        s.log.warnLimited("net.bad_ticket", {}, "hello with an unknown, expired or used hand-off ticket");
+        if (s.state !== SessionState.Closed) this.fatal(s, RejectReason.MalformedFrame, CloseCode.BadTicket, "bad ticket");
+        return;
+      }
+      const sessionId = e.control!.sessionId;
+      if (s.state !== SessionState.AwaitingHello || !this.accepting) {
+        e.control!.connected = false;
+        this.arrived.set(ticket, { entity: e, sessionId, expiresAt: this.now() + this.game.config.resumeGraceMs });
+        return;
+      }
+      this.adopt(s, sessionId, s.resumeToken);
+      this.join(s, e, true, hello);
+    });
+  }
+
+  /**
+   * Hands player `e` to another zone: it leaves this one now (its saved record goes too), its
+   * client is sent the Transfer and closed (4009), and a later hello with its resume token is
+   * sent the same Transfer until `ttlMs` passes. A player whose connection is away (waiting for
+   * a resume) is moved all the same: the closed socket never cancels a hand-off.
+   */
+  transfer(e: Entity, msg: Omit<TransferMsg, "type">, ttlMs: number): void {
+    const expiresAt = this.now() + ttlMs;
+    const key = e.control?.tokenKey;
+    if (key != null) this.game.writer.queuePlayers([], [key]);
+    this.game.entities.remove(e);
+    for (const [token, d] of this.detached) {
+      if (d.entity !== e) continue;
+      this.detached.delete(token);
+      this.transferred.set(token, { msg, expiresAt });
+    }
+    const s = this.playing.find((p) => p.entity === e);
+    if (s === undefined) return;
+    s.entity = null;
+    this.transferred.set(s.resumeToken, { msg, expiresAt });
+    this.sendTransfer(s, msg);
+  }
+
+  private sendTransfer(s: Session, msg: Omit<TransferMsg, "type">): void {
+    this.send(s, encodeTransfer(this.w, msg), false);
+    s.log.info({ to_zone: msg.zone }, "player handed to the next zone");
+    this.closeSession(s, CloseCode.Transferred, "transferred");
   }
 
   /**
@@ -459,6 +565,12 @@ export class SessionManager implements TransportHandlers, NetPort {
       this.forget(d.entity);
       log.debug({ session_id: d.sessionId }, "dropped player removed after resume grace");
     }
+    for (const [ticket, d] of this.arrived) {
+      if (now < d.expiresAt) continue;
+      this.arrived.delete(ticket);
+      this.forget(d.entity);
+    }
+    for (const [token, t] of this.transferred) if (now >= t.expiresAt) this.transferred.delete(token);
   }
 
   connectedCount(): number {
@@ -491,5 +603,6 @@ export class SessionManager implements TransportHandlers, NetPort {
     const key = e.control?.tokenKey;
     if (key != null) this.game.writer.queuePlayers([], [key]);
     this.game.entities.remove(e);
+    this.zones?.forgotten(e);
   }
 }

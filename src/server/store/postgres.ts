@@ -162,7 +162,7 @@ export class PostgresStore implements ZoneStore {
   epoch = 0;
   private readonly lease: Connection;
   private readonly data: Connection;
-  private readonly opts: Required<Omit<StoreOptions, "sqliteSync">>;
+  private readonly opts: Required<Omit<StoreOptions, "sqliteSync" | "onLeaseRenewalFailure">> & Pick<StoreOptions, "onLeaseRenewalFailure">;
   private renewTimer: NodeJS.Timeout | null = null;
   private renewing = false;
   private fenced: FencedError | null = null;
@@ -279,6 +279,7 @@ export class PostgresStore implements ZoneStore {
       const rows = await this.lease.query(RENEW, [this.zone, this.epoch, this.opts.leaseMs]);
       if (rows.length === 0) this.fence("lease renewal found another owner");
     } catch (err) {
+      this.opts.onLeaseRenewalFailure?.();
       this.opts.log.warn({ zone: this.zone, error: errorText(err) }, "lease renewal failed; retrying");
     } finally {
       this.renewing = false;

@@ -98,6 +98,8 @@ export interface StoreOptions {
   readonly claimTimeoutMs?: number;
   /** Log lines of the engine (reconnects, lease trouble). */
   readonly log?: StoreLog;
+  /** PostgreSQL: called for each lease renewal that failed (counted as game_zone_lease_renewal_failures_total). */
+  readonly onLeaseRenewalFailure?: () => void;
 }
 
 /** The few log calls an engine makes (the server passes its facade logger). */

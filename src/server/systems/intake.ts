@@ -11,6 +11,7 @@ import { Buttons, quantPos, RejectReason } from "../../shared/protocol/messages.
 import { logger, SPAN_NAMES, tracing } from "../telemetry/facade.ts";
 import type { Fields } from "../telemetry/facade.ts";
 import { isDowned } from "../game/entities.ts";
+import { pushedEdge } from "../zones/edges.ts";
 import type { Entity } from "../game/entities.ts";
 import type { QueuedFire } from "../game/control.ts";
 import type { Game } from "../game/state.ts";
@@ -52,9 +53,11 @@ function applyInputs(game: Game, e: Entity, ctx: TickContext): void {
       game.stats.recordError("malformed_frame");
       continue;
     }
-    if (isDowned(e)) {
-      // Sent before the client learned it was down: acknowledged, so its prediction settles.
+    if (isDowned(e) || c.frozen) {
+      // Sent before the client learned it was down (or while it is being handed to the next
+      // zone): acknowledged, so its prediction settles.
       c.lastSeq = inp.seq;
+      c.pushMs = 0;
       continue;
     }
     if (!(inp.dt > 0) || inp.dt > INTAKE.maxInputDt || inp.dt > c.moveBudget + 1e-4) {
@@ -79,6 +82,9 @@ function applyInputs(game: Game, e: Entity, ctx: TickContext): void {
     moveInput.jump = (inp.buttons & Buttons.Jump) !== 0;
     moveInput.yaw = inp.yaw;
     stepPlayer(game.world, e.move, moveInput, inp.dt);
+    const edge = pushedEdge(e.move.x, e.move.z, game.world.maxX, game.world.maxZ, f, r, inp.yaw);
+    c.pushMs = edge !== null && edge === c.pushEdge ? c.pushMs + inp.dt * 1000 : 0;
+    c.pushEdge = edge;
     e.yaw = wrapAngle(inp.yaw);
     e.pitch = inp.pitch > 1.55 ? 1.55 : inp.pitch < -1.55 ? -1.55 : inp.pitch;
     c.moveBudget -= inp.dt;
@@ -89,7 +95,7 @@ function applyInputs(game: Game, e: Entity, ctx: TickContext): void {
 function fire(game: Game, e: Entity, f: QueuedFire, ctx: TickContext): void {
   const c = e.control!;
   const cfg = game.config;
-  if (isDowned(e)) {
+  if (isDowned(e) || c.frozen) {
     c.rejectedFires.push(f.commandId);
     c.rejectedFireReasons.push(RejectReason.Downed);
     return;

@@ -4,6 +4,9 @@
  * under src/server/telemetry/ may import those SDKs.
  */
 import type {
+  AdmitResult,
+  BusTopic,
+  HandoffResult,
   CarveRefuseReason,
   ClientRejectReason,
   ClientResult,
@@ -35,7 +38,7 @@ export {
   CLOSE_REASONS, ERROR_CLASSES, NET_STAGES, REFUSE_REASONS, SPAN_NAMES, SYSTEMS,
 } from "../../shared/telemetry/names.ts";
 export type {
-  CarveRefuseReason, StoreBackendLabel, CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
+  AdmitResult, BusTopic, HandoffResult, CarveRefuseReason, StoreBackendLabel, CloseReason, Component, ErrorClass, FatalOrigin, HitKind, Listener, NetStage, RefuseReason, SocketErrorCode, SpanName, SystemName,
 } from "../../shared/telemetry/names.ts";
 export type { TraceContext } from "../../shared/telemetry/trace-context.ts";
 
@@ -98,6 +101,18 @@ export interface Metrics {
   storeCompaction(seconds: number, chunksWritten: number, editsDeleted: number): void;
   carveBroadcastDelay(ticks: number): void;
   carveRefused(reason: CarveRefuseReason): void;
+  /** One hand-off attempt by this zone (the player leaving), by result. */
+  zoneHandoff(result: HandoffResult): void;
+  /** One player admitted here from another zone, `seconds` after that zone froze it. */
+  zoneHandoffDuration(seconds: number): void;
+  zoneAdmit(result: AdmitResult): void;
+  zoneLeaseRenewalFailure(): void;
+  /** One cross-zone event delivered by the tick, `seconds` after it was published. */
+  zoneBusLag(topic: BusTopic, seconds: number): void;
+  zoneBusDropped(topic: BusTopic): void;
+  zoneBusPublished(topic: BusTopic): void;
+  zoneCoordUp(up: boolean): void;
+  zoneOwned(owned: boolean): void;
 }
 
 /** Recorders for what the client-telemetry ingest accepts (aggregates only, never raw events). */
@@ -157,6 +172,8 @@ const noopMetrics: Metrics = {
   flagReload: noop,
   storeCommit: noop, storePendingEdits: noop, storeFenced: noop, storeRecovery: noop, storeCompaction: noop,
   carveBroadcastDelay: noop, carveRefused: noop,
+  zoneHandoff: noop, zoneHandoffDuration: noop, zoneAdmit: noop, zoneLeaseRenewalFailure: noop, zoneBusLag: noop, zoneBusDropped: noop,
+  zoneBusPublished: noop, zoneCoordUp: noop, zoneOwned: noop,
 };
 const noopClientMetrics: ClientMetrics = {
   frameTime: noop, uploadDuration: noop, uploadBytes: noop, gpuError: noop, request: noop, rejected: noop,
@@ -272,6 +289,15 @@ export const metrics: Metrics = {
   storeCompaction: (s, c, e) => active.metrics.storeCompaction(s, c, e),
   carveBroadcastDelay: (t) => active.metrics.carveBroadcastDelay(t),
   carveRefused: (r) => active.metrics.carveRefused(r),
+  zoneHandoff: (r) => active.metrics.zoneHandoff(r),
+  zoneHandoffDuration: (s) => active.metrics.zoneHandoffDuration(s),
+  zoneAdmit: (r) => active.metrics.zoneAdmit(r),
+  zoneLeaseRenewalFailure: () => active.metrics.zoneLeaseRenewalFailure(),
+  zoneBusLag: (t, s) => active.metrics.zoneBusLag(t, s),
+  zoneBusDropped: (t) => active.metrics.zoneBusDropped(t),
+  zoneBusPublished: (t) => active.metrics.zoneBusPublished(t),
+  zoneCoordUp: (u) => active.metrics.zoneCoordUp(u),
+  zoneOwned: (o) => active.metrics.zoneOwned(o),
 };
 
 /** The active client-ingest recorders (no-op until installed or when the backend has none). */

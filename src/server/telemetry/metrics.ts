@@ -31,6 +31,9 @@ import {
   SPAN_DROP_REASONS,
   SPAN_REJECT_REASONS,
   STORE_BACKENDS,
+  HANDOFF_RESULTS,
+  ADMIT_RESULTS,
+  BUS_TOPICS,
   SYSTEMS,
   TRACE_PARENT_INVALID_REASONS,
   UPLOAD_BUFFERS,
@@ -154,6 +157,36 @@ function storeRecorders(f: Factory): Pick<Metrics, StoreRecorderKeys> {
   };
 }
 
+/** The zone metrics: hand-offs and admissions, lease renewals, the event bus, coordinator reachability and ownership. */
+type ZoneRecorderKeys = "zoneHandoff" | "zoneHandoffDuration" | "zoneAdmit" | "zoneLeaseRenewalFailure" | "zoneBusLag" | "zoneBusDropped"
+  | "zoneBusPublished" | "zoneCoordUp" | "zoneOwned";
+function zoneRecorders(f: Factory): Pick<Metrics, ZoneRecorderKeys> {
+  const handoffs = f.counterBy(METRICS.zoneHandoffs, HANDOFF_RESULTS);
+  const handoffDuration = f.histogram(METRICS.zoneHandoffDuration);
+  const admits = f.counterBy(METRICS.zoneAdmits, ADMIT_RESULTS);
+  const leaseFailures = f.counter(METRICS.zoneLeaseRenewalFailures);
+  const lagHist = f.histogram(METRICS.zoneBusLag);
+  const lag = bind(BUS_TOPICS, (t): Observer => lagHist.labels({ topic: t }));
+  for (const t of BUS_TOPICS) lagHist.zero({ topic: t });
+  const dropped = f.counterBy(METRICS.zoneBusDropped, BUS_TOPICS);
+  const published = f.counterBy(METRICS.zoneBusPublished, BUS_TOPICS);
+  const coordUp = f.gauge(METRICS.zoneCoordUp);
+  const owned = f.gauge(METRICS.zoneOwned);
+  zero(handoffs, admits, leaseFailures, dropped, published, owned);
+  coordUp.set(1);
+  return {
+    zoneHandoff: (r) => handoffs[r]?.inc(),
+    zoneHandoffDuration: (s) => ok(s) && handoffDuration.observe(s),
+    zoneAdmit: (r) => admits[r]?.inc(),
+    zoneLeaseRenewalFailure: () => leaseFailures.inc(),
+    zoneBusLag: (t, s) => ok(s) && lag[t]?.observe(s),
+    zoneBusDropped: (t) => dropped[t]?.inc(),
+    zoneBusPublished: (t) => published[t]?.inc(),
+    zoneCoordUp: (u) => coordUp.set(u ? 1 : 0),
+    zoneOwned: (o) => owned.set(o ? 1 : 0),
+  };
+}
+
 /** The server's experiment variant, fixed for the process (tick-rate applies at start); it labels tick time. */
 interface VariantState {
   server: ExperimentVariant;
@@ -162,7 +195,7 @@ interface VariantState {
 function simRecorders(
   f: Factory,
   variant: VariantState,
-): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal" | "setExperimentVariant" | "flagReload" | StoreRecorderKeys> {
+): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal" | "setExperimentVariant" | "flagReload" | StoreRecorderKeys | ZoneRecorderKeys> {
   const tick = f.histogram(METRICS.tickDuration);
   const tickBy = bind(EXPERIMENT_VARIANTS, (v): Observer => tick.labels({ variant: v }));
   for (const v of EXPERIMENT_VARIANTS) tick.zero({ variant: v });
@@ -293,7 +326,7 @@ export function createMetrics(opts: MetricsOptions): GameMetrics {
   registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
   const f = factory(registry);
   const variant: VariantState = { server: "none" };
-  const recorders: Metrics = { ...simRecorders(f, variant), ...netRecorders(f), ...flagRecorders(f, variant), ...storeRecorders(f) };
+  const recorders: Metrics = { ...simRecorders(f, variant), ...netRecorders(f), ...flagRecorders(f, variant), ...storeRecorders(f), ...zoneRecorders(f) };
   const internal = internalRecorders(f);
   const client = clientRecorders(f);
   if (opts.processMetrics !== false) {

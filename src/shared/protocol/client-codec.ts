@@ -24,22 +24,28 @@ export function readHex16(r: ByteReader, what: string): string {
   return s;
 }
 
+/** Hello flag bits: a resume token follows, a hand-off ticket follows (in that order). */
+const HELLO_RESUME = 1;
+const HELLO_TICKET = 2;
+
 /** True for 32 lowercase hex chars. */
 export function isHex32(s: string): boolean {
   return /^[0-9a-f]{32}$/.test(s);
 }
 
 /** Encodes a hello (without logBase/lastSeq: a client with no world yet). Returns a view into `w`. */
-export function encodeHello(w: ByteWriter, m: Omit<HelloMsg, "type" | "logBase" | "lastSeq"> & Partial<Pick<HelloMsg, "logBase" | "lastSeq">>): Uint8Array<ArrayBuffer> {
+export function encodeHello(
+  w: ByteWriter,
+  m: Omit<HelloMsg, "type" | "logBase" | "lastSeq" | "ticket"> & Partial<Pick<HelloMsg, "logBase" | "lastSeq" | "ticket">>,
+): Uint8Array<ArrayBuffer> {
   w.reset();
   w.u8(ClientMsg.Hello);
   w.u16(m.version);
-  if (m.resumeToken !== null && isHex32(m.resumeToken)) {
-    w.u8(1);
-    writeHex16(w, m.resumeToken);
-  } else {
-    w.u8(0);
-  }
+  const resume = m.resumeToken !== null && isHex32(m.resumeToken);
+  const ticket = m.ticket != null && isHex32(m.ticket);
+  w.u8((resume ? HELLO_RESUME : 0) | (ticket ? HELLO_TICKET : 0));
+  if (resume) writeHex16(w, m.resumeToken!);
+  if (ticket) writeHex16(w, m.ticket!);
   w.u32((m.logBase ?? 0) >>> 0);
   w.varU53(m.lastSeq ?? 0);
   return w.view();
@@ -116,15 +122,16 @@ export function decodeClientMessage(bytes: Uint8Array, r: ByteReader = sharedRea
         // Another version's hello is laid out differently: only its version is read, so the
         // server can refuse it with the version close code rather than as a malformed frame.
         r.bytesView(r.remaining);
-        msg = { type: ClientMsg.Hello, version, resumeToken: null, logBase: 0, lastSeq: 0 };
+        msg = { type: ClientMsg.Hello, version, resumeToken: null, logBase: 0, lastSeq: 0, ticket: null };
         break;
       }
       const flags = r.u8("hello.flags");
-      if (flags > 1) r.fail(DecodeErrorCode.OutOfRange, "hello.flags");
-      const resumeToken = flags === 1 ? readHex16(r, "hello.resume") : null;
+      if (flags > (HELLO_RESUME | HELLO_TICKET)) r.fail(DecodeErrorCode.OutOfRange, "hello.flags");
+      const resumeToken = flags & HELLO_RESUME ? readHex16(r, "hello.resume") : null;
+      const ticket = flags & HELLO_TICKET ? readHex16(r, "hello.ticket") : null;
       const logBase = r.u32("hello.log_base");
       const lastSeq = r.varU53("hello.last_seq");
-      msg = { type: ClientMsg.Hello, version, resumeToken, logBase, lastSeq };
+      msg = { type: ClientMsg.Hello, version, resumeToken, logBase, lastSeq, ticket };
       break;
     }
     case ClientMsg.Input: {

@@ -10,8 +10,12 @@ import type { Motion } from "../physics/movement.ts";
  * Bumped on every incompatible change; the server rejects a hello with another version (an Error
  * with RejectReason.BadVersion, then close code 4001). Version 3: the world's edit log has
  * sequence numbers (hello, welcome and carve carry them) so a returning client is topped up.
+ * Version 4: zones hand players to each other (the Transfer message, and hello's ticket).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
+
+/** Longest URL a Transfer carries (a zone's public ws:// or wss:// URL). */
+export const URL_MAX = 255;
 
 /** Largest frame a peer accepts (the server closes with 1009 beyond it). */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -73,6 +77,8 @@ export const ServerMsg = {
   Down: 0x4a,
   /** The zone's players with downs, deaths and ping (the answer to Scores). */
   Scoreboard: 0x4b,
+  /** The player now belongs to the next zone: connect there with this ticket (then the server closes, 4009). */
+  Transfer: 0x4c,
 } as const;
 
 /** Entity kinds sent in deltas (projectiles have their own sections). */
@@ -148,6 +154,10 @@ export const CloseCode = {
   SlowConsumer: 4005,
   /** No pong to the server's WebSocket pings within the heartbeat deadline. */
   Unresponsive: 4006,
+  /** A hello's hand-off ticket was unknown, expired, already used or meant for another zone. */
+  BadTicket: 4008,
+  /** The player was handed to another zone (a Transfer message came just before). */
+  Transferred: 4009,
   /** A joined client sent nothing at all (no input, no ping) for too long. */
   InputSilence: 4007,
   /** Sustained command flood past the per-session rate limit. */
@@ -176,6 +186,11 @@ export interface HelloMsg {
    */
   logBase: number;
   lastSeq: number;
+  /**
+   * 32 hex chars from a Transfer: the player arrives from another zone, which handed it over
+   * with this one-use ticket (null for a plain join or resume).
+   */
+  ticket: string | null;
 }
 
 export interface InputMsg {
@@ -460,6 +475,16 @@ export interface HitMsg {
 }
 
 /** An entity was downed. Sent to every player, so the kill feed needs no lookups. */
+/** The player was handed to the next zone: reconnect to `url` and send a hello with `ticket`. */
+export interface TransferMsg {
+  readonly type: typeof ServerMsg.Transfer;
+  /** The next zone's public WebSocket URL (ws:// or wss://, at most URL_MAX chars). */
+  url: string;
+  /** 32 hex chars; one use, valid for the hand-off ticket TTL. */
+  ticket: string;
+  zone: string;
+}
+
 export interface DownMsg {
   readonly type: typeof ServerMsg.Down;
   tick: number;
@@ -525,7 +550,8 @@ export type ServerMessage =
   | DownMsg
   | ScoreboardMsg
   | PongMsg
-  | ErrorMsg;
+  | ErrorMsg
+  | TransferMsg;
 
 /** A new SelfState with every field zero. */
 export function createSelfState(): SelfState {

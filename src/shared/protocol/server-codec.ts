@@ -19,6 +19,7 @@ import {
   RTT_UNKNOWN,
   ServerMsg,
   TEAM_MAX,
+  URL_MAX,
 } from "./messages.ts";
 import type {
   BatchMsg,
@@ -35,6 +36,7 @@ import type {
   ServerMessage,
   SnapshotMsg,
   Team,
+  TransferMsg,
   VoxelSet,
   WelcomeMsg,
   WorldEditsMsg,
@@ -286,6 +288,21 @@ export function encodeError(w: ByteWriter, m: Omit<ErrorMsg, "type">): Uint8Arra
   return w.view();
 }
 
+/**
+ * Encodes a Transfer. Throws when the URL is longer than URL_MAX or not ws:// / wss://, or the
+ * ticket is not 32 lowercase hex chars (a server bug, never client input).
+ */
+export function encodeTransfer(w: ByteWriter, m: Omit<TransferMsg, "type">): Uint8Array<ArrayBuffer> {
+  if (m.url.length > URL_MAX || !/^wss?:\/\/[\x21-\x7e]+$/.test(m.url)) throw new Error(`transfer: bad url (${m.url.length} chars)`);
+  if (!isHex32(m.ticket)) throw new Error("transfer: ticket must be 32 hex chars");
+  w.reset();
+  w.u8(ServerMsg.Transfer);
+  w.ascii(m.url);
+  writeHex16(w, m.ticket);
+  w.ascii(m.zone.slice(0, NAME_MAX));
+  return w.view();
+}
+
 /** Starts a Batch frame in `w`; add messages with appendToBatch (at most LIMITS.messagesPerBatch). */
 export function beginBatch(w: ByteWriter): void {
   w.reset();
@@ -355,6 +372,9 @@ export class ServerDecoder {
         break;
       case ServerMsg.Error:
         msg = readError(r);
+        break;
+      case ServerMsg.Transfer:
+        msg = readTransfer(r);
         break;
       default:
         return { ok: false, error: { code: DecodeErrorCode.UnknownType, detail: `server message type ${type}` } };
@@ -529,6 +549,14 @@ function readHit(r: ByteReader): HitMsg {
   const sy = r.f32("hit.sy");
   const sz = r.f32("hit.sz");
   return { type: ServerMsg.Hit, commandId, shooterId, targetId, targetKind: targetKind as HitTarget, projectileId, x, y, z, damage, health, sx, sy, sz };
+}
+
+function readTransfer(r: ByteReader): TransferMsg {
+  const url = r.ascii(URL_MAX, "transfer.url");
+  if (r.ok && !/^wss?:\/\//.test(url)) r.fail(DecodeErrorCode.OutOfRange, "transfer.url: not ws:// or wss://");
+  const ticket = readHex16(r, "transfer.ticket");
+  const zone = r.ascii(NAME_MAX, "transfer.zone");
+  return { type: ServerMsg.Transfer, url, ticket, zone };
 }
 
 function readError(r: ByteReader): ErrorMsg {

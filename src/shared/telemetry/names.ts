@@ -6,7 +6,7 @@
 import { TRACE_PARENT_INVALID_REASONS } from "./trace-context.ts";
 
 /** Log components (closed set, also used for per-component level directives). */
-export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest", "store"] as const;
+export const COMPONENTS = ["server", "net", "sim", "mesh", "destruct", "http", "telemetry", "ingest", "store", "zone"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Server systems timed by the scheduler (the `system` metric label). */
@@ -169,6 +169,8 @@ export const CLOSE_REASONS = [
   "server_full",
   "rate_limited",
   "shutdown",
+  "transferred",
+  "bad_ticket",
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -188,6 +190,24 @@ export type StoreBackendLabel = (typeof STORE_BACKENDS)[number];
 export const CARVE_REFUSE_REASONS = ["store_backlog", "store_fenced"] as const;
 export type CarveRefuseReason = (typeof CARVE_REFUSE_REASONS)[number];
 
+/**
+ * How a hand-off to the next zone ended (`result` of game_zone_handoffs_total, counted by the
+ * zone the player leaves): ok (the player holds a ticket for the next zone and was sent there),
+ * refused_full / refused_budget (the next zone had no seat or no tick budget), refused_no_zone
+ * (no live zone across the edge), refused_coord_down (Redis unreachable), timeout (no answer to
+ * the seat request in time), failed (the player record could not be moved).
+ */
+export const HANDOFF_RESULTS = ["ok", "refused_full", "refused_budget", "refused_no_zone", "refused_coord_down", "timeout", "failed"] as const;
+export type HandoffResult = (typeof HANDOFF_RESULTS)[number];
+
+/** How a ticketed arrival ended (`result` of game_zone_admits_total): admitted, or a ticket that was unknown, expired, used or for another zone. */
+export const ADMIT_RESULTS = ["ok", "bad_ticket"] as const;
+export type AdmitResult = (typeof ADMIT_RESULTS)[number];
+
+/** Cross-zone event topics on the Redis bus (`topic` of the game_zone_bus_* series). */
+export const BUS_TOPICS = ["kill_feed", "population", "announcement"] as const;
+export type BusTopic = (typeof BUS_TOPICS)[number];
+
 /** What a compaction counts (`kind` of game_store_compaction_rows_total). */
 export const COMPACTION_ROWS = ["chunks_written", "edits_deleted"] as const;
 
@@ -206,6 +226,10 @@ export const BUCKETS = {
   upload: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
   commit: [0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
   compaction: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  /** A hand-off, from the player frozen in one zone to its admission in the next. */
+  handoff: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+  /** Cross-zone event delivery: published in one process, drained by another's tick. */
+  bus: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   /** Whole ticks between a carve and its broadcast (0 with the memory store). */
   delayTicks: [0, 1, 2, 3, 5, 10, 30, 100],
 } as const;
@@ -402,6 +426,46 @@ export const METRICS = {
     labelValues: { reason: SPAN_REJECT_REASONS }, side: "client",
     help: "Client spans the OTLP relay refused (reported back in partialSuccess), by the first rule they broke.",
   },
+  zoneHandoffs: {
+    prom: "game_zone_handoffs_total", seed: null, type: "counter", unit: "count", labels: ["result"],
+    labelValues: { result: HANDOFF_RESULTS }, side: "server",
+    help: "Hand-offs of players to the next zone, by result, counted by the zone they leave.",
+  },
+  zoneHandoffDuration: {
+    prom: "game_zone_handoff_duration_seconds", seed: null, type: "histogram", unit: "seconds", labels: [],
+    buckets: BUCKETS.handoff, side: "server",
+    help: "Time from a player frozen at the edge of the zone it leaves to its admission here (recorded by the zone it enters).",
+  },
+  zoneAdmits: {
+    prom: "game_zone_admits_total", seed: null, type: "counter", unit: "count", labels: ["result"],
+    labelValues: { result: ADMIT_RESULTS }, side: "server", help: "Players arriving with a hand-off ticket, by result.",
+  },
+  zoneLeaseRenewalFailures: {
+    prom: "game_zone_lease_renewal_failures_total", seed: null, type: "counter", unit: "count", labels: [],
+    side: "server", help: "Renewals of the zone's ownership lease that failed (the store was unreachable or slow).",
+  },
+  zoneBusLag: {
+    prom: "game_zone_bus_lag_seconds", seed: null, type: "histogram", unit: "seconds", labels: ["topic"],
+    labelValues: { topic: BUS_TOPICS }, buckets: BUCKETS.bus, side: "server",
+    help: "Cross-zone events: time from publication in one process to delivery by this one's tick.",
+  },
+  zoneBusDropped: {
+    prom: "game_zone_bus_dropped_total", seed: null, type: "counter", unit: "count", labels: ["topic"],
+    labelValues: { topic: BUS_TOPICS }, side: "server",
+    help: "Cross-zone events dropped because this process's bounded event queue was full.",
+  },
+  zoneBusPublished: {
+    prom: "game_zone_bus_published_total", seed: null, type: "counter", unit: "count", labels: ["topic"],
+    labelValues: { topic: BUS_TOPICS }, side: "server", help: "Cross-zone events this process published.",
+  },
+  zoneCoordUp: {
+    prom: "game_zone_coord_up", seed: null, type: "gauge", unit: "count", labels: [],
+    side: "server", help: "1 while this process reaches its coordinator (Redis; always 1 with COORD=local), 0 while it does not.",
+  },
+  zoneOwned: {
+    prom: "game_zone_owned", seed: null, type: "gauge", unit: "count", labels: [],
+    side: "server", help: "1 while this process owns its zone (its store is open and not fenced), else 0.",
+  },
   clientCrashItemsDropped: {
     prom: "game_client_crash_items_dropped_total", seed: null, type: "counter", unit: "count", labels: ["type"],
     labelValues: { type: DROPPED_ITEM_TYPES }, side: "client",
@@ -421,5 +485,7 @@ export const SPAN_NAMES = {
   flagsEvaluate: "flags.evaluate",
   storeCommit: "store.commit",
   zoneRecover: "zone.recover",
+  zoneHandoff: "zone.handoff",
+  zoneAdmit: "zone.admit",
 } as const;
 export type SpanName = (typeof SPAN_NAMES)[keyof typeof SPAN_NAMES];

@@ -56,7 +56,7 @@ describe("Connection", () => {
     expect(sockets[0].url).toBe("ws://game.test/ws");
     expect(conn.status).toBe(NetStatus.Connecting);
     sockets[0].events.open();
-    expect(sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: null, logBase: 0, lastSeq: 0 }]);
+    expect(sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: null, logBase: 0, lastSeq: 0, ticket: null }]);
     expect(conn.status).toBe(NetStatus.Joining);
 
     const welcome = welcomeBytes();
@@ -83,14 +83,14 @@ describe("Connection", () => {
     const conn = new Connection({ url: "ws://game.test/ws", transport: t.factory, timers, random: () => 0, resumeToken: token });
     conn.start({ message: () => {}, status: () => {} });
     t.sockets[0].events.open();
-    expect(t.sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: token, logBase: 0, lastSeq: 0 }]);
+    expect(t.sockets[0].messages()).toEqual([{ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: token, logBase: 0, lastSeq: 0, ticket: null }]);
     t.sockets[0].receive(welcomeBytes());
     t.sockets[0].receive(snapshotBytes());
     expect(conn.status).toBe(NetStatus.Playing);
     t.sockets[0].events.close(1006, "");
     timers.advance(RECONNECT_BACKOFF.baseMs);
     t.sockets[1].events.open();
-    expect(t.sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210", logBase: 0, lastSeq: 0 });
+    expect(t.sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210", logBase: 0, lastSeq: 0, ticket: null });
 
     // Another version (tests of the server's refusal): the hello carries it; the rest of such a hello is not decoded.
     const other = fakeTransport();
@@ -144,7 +144,7 @@ describe("Connection", () => {
     timers.advance(1);
     expect(sockets).toHaveLength(2);
     sockets[1].events.open();
-    expect(sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210", logBase: 0, lastSeq: 0 });
+    expect(sockets[1].messages()[0]).toEqual({ type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken: "fedcba9876543210fedcba9876543210", logBase: 0, lastSeq: 0, ticket: null });
     sockets[1].receive(welcomeBytes({ resumed: true }));
     sockets[1].receive(snapshotBytes());
     expect(conn.status).toBe(NetStatus.Playing);

@@ -22,6 +22,7 @@ import {
   encodeScoreboard,
   encodeScores,
   encodeSnapshot,
+  encodeTransfer,
   encodeWelcome,
   encodeWorldEdits,
   EntityFlag,
@@ -71,17 +72,28 @@ describe("client messages", () => {
   it("round-trips hello with and without a resume token, and with and without a world's log position", () => {
     for (const resumeToken of [null, "00112233445566778899aabbccddeeff"]) {
       const r = decodeClientMessage(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken }).slice());
-      expect(r).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, logBase: 0, lastSeq: 0 } });
+      expect(r).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, logBase: 0, lastSeq: 0, ticket: null } });
       const at = { logBase: 0xfffffffe, lastSeq: 2 ** 53 - 1 };
       const s = decodeClientMessage(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken, ...at }).slice());
-      expect(s).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, ...at } });
+      expect(s).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, ...at, ticket: null } });
     }
+  });
+
+  it("round-trips hello with a hand-off ticket, alone or with a resume token, and refuses unknown flag bits", () => {
+    const ticket = "0123456789abcdef0123456789abcdef";
+    for (const resumeToken of [null, "00112233445566778899aabbccddeeff"]) {
+      const r = decodeClientMessage(encodeHello(w, { version: PROTOCOL_VERSION, resumeToken, ticket, logBase: 7, lastSeq: 9 }).slice());
+      expect(r).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version: PROTOCOL_VERSION, resumeToken, logBase: 7, lastSeq: 9, ticket } });
+    }
+    const bytes = encodeHello(w, { version: PROTOCOL_VERSION, resumeToken: null, ticket }).slice();
+    bytes[3] = 4;
+    expect(decodeClientMessage(bytes).ok).toBe(false);
   });
 
   it("reads only the version of another version's hello (refused with the version close code, not as malformed)", () => {
     for (const version of [1, 2, PROTOCOL_VERSION + 1]) {
       const old = Uint8Array.of(ClientMsg.Hello, version & 0xff, version >> 8, 1, ...new Array<number>(16).fill(0xab));
-      expect(decodeClientMessage(old)).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version, resumeToken: null, logBase: 0, lastSeq: 0 } });
+      expect(decodeClientMessage(old)).toEqual({ ok: true, msg: { type: ClientMsg.Hello, version, resumeToken: null, logBase: 0, lastSeq: 0, ticket: null } });
     }
   });
 
@@ -256,6 +268,18 @@ describe("server messages", () => {
       const e = { reason: RejectReason.FireRate, commandId, fatal: commandId === null };
       expect(server(encodeError(w, e))).toEqual({ type: ServerMsg.Error, ...e });
     }
+  });
+
+  it("round-trips a transfer, refuses to encode a bad url or ticket, and rejects a non-ws url on decode", () => {
+    const t = { url: "wss://zone-1.example.org/ws", ticket: "0123456789abcdef0123456789abcdef", zone: "zone-1" };
+    expect(server(encodeTransfer(w, t))).toEqual({ type: ServerMsg.Transfer, ...t });
+    expect(() => encodeTransfer(w, { ...t, url: "http://x/ws" })).toThrow(/url/);
+    expect(() => encodeTransfer(w, { ...t, url: `ws://${"a".repeat(260)}` })).toThrow(/url/);
+    expect(() => encodeTransfer(w, { ...t, ticket: "nope" })).toThrow(/ticket/);
+    const bytes = encodeTransfer(w, t).slice();
+    bytes.set(new TextEncoder().encode("http"), 2);
+    const r = new ServerDecoder().decode(bytes);
+    expect(r.ok).toBe(false);
   });
 
   it("round-trips down events and scoreboards, and rejects a bad team or kind", () => {

@@ -1,0 +1,209 @@
+// Hand-offs between zones, on the zone's side (the coordinator does the Redis part):
+//   1. A player who keeps pushing across a linked edge for handoffPushMs is frozen here.
+//   2. The next zone is asked for a seat (capacity and its own tick budget), within handoffTimeoutMs.
+//   3. One atomic compare-and-set moves the player record to the next zone under a ticket.
+//   4. The client is sent a Transfer (url, ticket, zone) and this zone lets the player go.
+//   5. The next zone admits only that ticket, once (admit below), and places the player just
+//      inside its opposite edge, with a cooldown before it can be handed off again.
+// A refused or timed-out hand-off leaves the player here, pushed back from the edge; there is
+// no "do it locally" fallback. The same session_id follows the player, so logs correlate, and
+// zone.handoff here and zone.admit there are one trace (the traceparent rides in the seat
+// request and the ticket).
+import { formatTraceparent } from "../../shared/telemetry/trace-context.ts";
+import { nearestRank } from "../../shared/telemetry/percentiles.ts";
+import type { ServerConfig } from "../config.ts";
+import type { Entity } from "../game/entities.ts";
+import { encodeRecord, playerRecord, restorePlayer } from "../game/player-records.ts";
+import type { Game } from "../game/state.ts";
+import type { SessionManager, ZonePort } from "../net/sessions.ts";
+import { decodePlayer } from "../store/format.ts";
+import { logger, metrics, SPAN_NAMES, tracing } from "../telemetry/facade.ts";
+import type { HandoffResult, SpanHandle } from "../telemetry/facade.ts";
+import type { BusEvent, SeatDecision, SelfEntry, ZoneCoordinator } from "./coordinator.ts";
+import { arrivalPoint, pushBack } from "./edges.ts";
+import type { Edge, ZoneLinks } from "./spec.ts";
+
+const log = logger("zone");
+
+/** After a refused hand-off, the player may try again after this long (ms of simulated time). */
+const RETRY_AFTER_REFUSAL_MS = 1000;
+/** The zone's tick p99 (for the directory and seat decisions) is recomputed this often (ms). */
+const STATS_EVERY_MS = 1000;
+
+/** One finished hand-off attempt by this zone (kept for /debug and tests; bounded). */
+export interface HandoffAttempt {
+  readonly sessionId: string;
+  readonly to: string;
+  readonly result: HandoffResult;
+  /** From the freeze to the result (ms). */
+  readonly ms: number;
+}
+
+/** Attempts kept in `attempts`. */
+const ATTEMPTS_KEPT = 256;
+
+/** The zone's side of hand-offs; see the file comment. Installed as the session layer's ZonePort. */
+export class ZoneHandoffs implements ZonePort {
+  /** The latest hand-off attempts from this zone, oldest first (at most ATTEMPTS_KEPT). */
+  readonly attempts: HandoffAttempt[] = [];
+  /** Players admitted here by ticket. */
+  admitted = 0;
+  /** Seats promised to players on their way here: session id -> wall-clock expiry. */
+  private readonly reserved = new Map<string, number>();
+  private statsAt = 0;
+  private tickP99Ms = 0;
+  /** Players in this zone now, by zone, from the other zones' population events. */
+  readonly populations = new Map<string, number>();
+
+  constructor(
+    private readonly game: Game,
+    private readonly sessions: SessionManager,
+    readonly coord: ZoneCoordinator,
+    private readonly links: ZoneLinks,
+    private readonly self: SelfEntry,
+    private readonly config: ServerConfig,
+  ) {
+    sessions.zones = this;
+  }
+
+  /** Once per tick, after the systems: starts due hand-offs, delivers cross-zone events, refreshes the zone's figures. */
+  afterTick(): void {
+    const cfg = this.config;
+    for (const s of this.sessions.playing) {
+      const e = s.entity;
+      const c = e?.control;
+      if (e == null || c == null || c.frozen || c.pushEdge === null || c.pushMs < cfg.handoffPushMs) continue;
+      if (this.game.timeMs < c.handoffAfterMs) continue;
+      const to = this.links[c.pushEdge];
+      if (to === undefined) continue;
+      void this.handOff(e, c.pushEdge, to);
+    }
+    this.coord.drainEvents((ev) => this.onEvent(ev));
+    const now = performance.now();
+    if (now - this.statsAt >= STATS_EVERY_MS) {
+      this.statsAt = now;
+      const ticks = this.game.tickStats.values();
+      this.tickP99Ms = ticks.length > 0 ? nearestRank(ticks.sort((a, b) => a - b), 99) : 0;
+      this.self.tickP99Ms = this.tickP99Ms;
+      this.self.population = this.sessions.playing.length;
+    }
+  }
+
+  /** Decides another zone's seat request for player `sessionId`: a free seat (held for the ticket's life) within the tick budget. */
+  seatRequest(from: string, sessionId: string): SeatDecision {
+    const now = Date.now();
+    for (const [sid, until] of this.reserved) if (until <= now) this.reserved.delete(sid);
+    const budgetMs = 1000 / this.config.tickHz;
+    if (this.tickP99Ms > budgetMs) return "refused_budget";
+    if (this.sessions.playing.length + this.reserved.size >= this.config.maxPlayers) return "refused_full";
+    this.reserved.set(sessionId, now + this.config.handoffTicketTtlMs);
+    log.debug({ session_id: sessionId, from_zone: from }, "seat reserved for an arriving player");
+    return "ok";
+  }
+
+  async admit(ticket: string): Promise<Entity | null> {
+    const arrival = await this.coord.admit(ticket);
+    if (arrival === null) {
+      metrics.zoneAdmit("bad_ticket");
+      return null;
+    }
+    const fields = { zone: this.config.zone, shard: this.config.shard, session_id: arrival.sessionId, from_zone: arrival.from };
+    return tracing.withSpan(SPAN_NAMES.zoneAdmit, fields, (span) => {
+      this.reserved.delete(arrival.sessionId);
+      const rec = decodePlayer(arrival.format, arrival.record);
+      const e = this.game.spawnPlayer(rec.sessionId);
+      if (e === null) {
+        // The seat was promised, so this is a bug or an over-full zone: the player is lost here; say so loudly.
+        log.error({ session_id: arrival.sessionId }, "arriving player could not be spawned: zone full despite its seat");
+        metrics.zoneAdmit("bad_ticket");
+        span.setAttributes({ result: "full" });
+        return null;
+      }
+      restorePlayer(e, rec, this.game.timeMs);
+      e.move.y = Math.max(e.move.y, this.game.groundY(e.move.x, e.move.z));
+      e.lastX = e.move.x;
+      e.lastZ = e.move.z;
+      const c = e.control!;
+      c.handoffAfterMs = this.game.timeMs + this.config.handoffCooldownMs;
+      const seconds = Math.max(0, Date.now() - arrival.frozenAtMs) / 1000;
+      metrics.zoneHandoffDuration(seconds);
+      metrics.zoneAdmit("ok");
+      this.admitted++;
+      span.setAttributes({ result: "ok", handoff_ms: Math.round(seconds * 1000) });
+      log.info({ session_id: arrival.sessionId, from_zone: arrival.from, handoff_ms: Math.round(seconds * 1000) }, "player arrived from another zone");
+      return e;
+    }, tracing.extract(arrival.traceparent));
+  }
+
+  joined(e: Entity): void {
+    this.coord.registerPlayer(e.control!.sessionId);
+  }
+
+  forgotten(e: Entity): void {
+    if (e.control != null) this.coord.forgetPlayer(e.control.sessionId);
+  }
+
+  /** Steps 1-4 of the file comment for one player. Never rejects. */
+  private async handOff(e: Entity, edge: Edge, to: string): Promise<void> {
+    const c = e.control!;
+    c.frozen = true;
+    c.pushMs = 0;
+    const frozenAtMs = Date.now();
+    const sessionId = c.sessionId;
+    const span = tracing.startSpan(SPAN_NAMES.zoneHandoff, { zone: this.config.zone, shard: this.config.shard, session_id: sessionId, to_zone: to, edge });
+    const ctx = span.context();
+    const traceparent = ctx === undefined ? null : formatTraceparent(ctx);
+    try {
+      const seat = await this.coord.reserveSeat(to, sessionId, traceparent, this.config.handoffTimeoutMs);
+      if (!this.alive(e)) return this.finish(span, "failed", sessionId, to, frozenAtMs);
+      if (!seat.ok) return this.refuse(e, edge, seat.reason, span, to, frozenAtMs);
+      const rec = playerRecord(e, this.game.timeMs);
+      const p = arrivalPoint(edge, rec.x, rec.z, this.game.world.maxX, this.game.world.maxZ);
+      const { format, data } = encodeRecord({ ...rec, x: p.x, z: p.z, vx: 0, vy: 0, vz: 0 });
+      const moved = await this.coord.movePlayer(to, { sessionId, from: this.config.zone, format, record: data.slice(), frozenAtMs, traceparent }, this.config.handoffTicketTtlMs);
+      if (!this.alive(e)) return this.finish(span, "failed", sessionId, to, frozenAtMs);
+      if (!moved.ok) return this.refuse(e, edge, moved.reason, span, to, frozenAtMs);
+      this.sessions.transfer(e, { url: seat.url, ticket: moved.ticket, zone: to }, this.config.handoffTicketTtlMs);
+      this.finish(span, "ok", sessionId, to, frozenAtMs);
+    } catch (err) {
+      span.recordError(err);
+      if (this.alive(e)) this.refuse(e, edge, "failed", span, to, frozenAtMs);
+      else this.finish(span, "failed", sessionId, to, frozenAtMs);
+    }
+  }
+
+  /** The player stays: unfrozen, pushed back from the edge, and not tried again for a moment. */
+  private refuse(e: Entity, edge: Edge, reason: HandoffResult, span: SpanHandle, to: string, frozenAtMs: number): void {
+    const c = e.control!;
+    const p = pushBack(edge, e.move.x, e.move.z, this.game.world.maxX, this.game.world.maxZ);
+    e.move.x = p.x;
+    e.move.z = p.z;
+    e.move.vx = 0;
+    e.move.vz = 0;
+    c.frozen = false;
+    c.pushMs = 0;
+    c.handoffAfterMs = this.game.timeMs + RETRY_AFTER_REFUSAL_MS;
+    this.finish(span, reason, c.sessionId, to, frozenAtMs);
+  }
+
+  private finish(span: SpanHandle, result: HandoffResult, sessionId: string, to: string, frozenAtMs: number): void {
+    metrics.zoneHandoff(result);
+    if (this.attempts.length >= ATTEMPTS_KEPT) this.attempts.shift();
+    this.attempts.push({ sessionId, to, result, ms: Date.now() - frozenAtMs });
+    span.setAttributes({ result });
+    span.end();
+    if (result !== "ok") log.warnLimited(`zone.handoff.${result}`, { session_id: sessionId, to_zone: to, result }, "hand-off refused; the player stays");
+  }
+
+  /** True while `e` is still this zone's live player. */
+  private alive(e: Entity): boolean {
+    return this.game.entities.slots[e.slot] === e && e.control !== null;
+  }
+
+  private onEvent(ev: BusEvent): void {
+    if (ev.topic === "population") {
+      const n = Number(ev.payload.population);
+      if (Number.isFinite(n)) this.populations.set(ev.from, n);
+    }
+  }
+}
