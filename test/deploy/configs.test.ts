@@ -213,6 +213,33 @@ describe("deploy/grafana", () => {
       expect(used.has(series), series).toBe(true);
     }
   });
+
+  it("has a row per zone, repeated by the zone variable: population, tick p99, hand-offs, hand-off p99, bus lag and drops, coordinator and ownership", () => {
+    const { file, json } = all.find((d) => (d.json.panels as Obj[]).some((p) => p.type === "row" && p.repeat === "zone")) ?? all[0];
+    const panels = json.panels as Obj[];
+    const at = panels.findIndex((p) => p.type === "row" && p.repeat === "zone");
+    expect(at, `${file}: no row with "repeat": "zone"`).toBeGreaterThanOrEqual(0);
+    const zoneVar = ((json.templating as Obj).list as Obj[]).find((v) => v.name === "zone");
+    expect(zoneVar?.multi === true || zoneVar?.includeAll === true, "the zone variable must allow several zones").toBe(true);
+    // An expanded row owns the panels after it, up to the next row: Grafana repeats those.
+    const row = panels[at];
+    expect(row.collapsed).toBe(false);
+    const next = panels.findIndex((p, i) => i > at && p.type === "row");
+    const inRow = panels.slice(at + 1, next < 0 ? undefined : next);
+    expect(inRow.length).toBeGreaterThanOrEqual(4);
+    const rowY = obj(row.gridPos).y as number;
+    for (const p of inRow) expect(obj(p.gridPos).y as number, String(p.title)).toBeGreaterThan(rowY);
+    const exprs = dashboardExprs(file, { panels: inRow });
+    for (const e of exprs) expect(e.expr, e.source).toContain('zone=~"$zone"');
+    const used = new Set(exprs.flatMap((e) => metricNames(e.expr)));
+    for (const series of [
+      `${METRICS.netClients.prom}`, `${METRICS.tickDuration.prom}_bucket`, "game_zone_handoffs_total",
+      "game_zone_handoff_duration_seconds_bucket", "game_zone_bus_lag_seconds_bucket", "game_zone_bus_dropped_total",
+      "game_zone_coord_up", "game_zone_owned",
+    ]) {
+      expect(used.has(series), series).toBe(true);
+    }
+  });
 });
 
 describe("deploy/prometheus/alerts.yml", () => {
