@@ -3,8 +3,9 @@
 # with real WebGPU through SwiftShader), prometheus/promtool (alert rules and the scrape
 # test), prometheus-alertmanager/amtool (the Alertmanager config and the alerts end-to-end
 # test), valgrind (the telemetry instruction-count test) and postgresql (the store's contract,
-# crash and fencing tests start their own cluster with its initdb and pg_ctl). Installs them
-# with apt-get when running as root; otherwise explains how.
+# crash and fencing tests start their own cluster with its initdb and pg_ctl) and redis-server
+# (the zone tests and `npm run cluster` start their own, test/server/zones/redis.ts). Installs
+# them with apt-get when running as root; otherwise explains how.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 { command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1; } || need+=(prometheus-alertmanager)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -44,8 +44,8 @@ function asPostgres(tool: string, args: string[]): Promise<{ stdout: string; std
   return run(bin, args, { timeout: 60_000 });
 }
 
-/** A port free on loopback right now. */
-function freePort(): Promise<number> {
+/** A port free on loopback right now (another process may take it before the caller binds it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -56,9 +56,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Options of startPostgres. */
+export interface StartPostgresOptions {
+  /** Make the cluster's directory inside this one (which the postgres user must be able to enter); default: the system's temporary directory. */
+  readonly parent?: string;
+}
+
 /** Initialises and starts a cluster, and creates the `voxel` database. */
-export async function startPostgres(): Promise<TestPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), "voxel-pg-"));
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
+  const dir = mkdtempSync(join(options.parent ?? tmpdir(), "voxel-pg-"));
   if (process.getuid?.() === 0) {
     const { stdout } = await run("id", ["-u", "postgres"]);
     const { stdout: gid } = await run("id", ["-g", "postgres"]);
