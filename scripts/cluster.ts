@@ -207,6 +207,7 @@ class ZoneSupervisor implements ClusterZone {
     }
     this.startedAt = Date.now();
     const child = this.child;
+    this.log("zone_started", { zone: this.zone, pid: child.pid, restarts: this.restartCount, log: this.logFile });
     child.once("error", (err) => this.log("zone_spawn_error", { zone: this.zone, error: err.message }));
     child.once("exit", (code, signal) => this.onExit(child, code, signal));
   }
