@@ -3,6 +3,8 @@
 // JSON line once every zone is healthy; the Prometheus file_sd file follows the Redis zone
 // directory; Debian's Prometheus scrapes every zone through that file; a zone killed with SIGKILL
 // is restarted on the same port; SIGTERM stops every process and removes the temporary directory.
+// Then startCluster itself, as other tests use it: a zone that cannot start fails the start and
+// leaves nothing behind; kill() and the restart; the file_sd file kept while Redis is down.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +14,7 @@ import { dirname, join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { startCluster } from "../../../scripts/cluster.ts";
 import type { ClusterLine, TargetGroup } from "../../../scripts/cluster.ts";
 import { DEPLOY, readYaml, ROOT } from "../../deploy/deploy-files.ts";
 import { freePort } from "../store/postgres.ts";
@@ -77,41 +80,41 @@ function listening(port: number): Promise<boolean> {
 const portOf = (url: string): number => Number(new URL(url).port);
 const zonePids = (): Map<string, number> => new Map(events().filter((e) => e.event === "zone_started").map((e) => [e.zone as string, e.pid as number]));
 
-beforeAll(async () => {
-  // One process (tsx as a loader, not its CLI wrapper), so the test's SIGTERM reaches the command itself.
-  cli = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "cluster.ts"), "--zones", String(ZONES), "--json"], {
-    cwd: ROOT,
-    env: { ...process.env, NPC_COUNT: "4", MESH_WORKERS: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  cli.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const first = await eventually("the cluster's JSON line", 60_000, () => {
-    if (cli.exitCode !== null) throw new Error(`npm run cluster exited with ${cli.exitCode}`);
-    const nl = stdout.indexOf("\n");
-    return nl < 0 ? undefined : stdout.slice(0, nl);
-  });
-  line = JSON.parse(first) as ClusterLine;
-  redis = new Redis(line.redis);
-  redis.on("error", () => {});
-}, 90_000);
-
-afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise<void>((r) => prometheus!.once("exit", () => r()));
-    prometheus.kill("SIGKILL");
-    await exited;
-  }
-  if (promDir !== "") rmSync(promDir, { recursive: true, force: true });
-  redis?.disconnect();
-  if (cli && cli.exitCode === null && cli.signalCode === null) {
-    const exited = new Promise<void>((r) => cli.once("exit", () => r()));
-    cli.kill("SIGTERM");
-    await exited;
-  }
-}, 60_000);
-
 describe("npm run cluster", () => {
+  beforeAll(async () => {
+    // One process (tsx as a loader, not its CLI wrapper), so the test's SIGTERM reaches the command itself.
+    cli = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "cluster.ts"), "--zones", String(ZONES), "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, NPC_COUNT: "4", MESH_WORKERS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    cli.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    cli.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const first = await eventually("the cluster's JSON line", 60_000, () => {
+      if (cli.exitCode !== null) throw new Error(`npm run cluster exited with ${cli.exitCode}`);
+      const nl = stdout.indexOf("\n");
+      return nl < 0 ? undefined : stdout.slice(0, nl);
+    });
+    line = JSON.parse(first) as ClusterLine;
+    redis = new Redis(line.redis);
+    redis.on("error", () => {});
+  }, 90_000);
+
+  afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise<void>((r) => prometheus!.once("exit", () => r()));
+      prometheus.kill("SIGKILL");
+      await exited;
+    }
+    if (promDir !== "") rmSync(promDir, { recursive: true, force: true });
+    redis?.disconnect();
+    if (cli && cli.exitCode === null && cli.signalCode === null) {
+      const exited = new Promise<void>((r) => cli.once("exit", () => r()));
+      cli.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000);
+
   it("prints one JSON line naming every zone, Redis, PostgreSQL and the file_sd file, once each zone is healthy", async () => {
     expect(Object.keys(line).sort()).toEqual(["file_sd", "postgres", "redis", "zones"]);
     expect(line.zones.map((z) => z.zone)).toEqual(["zone-0", "zone-1", "zone-2"]);
@@ -238,4 +241,45 @@ describe("npm run cluster", () => {
     for (const z of line.zones) expect(await listening(portOf(z.url))).toBe(false);
     expect(existsSync(dirname(line.file_sd))).toBe(false);
   }, 30_000);
+});
+
+describe("startCluster", () => {
+  it("rejects when a zone cannot start, with the zone's own error, and leaves nothing behind", async () => {
+    const err = await startCluster({ zones: 1, build: ["server"], env: { MAX_PLAYERS: "0" } }).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/zone-0 exited before answering \/healthz \(exit 1\)/);
+    expect(err?.message).toContain("MAX_PLAYERS");
+    const logFile = /its log \((\S+)\)/.exec(err!.message)![1];
+    expect(existsSync(dirname(logFile))).toBe(false);
+  }, 60_000);
+
+  it("restarts a killed zone (kill), keeps the last file_sd file while Redis is down, and stops cleanly", async () => {
+    const cluster = await startCluster({ zones: 1, build: ["server"], env: { NPC_COUNT: "2", MESH_WORKERS: "1" } });
+    try {
+      const [zone] = cluster.zones;
+      const pid = zone.pid();
+      cluster.kill("zone-0", "SIGKILL");
+      await eventually("the restart", 15_000, () => (zone.restarts() === 1 && zone.pid() !== undefined ? true : undefined));
+      expect(zone.pid()).not.toBe(pid);
+      await cluster.waitHealthy("zone-0", 40_000);
+
+      const c = cluster.redis.client();
+      c.on("error", () => {});
+      // TODO(lead, issue 13): written by hand until the servers write their own entries (directory.ts).
+      await c.set("voxel:zone:zone-0", JSON.stringify({ zone: "zone-0", url: zone.url, metrics: zone.metrics, population: 0, tick_p99_ms: 0, instance: "test", at_ms: Date.now() }), "PX", 120_000, "NX");
+      c.disconnect();
+      const groups = await cluster.refreshTargets();
+      expect(groups).toEqual([{ targets: [zone.metrics], labels: { zone: "zone-0" } }]);
+      const before = readFileSync(cluster.fileSd, "utf8");
+      await cluster.redis.pause();
+      await expect(cluster.refreshTargets()).rejects.toThrow();
+      expect(readFileSync(cluster.fileSd, "utf8")).toBe(before);
+      await cluster.redis.resume();
+      // The entry outlived the crash (append-only); the reader reconnects by itself.
+      expect(await eventually("a read after Redis returns", 10_000, () => cluster.refreshTargets())).toEqual(groups);
+    } finally {
+      await cluster.stop();
+    }
+    expect(existsSync(cluster.dir)).toBe(false);
+    expect(cluster.zones[0].pid()).toBeUndefined();
+  }, 90_000);
 });
