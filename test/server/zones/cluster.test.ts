@@ -17,6 +17,7 @@ import { stringify } from "yaml";
 import { startCluster } from "../../../scripts/cluster.ts";
 import type { ClusterLine, TargetGroup } from "../../../scripts/cluster.ts";
 import { DEPLOY, readYaml, ROOT } from "../../deploy/deploy-files.ts";
+import { eventually as pollUntil } from "../../e2e/harness.ts";
 import { freePort } from "../store/postgres.ts";
 
 const ZONES = 3;
@@ -36,19 +37,13 @@ function events(): Record<string, unknown>[] {
   return stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** Polls `probe` every 200 ms until it returns something other than undefined. */
+/** The e2e harness's poll (every 200 ms), with the command's stderr added to a timeout. */
 async function eventually<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (${String(last)})\ncluster stderr:\n${stderr.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    return await pollUntil(what, ms, async () => probe(), 200);
+  } catch (err) {
+    const cause = err instanceof Error && err.cause !== undefined ? `: ${String(err.cause)}` : "";
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${cause}\ncluster stderr:\n${stderr.slice(-3000)}`, { cause: err });
   }
 }
 
@@ -85,7 +80,7 @@ describe("npm run cluster", () => {
     // One process (tsx as a loader, not its CLI wrapper), so the test's SIGTERM reaches the command itself.
     cli = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "cluster.ts"), "--zones", String(ZONES), "--json"], {
       cwd: ROOT,
-      env: { ...process.env, NPC_COUNT: "4", MESH_WORKERS: "1" },
+      env: { ...process.env, NPC_COUNT: "4", MESH_WORKERS: "1", STORE_LEASE_MS: "1000" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     cli.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -253,7 +248,7 @@ describe("startCluster", () => {
   }, 60_000);
 
   it("restarts a killed zone (kill), keeps the last file_sd file while Redis is down, and stops cleanly", async () => {
-    const cluster = await startCluster({ zones: 1, build: ["server"], env: { NPC_COUNT: "2", MESH_WORKERS: "1" } });
+    const cluster = await startCluster({ zones: 1, build: ["server"], env: { NPC_COUNT: "2", MESH_WORKERS: "1", STORE_LEASE_MS: "1000" } });
     try {
       const [zone] = cluster.zones;
       const pid = zone.pid();
