@@ -341,6 +341,7 @@ class TargetsWriter {
       this.failing = false;
       return groups;
     } catch (err) {
+      if (this.stopped) throw err; // the connection was closed by stop()
       if (!this.failing) this.log("directory_read_failed", { error: err instanceof Error ? err.message : String(err) });
       this.failing = true;
       throw err;
