@@ -16,7 +16,7 @@ import type { TransportFactory } from "../../client/net/transport.ts";
 import { MOVE } from "../../shared/physics/movement.ts";
 import type { MoveInput } from "../../shared/physics/movement.ts";
 import { ByteWriter, encodePing, ServerMsg } from "../../shared/protocol/index.ts";
-import type { CarveMsg, EntityMirror, ErrorMsg, HitMsg, SelfState, WelcomeMsg } from "../../shared/protocol/index.ts";
+import type { CarveMsg, DownMsg, EntityMirror, ErrorMsg, HitMsg, SelfState, WelcomeMsg } from "../../shared/protocol/index.ts";
 import { worldChecksum } from "../../shared/voxel/checksum.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import { generateWorld } from "../../shared/voxel/worldgen.ts";
@@ -88,6 +88,8 @@ export class Bot implements ConnectionListener {
   readonly carves: CarveMsg[] = [];
   readonly hits: HitMsg[] = [];
   readonly errors: ErrorMsg[] = [];
+  /** Kill-feed (down) messages received (with keepEvents). */
+  readonly downs: DownMsg[] = [];
   /** Messages of each kind received, kept or not. */
   carveCount = 0;
   hitCount = 0;
@@ -315,6 +317,9 @@ export class Bot implements ConnectionListener {
       case ServerMsg.Error:
         this.errorCount++;
         if (this.keepEvents) this.errors.push(m);
+        break;
+      case ServerMsg.Down:
+        if (this.keepEvents) this.downs.push(m);
         break;
     }
     this.notify();

@@ -81,6 +81,16 @@ export interface HeldCarve {
   bytes: Uint8Array;
 }
 
+/** A down for the cross-zone kill feed: who downed whom (callsigns are server-generated, never personal). */
+export interface DownFeedEntry {
+  readonly shooterCallsign: string;
+  readonly shooterKind: EntityKind;
+  readonly shooterTeam: Team;
+  readonly targetCallsign: string;
+  readonly targetKind: EntityKind;
+  readonly targetTeam: Team;
+}
+
 /** What systems produce during a tick for the net system to deliver at its end. */
 class Outbox {
   /** Encoded messages for every playing client (carve and down events), owned copies. */
@@ -121,6 +131,8 @@ export class Game {
   impactCount = 0;
   readonly meshed: MeshedChunk[] = [];
   readonly outbox = new Outbox();
+  /** Downs of this tick for the other zones' kill feeds (null: no zones to tell; zones/handoff.ts drains it). */
+  downFeed: DownFeedEntry[] | null = null;
   readonly impactIds = new ImpactIds();
   readonly stats = new ServerStats();
   readonly tickStats = new TickStats();

@@ -104,6 +104,10 @@ function down(game: Game, p: Projectile, e: Entity): void {
     targetTeam: e.team,
     targetCallsign: e.callsign,
   }).slice());
+  game.downFeed?.push({
+    shooterCallsign: shooter?.callsign ?? "", shooterKind: shooter?.kind ?? EntityKind.Player, shooterTeam: shooter?.team ?? 0,
+    targetCallsign: e.callsign, targetKind: e.kind, targetTeam: e.team,
+  });
   log.debug({ entity_id: e.id, projectile_id: p.id }, "entity downed");
 }
 

@@ -1,6 +1,6 @@
 // Zone coordination: the directory of live zones, seats and tickets for hand-offs, and the
-// cross-zone event bus. COORD=local (one process) has no other zones; COORD=redis:// runs it
-// all on Redis (coordinator-redis.ts). Ownership of a zone is never decided here: that is the
+// cross-zone event bus. COORD=local (one process) has no other zones and runs none of this
+// (a ticketed hello is refused there); COORD=redis:// runs it all on Redis (coordinator-redis.ts). Ownership of a zone is never decided here: that is the
 // store's lease and epoch. Redis only routes players and events between the owners.
 import type { BusTopic, HandoffResult } from "../telemetry/facade.ts";
 
@@ -64,8 +64,8 @@ export interface BusEvent {
 
 /** Zone coordination as the game sees it; every method is safe while Redis is down. */
 export interface ZoneCoordinator {
-  readonly kind: "local" | "redis";
-  /** True while the coordinator is reachable (always for local). */
+  readonly kind: "redis";
+  /** True while the coordinator is reachable. */
   up(): boolean;
   /**
    * Asks zone `to` for a seat. Resolves within `timeoutMs` (plus a little) with a seat or a
@@ -89,35 +89,8 @@ export interface ZoneCoordinator {
   publish(topic: BusTopic, payload: Record<string, string>): void;
   /** Calls `fn` for each event from other zones received since the last drain (the tick drains; the queue is bounded). */
   drainEvents(fn: (e: BusEvent) => void): void;
-  /** The live zones in the directory (empty for local or while Redis is down). */
+  /** The live zones in the directory (empty while Redis is down). */
   listZones(): Promise<DirectoryEntry[]>;
   /** Stops the loops and closes the connections (the directory entry expires by its TTL). */
   close(): Promise<void>;
-}
-
-/** COORD=local: one process, no other zone. Hand-offs are refused (no zone), events go nowhere. */
-export class LocalCoordinator implements ZoneCoordinator {
-  readonly kind = "local";
-  up(): boolean {
-    return true;
-  }
-  reserveSeat(): Promise<SeatAnswer> {
-    return Promise.resolve({ ok: false, reason: "refused_no_zone" });
-  }
-  movePlayer(): Promise<MoveResult> {
-    return Promise.resolve({ ok: false, reason: "refused_no_zone" });
-  }
-  admit(): Promise<Arrival | null> {
-    return Promise.resolve(null);
-  }
-  registerPlayer(): void {}
-  forgetPlayer(): void {}
-  publish(): void {}
-  drainEvents(): void {}
-  listZones(): Promise<DirectoryEntry[]> {
-    return Promise.resolve([]);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }

@@ -8,7 +8,7 @@ const EDGE_SLACK = 0.05;
 /** The wished direction must point out of the zone at least this much (a unit vector's component). */
 const MIN_PUSH = 0.3;
 /** How far inside the next zone's edge an arriving player is placed, and a refused one is pushed back (voxels). */
-export const EDGE_INSET = 1.5;
+const EDGE_INSET = 1.5;
 
 /**
  * The edge a player at (x, z) in a world of maxX by maxZ voxels pushes against with input

@@ -9,6 +9,10 @@
 // no "do it locally" fallback. The same session_id follows the player, so logs correlate, and
 // zone.handoff here and zone.admit there are one trace (the traceparent rides in the seat
 // request and the ticket).
+import { CALLSIGN_MAX, EntityKind } from "../../shared/protocol/messages.ts";
+import type { Team } from "../../shared/protocol/messages.ts";
+import { encodeDown } from "../../shared/protocol/server-codec.ts";
+import { ByteWriter } from "../../shared/protocol/writer.ts";
 import { formatTraceparent } from "../../shared/telemetry/trace-context.ts";
 import { nearestRank } from "../../shared/telemetry/percentiles.ts";
 import type { ServerConfig } from "../config.ts";
@@ -48,6 +52,9 @@ export class ZoneHandoffs implements ZonePort {
   readonly attempts: HandoffAttempt[] = [];
   /** Players admitted here by ticket. */
   admitted = 0;
+  /** Kill-feed lines received from other zones and broadcast here. */
+  killFeedIn = 0;
+  private readonly writer = new ByteWriter(128);
   /** Seats promised to players on their way here: session id -> wall-clock expiry. */
   private readonly reserved = new Map<string, number>();
   private statsAt = 0;
@@ -64,6 +71,7 @@ export class ZoneHandoffs implements ZonePort {
     private readonly config: ServerConfig,
   ) {
     sessions.zones = this;
+    game.downFeed = [];
   }
 
   /** Once per tick, after the systems: starts due hand-offs, delivers cross-zone events, refreshes the zone's figures. */
@@ -77,6 +85,16 @@ export class ZoneHandoffs implements ZonePort {
       const to = this.links[c.pushEdge];
       if (to === undefined) continue;
       void this.handOff(e, c.pushEdge, to);
+    }
+    const downs = this.game.downFeed;
+    if (downs !== null && downs.length > 0) {
+      for (const d of downs) {
+        this.coord.publish("kill_feed", {
+          shooter: d.shooterCallsign, shooter_kind: String(d.shooterKind), shooter_team: String(d.shooterTeam),
+          target: d.targetCallsign, target_kind: String(d.targetKind), target_team: String(d.targetTeam),
+        });
+      }
+      downs.length = 0;
     }
     this.coord.drainEvents((ev) => this.onEvent(ev));
     const now = performance.now();
@@ -200,10 +218,25 @@ export class ZoneHandoffs implements ZonePort {
     return this.game.entities.slots[e.slot] === e && e.control !== null;
   }
 
+  /** A cross-zone event: populations are kept; another zone's downs go to this zone's kill feed (entity ids 0: not here). */
   private onEvent(ev: BusEvent): void {
     if (ev.topic === "population") {
       const n = Number(ev.payload.population);
       if (Number.isFinite(n)) this.populations.set(ev.from, n);
+    } else if (ev.topic === "kill_feed") {
+      const p = ev.payload;
+      const kind = (v: string | undefined): EntityKind => (v === String(EntityKind.Npc) ? EntityKind.Npc : EntityKind.Player);
+      const team = (v: string | undefined): Team => (v === "1" ? 1 : v === "2" ? 2 : 0);
+      this.game.outbox.broadcasts.push(encodeDown(this.writer, {
+        tick: this.game.tick, shooterId: 0, shooterKind: kind(p.shooter_kind), shooterTeam: team(p.shooter_team), shooterCallsign: callsign(p.shooter),
+        targetId: 0, targetKind: kind(p.target_kind), targetTeam: team(p.target_team), targetCallsign: callsign(p.target),
+      }).slice());
+      this.killFeedIn++;
     }
   }
+}
+
+/** A callsign from another zone's event, as printable ASCII of at most CALLSIGN_MAX chars. */
+function callsign(v: string | undefined): string {
+  return (v ?? "").replace(/[^\x20-\x7e]/g, "").slice(0, CALLSIGN_MAX);
 }

@@ -13,9 +13,6 @@ const ZONE_NAME = /^[a-z0-9_-]{1,32}$/;
 export const EDGES = ["east", "west", "north", "south"] as const;
 export type Edge = (typeof EDGES)[number];
 
-/** The edge of the neighbour that a player crossing `e` arrives at. */
-export const OPPOSITE: Readonly<Record<Edge, Edge>> = { east: "west", west: "east", north: "south", south: "north" };
-
 /** A parsed COORD setting. */
 export type CoordSpec = { readonly kind: "local" } | { readonly kind: "redis"; readonly url: string };
 

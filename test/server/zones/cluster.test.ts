@@ -19,6 +19,7 @@ import type { ClusterLine, TargetGroup } from "../../../scripts/cluster.ts";
 import { DEPLOY, readYaml, ROOT } from "../../deploy/deploy-files.ts";
 import { eventually as pollUntil } from "../../e2e/harness.ts";
 import { freePort } from "../store/postgres.ts";
+import { Bot } from "../../../src/server/bots/bot.ts";
 
 const ZONES = 3;
 const PROMETHEUS = process.env.PROMETHEUS_PATH ?? "/usr/bin/prometheus";
@@ -156,14 +157,8 @@ describe("npm run cluster", () => {
   });
 
   it("Debian's Prometheus scrapes every zone through the file_sd file: count(up == 1) is the zone count", async () => {
-    // TODO(lead, issue 13): the zone servers do not write their directory entries yet, so the test
-    // writes each zone's entry (ZONES.md's JSON) itself; NX leaves an entry a server already wrote
-    // alone. Once src/server/zones/directory.ts lands, drop these writes and wait for the servers'
-    // own entries instead.
-    for (const z of line.zones) {
-      const value = JSON.stringify({ zone: z.zone, url: z.url, metrics: z.metrics, population: 0, tick_p99_ms: 0, instance: `test-${z.zone}`, at_ms: Date.now() });
-      await redis.set(`voxel:zone:${z.zone}`, value, "PX", 120_000, "NX");
-    }
+    // The zone servers advertise themselves in the directory (src/server/zones/coordinator-redis.ts);
+    // the cluster's file_sd writer follows it.
     await eventually("every zone in file_sd", 5000, () => {
       const groups = JSON.parse(readFileSync(line.file_sd, "utf8")) as TargetGroup[];
       return groups.length === ZONES ? true : undefined;
@@ -204,6 +199,17 @@ describe("npm run cluster", () => {
     // Each target carries its zone, and the series scraped from it say the same zone.
     const zones = await query("sum by (zone) (game_net_clients)");
     expect(zones.map((s) => s.metric.zone).sort()).toEqual(["zone-0", "zone-1", "zone-2"]);
+    // Players spread over the zones: the operator's one view adds up to every bot.
+    const bots = await Promise.all([0, 0, 1].map((i) => Bot.connect({ url: line.zones[i].url, trackWorld: false })));
+    try {
+      const total = await eventually("sum(game_net_clients) == 3", 20_000, async () => {
+        const r = await query("sum(game_net_clients)");
+        return r.length === 1 && r[0].value[1] === "3" ? r : undefined;
+      });
+      expect(total[0].value[1]).toBe(String(bots.length));
+    } finally {
+      await Promise.all(bots.map((b) => b.close()));
+    }
   }, 60_000);
 
   it("restarts a zone killed with SIGKILL, on the same port", async () => {
@@ -257,11 +263,8 @@ describe("startCluster", () => {
       expect(zone.pid()).not.toBe(pid);
       await cluster.waitHealthy("zone-0", 40_000);
 
-      const c = cluster.redis.client();
-      c.on("error", () => {});
-      // TODO(lead, issue 13): written by hand until the servers write their own entries (directory.ts).
-      await c.set("voxel:zone:zone-0", JSON.stringify({ zone: "zone-0", url: zone.url, metrics: zone.metrics, population: 0, tick_p99_ms: 0, instance: "test", at_ms: Date.now() }), "PX", 120_000, "NX");
-      c.disconnect();
+      // The restarted zone writes its own directory entry (a later start replaces the dead one's).
+      await eventually("the restarted zone's entry", 15_000, async () => ((await cluster.refreshTargets()).length === 1 ? true : undefined));
       const groups = await cluster.refreshTargets();
       expect(groups).toEqual([{ targets: [zone.metrics], labels: { zone: "zone-0" } }]);
       const before = readFileSync(cluster.fileSd, "utf8");
