@@ -16,7 +16,7 @@ import type { TransportFactory } from "../../client/net/transport.ts";
 import { MOVE } from "../../shared/physics/movement.ts";
 import type { MoveInput } from "../../shared/physics/movement.ts";
 import { ByteWriter, encodePing, ServerMsg } from "../../shared/protocol/index.ts";
-import type { CarveMsg, DownMsg, EntityMirror, ErrorMsg, HitMsg, SelfState, WelcomeMsg } from "../../shared/protocol/index.ts";
+import type { CarveMsg, DownMsg, TransferMsg, EntityMirror, ErrorMsg, HitMsg, SelfState, WelcomeMsg } from "../../shared/protocol/index.ts";
 import { worldChecksum } from "../../shared/voxel/checksum.ts";
 import type { World } from "../../shared/voxel/world.ts";
 import { generateWorld } from "../../shared/voxel/worldgen.ts";
@@ -48,6 +48,8 @@ export interface BotOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Resume token of the first hello (tests of a made-up one); default none, a fresh player. */
   readonly resumeToken?: string;
+  /** Hand-off ticket of the first hello (tests of a made-up one). */
+  readonly ticket?: string;
 }
 
 /**
@@ -90,6 +92,10 @@ export class Bot implements ConnectionListener {
   readonly errors: ErrorMsg[] = [];
   /** Kill-feed (down) messages received (with keepEvents). */
   readonly downs: DownMsg[] = [];
+  /** Transfer messages received (with keepEvents; tests of ticket reuse). */
+  readonly transferMsgs: TransferMsg[] = [];
+  /** Each completed hand-off as the bot saw it: Transfer received to the next zone's first snapshot (ms). */
+  readonly transferMs: number[] = [];
   /** Messages of each kind received, kept or not. */
   carveCount = 0;
   hitCount = 0;
@@ -121,7 +127,7 @@ export class Bot implements ConnectionListener {
   private constructor(private readonly opts: BotOptions) {
     this.trackWorld = opts.trackWorld ?? true;
     this.keepEvents = opts.keepEvents ?? true;
-    this.connection = new Connection({ url: opts.url, transport: this.transport(), protocolVersion: opts.protocolVersion, resumeToken: opts.resumeToken });
+    this.connection = new Connection({ url: opts.url, transport: this.transport(), protocolVersion: opts.protocolVersion, resumeToken: opts.resumeToken, ticket: opts.ticket });
     const spans: CommandSpans = { begin: () => this.traceparent ?? undefined, end: () => {} };
     this.session = new OnlineSession(this.connection, this.trackWorld ? this.loadWorld : null, {
       status: (s) => this.onStatus(s),
@@ -320,6 +326,12 @@ export class Bot implements ConnectionListener {
         break;
       case ServerMsg.Down:
         if (this.keepEvents) this.downs.push(m);
+        break;
+      case ServerMsg.Transfer:
+        if (this.keepEvents) this.transferMsgs.push({ ...m });
+        break;
+      case ServerMsg.Snapshot:
+        if (this.connection.stats.transfers > this.transferMs.length) this.transferMs.push(this.connection.stats.lastTransferMs);
         break;
     }
     this.notify();

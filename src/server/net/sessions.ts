@@ -387,6 +387,10 @@ export class SessionManager implements TransportHandlers, NetPort {
       }
       this.adopt(s, sessionId, s.resumeToken);
       this.join(s, e, true, hello);
+    }).catch((err: unknown) => {
+      s.admitting = false;
+      s.log.error({ error: err instanceof Error ? err.message : String(err) }, "admitting a player from another zone failed");
+      if (s.state !== SessionState.Closed) this.fatal(s, RejectReason.MalformedFrame, CloseCode.BadTicket, "admission failed");
     });
   }
 

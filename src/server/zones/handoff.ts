@@ -21,6 +21,7 @@ import { encodeRecord, playerRecord, restorePlayer } from "../game/player-record
 import type { Game } from "../game/state.ts";
 import type { SessionManager, ZonePort } from "../net/sessions.ts";
 import { decodePlayer } from "../store/format.ts";
+import type { PlayerRecord } from "../store/format.ts";
 import { logger, metrics, SPAN_NAMES, tracing } from "../telemetry/facade.ts";
 import type { HandoffResult, SpanHandle } from "../telemetry/facade.ts";
 import type { BusEvent, SeatDecision, SelfEntry, ZoneCoordinator } from "./coordinator.ts";
@@ -128,7 +129,16 @@ export class ZoneHandoffs implements ZonePort {
     const fields = { zone: this.config.zone, shard: this.config.shard, session_id: arrival.sessionId, from_zone: arrival.from };
     return tracing.withSpan(SPAN_NAMES.zoneAdmit, fields, (span) => {
       this.reserved.delete(arrival.sessionId);
-      const rec = decodePlayer(arrival.format, arrival.record);
+      let rec: PlayerRecord;
+      try {
+        rec = decodePlayer(arrival.format, arrival.record);
+      } catch (err) {
+        // A record this build cannot read (a newer format from a zone running a newer build).
+        log.error({ session_id: arrival.sessionId, error: err instanceof Error ? err.message : String(err) }, "arriving player's record unreadable");
+        metrics.zoneAdmit("bad_ticket");
+        span.setAttributes({ result: "unreadable" });
+        return null;
+      }
       const e = this.game.spawnPlayer(rec.sessionId);
       if (e === null) {
         // The seat was promised, so this is a bug or an over-full zone: the player is lost here; say so loudly.

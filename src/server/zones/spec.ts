@@ -24,12 +24,13 @@ export function parseCoordSpec(value: string): CoordSpec | string {
   const v = value.trim();
   if (v === "local") return { kind: "local" };
   if (v.startsWith("redis://") || v.startsWith("rediss://")) {
+    let host = "";
     try {
-      new URL(v);
+      host = new URL(v).hostname;
     } catch {
       return "not a valid redis:// URL";
     }
-    return { kind: "redis", url: v };
+    return host === "" ? "not a valid redis:// URL: it needs a host" : { kind: "redis", url: v };
   }
   return "expected local or redis://host:port";
 }

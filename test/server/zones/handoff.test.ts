@@ -8,6 +8,7 @@ import type { ServerHandle } from "../../../src/server/app.ts";
 import { Bot } from "../../../src/server/bots/bot.ts";
 import { Traveller } from "../../../src/server/bots/travel.ts";
 import type { Heading } from "../../../src/server/bots/travel.ts";
+import { CloseCode } from "../../../src/shared/protocol/index.ts";
 import { startPostgres } from "../store/postgres.ts";
 import type { TestPostgres } from "../store/postgres.ts";
 import { startRedis } from "./redis.ts";
@@ -214,4 +215,27 @@ describe("zones in a line (real Redis and PostgreSQL)", () => {
       await bot.close();
     }
   }, 30_000);
+
+  it("admits a ticket once: a made-up or reused ticket is refused (4008) and the zone keeps running", async () => {
+    const z0 = servers.get("zone-0")!;
+    const z1 = servers.get("zone-1")!;
+    const madeUp = await Bot.connect({ url: z1.wsUrl, ticket: "0123456789abcdef0123456789abcdef", timeoutMs: 5000 }).catch((e: unknown) => e as Error);
+    expect(madeUp).toBeInstanceOf(Error);
+    expect((madeUp as Error).message).toContain(String(CloseCode.BadTicket));
+    // A real ticket, taken by its bot, cannot be used again by anyone.
+    const bot = await Bot.connect({ url: z0.wsUrl, trackWorld: false });
+    try {
+      await travel([bot], ["east"], () => bot.zone === "zone-1" && bot.joined, 30_000);
+      const ticket = bot.transferMsgs[0]?.ticket ?? "";
+      expect(bot.transferMs).toHaveLength(1);
+      expect(ticket).toMatch(/^[0-9a-f]{32}$/);
+      const reuse = await Bot.connect({ url: z1.wsUrl, ticket, timeoutMs: 5000 }).catch((e: unknown) => e as Error);
+      expect(reuse).toBeInstanceOf(Error);
+      expect((reuse as Error).message).toContain(String(CloseCode.BadTicket));
+      expect(zonesOf(bot.welcome!.sessionId)).toEqual(["zone-1"]);
+      expect(z1.running()).toBe(true);
+    } finally {
+      await bot.close();
+    }
+  }, 60_000);
 });
