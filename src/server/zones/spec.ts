@@ -24,7 +24,7 @@ export function parseCoordSpec(value: string): CoordSpec | string {
   const v = value.trim();
   if (v === "local") return { kind: "local" };
   if (v.startsWith("redis://") || v.startsWith("rediss://")) {
-    let host = "";
+    let host: string;
     try {
       host = new URL(v).hostname;
     } catch {
