@@ -385,7 +385,7 @@ function meshFaces(p: Uint8Array, face: number, n: number): number {
       n = mergeKeys(planes, off, word0, shU, shV, n, rb);
     } else {
       if (axis === 0) sameFromBytes(p, planes, off, rb);
-      else sameFromRows(planes, off, here, rowStep, rb);
+      else sameFromRows(p, planes, off, here, rowStep, rb);
       n = mergeMaterial(planes, off, word0, shU, shV, n, rb);
     }
   }
@@ -472,13 +472,30 @@ function bytePattern(p: Uint8Array, f: number, sU: number, sV: number): number {
   );
 }
 
-/** Material-only sameLeft masks of a +-Y/+-Z plane: adjacent faces AND the row's same-byte mask. */
-function sameFromRows(pl: Int32Array, off: number, here: number, rowStep: number, rb: number): void {
+/**
+ * Material-only sameLeft masks of a +-Y/+-Z plane: adjacent faces AND the row's same-byte
+ * mask; for one or two adjacent pairs (most rows), their bytes compared directly instead.
+ */
+function sameFromRows(p: Uint8Array, pl: Int32Array, off: number, here: number, rowStep: number, rb: number): void {
   for (; rb !== 0; rb &= rb - 1) {
     const v = 31 - Math.clz32(rb & -rb);
     const m = pl[off + v];
     const pairs = m & (m << 1);
-    sameLeft[v] = pairs === 0 ? 0 : pairs & sameBytesLeft(here + v * rowStep);
+    const r = here + v * rowStep;
+    const more = pairs & (pairs - 1);
+    if (pairs === 0) sameLeft[v] = 0;
+    else if ((more & (more - 1)) !== 0 || eqStamp[r] === stamp) sameLeft[v] = pairs & sameBytesLeft(r);
+    else {
+      // Row r's voxel x is padded byte P * r + 1 + x.
+      const i = P * r + 1;
+      let same = 0;
+      for (let q = pairs; q !== 0; q &= q - 1) {
+        const low = q & -q;
+        const x = 31 - Math.clz32(low);
+        if (p[i + x] === p[i + x - 1]) same |= low;
+      }
+      sameLeft[v] = same;
+    }
   }
 }
 
