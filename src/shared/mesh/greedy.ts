@@ -15,7 +15,8 @@
 //      +-Y/+-Z faces (their U axis is x, the row axis), from the bytes for +-X faces.
 //    - ShaderAo and Plain: equal material. For +-Y/+-Z planes that is pure bit arithmetic:
 //      adjacent exposed faces AND a per-row "same byte as x - 1" mask, computed 4 bytes at a
-//      time (XOR, zero-byte test) once per row and call. +-X planes compare bytes per face.
+//      time (XOR, zero-byte test) once per row and call; a row with only one or two adjacent
+//      pairs compares their bytes instead. +-X planes compare bytes per face.
 // 4. Greedy merge inside the plane: grow along U while the faces may merge, then along V
 //    while a whole run of the next row matches. Both tests are bit operations on per-row
 //    masks, so the merge costs per quad, not per face. In VertexAo mode equal keys mean equal
