@@ -1,9 +1,10 @@
 // Mesher benchmark: figures, not assertions. `npm run bench` prints a table; `npm run bench --
 // --json` prints one JSON object per case, mode and line. Options: --runs N (timed runs per case),
 // --write-chunks FILE (also writes the world64 chunks there, 64 x 34^3 bytes in paddedIndex
-// layout, for a side-by-side run of another mesher on the very same chunks: the C++ v1/v2
-// comparison of issue 15 used cgerikj/binary-greedy-meshing, built with g++ -O3
-// -march=native outside this repository).
+// layout, for another mesher on the very same chunks), --cpp BINARY (times cgerikj's C++
+// binary greedy meshers v1 and v2 on the world64 chunks in the same run, side by side: BINARY is
+// bench/cpp/driver.cpp built with g++ -O3 -march=native, see that file; its rows are world64
+// rows with mode cpp_*).
 //
 // Modes (quad.ts MeshMode), each case is run in all three:
 //   vertex  merge where material and corner AO agree, AO baked per quad (`?ao=vertex`)
@@ -21,7 +22,10 @@
 // gpu_bytes_per_chunk: mesh bytes uploaded per chunk of the case (quads, plus spilled rings in
 // shader mode: ring_bytes_per_chunk), empty chunks counted as 0; gpu_alloc_bytes_per_chunk
 // rounds each mesh up as the renderer allocates it (mesh-uploads.ts ALLOC_GRANULE).
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ALLOC_GRANULE } from "../src/client/render/mesh-uploads.ts";
 import { CHUNK_SIZE, PADDED_VOLUME, paddedIndex } from "../src/shared/voxel/constants.ts";
 import { Material } from "../src/shared/voxel/materials.ts";
@@ -41,6 +45,9 @@ const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 1) : 1000;
 const chunksArg = args.indexOf("--write-chunks");
 const CHUNKS_FILE = chunksArg >= 0 ? args[chunksArg + 1] : undefined;
 if (chunksArg >= 0 && !CHUNKS_FILE) throw new Error("--write-chunks needs a file name");
+const cppArg = args.indexOf("--cpp");
+const CPP = cppArg >= 0 ? args[cppArg + 1] : undefined;
+if (cppArg >= 0 && !CPP) throw new Error("--cpp needs the path of the built bench/cpp/driver.cpp");
 const WARMUP = 300;
 /** Bytes of the dense alternative the issue first proposed: the padded 34^3 solid bits per non-empty chunk, whole words. */
 const DENSE_FIELD_BYTES = Math.ceil(PADDED_VOLUME / 32) * 4;
@@ -54,6 +61,8 @@ interface CaseResult {
   per: "chunk" | "pass";
   p50_ms: number;
   p95_ms: number;
+  /** Fastest run: on a shared, loaded machine the figure least disturbed by other processes. */
+  min_ms: number;
   quads: number;
   naive_quads: number;
   culled_quads: number;
@@ -119,6 +128,7 @@ function result(name: string, mode: string, per: CaseResult["per"], samples: Flo
     per,
     p50_ms: round(percentile(samples, 0.5), 4),
     p95_ms: round(percentile(samples, 0.95), 4),
+    min_ms: round(samples[0], 4),
     ...s,
     naive_per_quad: round(s.naive_quads / Math.max(s.quads, 1), 2),
     culled_per_quad: round(s.culled_quads / Math.max(s.quads, 1), 2),
@@ -209,14 +219,75 @@ function terrainCases(): CaseResult[] {
     console.error(`wrote the ${around.length} world64 chunks (${around.length * PADDED_VOLUME} bytes) to ${CHUNKS_FILE}`);
   }
   const results: CaseResult[] = [];
+  const passes = Math.max(50, Math.round(RUNS / 5));
+  // The C++ meshers run before and after ours; each keeps its better p50 (the comparison leans their way).
+  const cppBefore = CPP ? runCpp(CPP, around, passes) : [];
   for (const mode of MODES) {
     results.push(
       measure("terrain", [median.padded], RUNS, `chunk ${median.key} of seed ${DEFAULT_WORLD_GEN.seed}, median of ${surfaceChunks.length} surface chunks`, mode),
       measure("terrain_all", chunks.map((c) => c.padded), Math.max(RUNS, chunks.length * 4), `${chunks.length} non-empty chunks of ${size}, generated in ${genMs.toFixed(0)} ms`, mode),
-      measurePasses("world64", around, Math.max(50, Math.round(RUNS / 5)), `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64`, mode),
+      measurePasses("world64", around, passes, `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64`, mode),
     );
   }
+  if (CPP) results.push(...bestOf(cppBefore, runCpp(CPP, around, passes), around));
   return results;
+}
+
+/** One C++ mesher's figures from bench/cpp/driver.cpp (a JSON line). */
+interface CppRow {
+  impl: string;
+  p50_ms_per_pass: number;
+  p95_ms_per_pass: number;
+  min_ms: number;
+  quads: number;
+  passes: number;
+}
+
+/** Runs the C++ driver on the chunks (written to a temp file) for `passes` timed passes. */
+function runCpp(binary: string, chunks: Uint8Array[], passes: number): CppRow[] {
+  const dir = mkdtempSync(join(tmpdir(), "mesh-bench-"));
+  try {
+    const file = join(dir, "world64.bin");
+    writeFileSync(file, Buffer.concat(chunks));
+    const stdout = execFileSync(binary, [file, String(passes)], { encoding: "utf8", timeout: 300_000 });
+    return stdout.trim().split("\n").map((line) => JSON.parse(line) as CppRow);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** world64 rows for the C++ meshers: of two runs, each mesher's row with the lower p50. */
+function bestOf(a: CppRow[], b: CppRow[], chunks: Uint8Array[]): CaseResult[] {
+  let naive = 0;
+  let culled = 0;
+  for (const c of chunks) {
+    naive += naiveQuadCount(c);
+    culled += culledQuadCount(c);
+  }
+  return a.map((row) => {
+    const other = b.find((r) => r.impl === row.impl);
+    const best = other && other.p50_ms_per_pass < row.p50_ms_per_pass ? other : row;
+    return {
+      case: "world64",
+      mode: `cpp_${best.impl.replace(/^cpp_/, "")}`,
+      per: "pass",
+      p50_ms: best.p50_ms_per_pass,
+      p95_ms: best.p95_ms_per_pass,
+      min_ms: Math.min(row.min_ms, other?.min_ms ?? row.min_ms),
+      quads: best.quads,
+      naive_quads: naive,
+      culled_quads: culled,
+      naive_per_quad: round(naive / Math.max(best.quads, 1), 2),
+      culled_per_quad: round(culled / Math.max(best.quads, 1), 2),
+      gpu_bytes_per_chunk: null,
+      ring_bytes_per_chunk: null,
+      gpu_alloc_bytes_per_chunk: null,
+      dense_field_bytes_per_chunk: null,
+      runs: best.passes,
+      chunks: chunks.length,
+      note: "cgerikj/binary-greedy-meshing (bench/cpp/driver.cpp), g++ -O3 -march=native; better p50 of a run before and after ours",
+    };
+  });
 }
 
 function carvedSolid(): Uint8Array {
@@ -251,7 +322,7 @@ if (json) {
 
 function printTable(rows: CaseResult[]): void {
   const cols: [keyof CaseResult, string][] = [
-    ["case", "case"], ["mode", "mode"], ["per", "per"], ["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["quads", "quads"],
+    ["case", "case"], ["mode", "mode"], ["per", "per"], ["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["min_ms", "min ms"], ["quads", "quads"],
     ["naive_quads", "naive"], ["culled_quads", "culled"], ["naive_per_quad", "naive/quads"], ["culled_per_quad", "culled/quads"],
     ["gpu_bytes_per_chunk", "GPU B/chunk"], ["ring_bytes_per_chunk", "of which rings"], ["gpu_alloc_bytes_per_chunk", "alloc B/chunk"],
   ];
@@ -274,5 +345,17 @@ function printTable(rows: CaseResult[]): void {
       `(goal >= 35%; allocated ${lower(shader.gpu_alloc_bytes_per_chunk ?? 0, vertex.gpu_alloc_bytes_per_chunk ?? 1)}); a dense 34^3 occupancy field instead of ` +
       `the rings would be ${shader.dense_field_bytes_per_chunk} B/chunk; p50 ms per pass: vertex ${vertex.p50_ms}, shader ${shader.p50_ms}, plain ${plain.p50_ms}`,
   );
+  const cpp = (mode: string): CaseResult | undefined => rows.find((r) => r.case === "world64" && r.mode === mode);
+  const v2 = cpp("cpp_v2_premasked");
+  const v2Bytes = cpp("cpp_v2_with_mask_build");
+  if (v2 && v2Bytes) {
+    console.log(`world64 cpp_*: ${v2.note}`);
+    const ratio = (r: CaseResult, c: CaseResult): string => `${(r.p50_ms / c.p50_ms).toFixed(2)}x (min ${(r.min_ms / c.min_ms).toFixed(2)}x)`;
+    console.log(
+      `world64 vs C++ v2, p50 (min) ratios (goal: shader <= 1.3x): shader ${ratio(shader, v2)}, plain ${ratio(plain, v2)} the v2 mesher given its ` +
+        `solid masks (${v2.p50_ms} ms, min ${v2.min_ms}); shader ${ratio(shader, v2Bytes)}, plain ${ratio(plain, v2Bytes)} v2 building them from the ` +
+        `voxel bytes as ours does (${v2Bytes.p50_ms} ms, min ${v2Bytes.min_ms})`,
+    );
+  }
   console.log(`node ${process.version}; goals on terrain (vertex): p50 <= 0.25 ms, naive/quads >= 40, culled/quads >= 2.5`);
 }

@@ -6,7 +6,8 @@
 // 2. Face culling is bitwise, all six directions in one pass over the rows: +Y/-Y and +Z/-Z
 //    compare whole rows (row & ~rowAbove), +X/-X shift inside a row, with the padding bytes
 //    at x = -1 and x = 32 as the carried-in bit. So chunk borders see their neighbours: no
-//    holes and no hidden faces between chunks. Only slices with faces are meshed.
+//    holes and no hidden faces between chunks. Only slices with faces are meshed, and in
+//    them only the rows with faces (a bit per plane row, set in the same pass).
 // 3. For each face direction and slice, a 32x32 bit plane (rows along V, bits along U) gets,
 //    per row, a mask of the faces that may merge with their left neighbour ("sameLeft"):
 //    - MeshMode.VertexAo: equal keys, key = material | AO << 8 (exactly quad word 1). AO
@@ -14,7 +15,8 @@
 //      +-Y/+-Z faces (their U axis is x, the row axis), from the bytes for +-X faces.
 //    - ShaderAo and Plain: equal material. For +-Y/+-Z planes that is pure bit arithmetic:
 //      adjacent exposed faces AND a per-row "same byte as x - 1" mask, computed 4 bytes at a
-//      time (XOR, zero-byte test) once per row and call. +-X planes compare bytes per face.
+//      time (XOR, zero-byte test) once per row and call; a row with only one or two adjacent
+//      pairs compares their bytes instead. +-X planes compare bytes per face.
 // 4. Greedy merge inside the plane: grow along U while the faces may merge, then along V
 //    while a whole run of the next row matches. Both tests are bit operations on per-row
 //    masks, so the merge costs per quad, not per face. In VertexAo mode equal keys mean equal
@@ -63,6 +65,12 @@ const OFF_PY = Face.PosY * S * S;
 const OFF_NY = Face.NegY * S * S;
 const OFF_PZ = Face.PosZ * S * S;
 const OFF_NZ = Face.NegZ * S * S;
+// Offsets of the same in `planeRows`.
+const ROWS_NX = Face.NegX * S;
+const ROWS_PY = Face.PosY * S;
+const ROWS_NY = Face.NegY * S;
+const ROWS_PZ = Face.PosZ * S;
+const ROWS_NZ = Face.NegZ * S;
 
 // Bit positions of x, y, z in quad word 0 (see quad.ts).
 const SHIFT_X = 0;
@@ -83,8 +91,12 @@ let stamp = 0;
  * z faces [z][y] bit x).
  */
 const planes = new Int32Array(6 * S * S);
+/** Per plane (face * S + d): bit v set when plane row v has an exposed face, so passes skip empty rows. */
+const planeRows = new Int32Array(6 * S);
 /** Per face direction: bit d set when slice d has an exposed face. */
 const slices = new Int32Array(6);
+/** False once every plane bit is consumed (the merges clear what they take): the next call skips the fill. */
+let planesDirty = true;
 /** Per plane row: bit u set when face u and face u - 1 are both exposed and may merge (stale on empty rows in material modes). */
 const sameLeft = new Int32Array(S);
 /** VertexAo: quad word 1 (material | AO << 8) of each exposed face of the current plane, [v * S + u]. */
@@ -130,8 +142,7 @@ let planeBase = 0;
 let planeSU = 0;
 let planeSV = 0;
 let planeFront = 0;
-/** Material modes: plane rows [rowFirst, rowEnd) hold every face (the same* passes set them for the merge). */
-let rowFirst = 0;
+/** The plane being merged has no face in rows rowEnd..31. */
 let rowEnd = 0;
 /** +-Y/+-Z planes: rows[] index of the front row of plane row 0, and the step to the next (-1 for +-X planes). */
 let frontRow0 = -1;
@@ -199,6 +210,7 @@ export function meshChunk(padded: Uint8Array, out: MeshOutput = defaultOutput, m
       n = meshFaces(padded, face, n);
       fc[face] = n - before;
     }
+    planesDirty = false;
   }
   if (sideWords > 0) appendSide(n);
   out.quads = words;
@@ -270,7 +282,12 @@ function buildRows(dv: DataView): number {
  */
 function buildPlanes(p: Uint8Array): void {
   const pl = planes;
-  pl.fill(0); // only non-empty plane rows are written below
+  const pr = planeRows;
+  // Only non-empty plane rows are written below. The merges leave every plane zero; after
+  // a call that did not finish (a throw), clear them.
+  if (planesDirty) pl.fill(0);
+  planesDirty = true;
+  pr.fill(0);
   let xPos = 0;
   let xNeg = 0;
   let zPos = 0;
@@ -278,6 +295,12 @@ function buildPlanes(p: Uint8Array): void {
   let yPos = 0;
   let yNeg = 0;
   for (let y = 0; y < S; y++) {
+    const yBit = 1 << y;
+    // Plane rows of this y: +-Y rows (bit z), and the x of +-X faces (each x's plane row y).
+    let pyRows = 0;
+    let nyRows = 0;
+    let pxAt = 0;
+    let nxAt = 0;
     for (let z = 0, r = (y + 1) * P + 1; z < S; z++, r++) {
       const c = rows[r];
       if (c === 0) continue;
@@ -288,28 +311,40 @@ function buildPlanes(p: Uint8Array): void {
       const nz = c & ~rows[r - 1];
       if (py !== 0) {
         pl[OFF_PY + y * S + z] = py;
-        yPos |= 1 << y;
+        pyRows |= bit;
       }
       if (ny !== 0) {
         pl[OFF_NY + y * S + z] = ny;
-        yNeg |= 1 << y;
+        nyRows |= bit;
       }
       if (pz !== 0) {
         pl[OFF_PZ + z * S + y] = pz;
-        zPos |= bit;
+        pr[ROWS_PZ + z] |= yBit;
       }
       if (nz !== 0) {
         pl[OFF_NZ + z * S + y] = nz;
-        zNeg |= bit;
+        pr[ROWS_NZ + z] |= yBit;
       }
       const i = ORIGIN + y * SY + z * P;
       let pos = c & ~((c >>> 1) | (solid(p[i + S]) << 31)); // x = 32: neighbour chunk
       let neg = c & ~((c << 1) | solid(p[i - 1])); // x = -1: neighbour chunk
-      xPos |= pos;
-      xNeg |= neg;
+      pxAt |= pos;
+      nxAt |= neg;
       for (; pos !== 0; pos &= pos - 1) pl[(31 - Math.clz32(pos & -pos)) * S + y] |= bit;
       for (; neg !== 0; neg &= neg - 1) pl[OFF_NX + (31 - Math.clz32(neg & -neg)) * S + y] |= bit;
     }
+    pr[ROWS_PY + y] = pyRows;
+    pr[ROWS_NY + y] = nyRows;
+    if (pyRows !== 0) yPos |= yBit;
+    if (nyRows !== 0) yNeg |= yBit;
+    xPos |= pxAt;
+    xNeg |= nxAt;
+    for (; pxAt !== 0; pxAt &= pxAt - 1) pr[31 - Math.clz32(pxAt & -pxAt)] |= yBit;
+    for (; nxAt !== 0; nxAt &= nxAt - 1) pr[ROWS_NX + 31 - Math.clz32(nxAt & -nxAt)] |= yBit;
+  }
+  for (let d = 0; d < S; d++) {
+    if (pr[ROWS_PZ + d] !== 0) zPos |= 1 << d;
+    if (pr[ROWS_NZ + d] !== 0) zNeg |= 1 << d;
   }
   slices[0] = xPos;
   slices[1] = xNeg;
@@ -343,14 +378,16 @@ function meshFaces(p: Uint8Array, face: number, n: number): number {
     const here = axis === 1 ? (d + 1) * P + 1 : P + d + 1;
     frontRow0 = axis === 0 ? -1 : here + frontStep;
     frontRowStep = rowStep;
+    const rb = planeRows[face * S + d];
+    rowEnd = 32 - Math.clz32(rb);
     if (mode === VERTEX_AO) {
-      if (axis === 0) keysFromBytes(p, planes, off);
-      else keysFromRows(p, planes, off, here + frontStep, rowStep);
-      n = mergeKeys(planes, off, word0, shU, shV, n);
+      if (axis === 0) keysFromBytes(p, planes, off, rb);
+      else keysFromRows(p, planes, off, here + frontStep, rowStep, rb);
+      n = mergeKeys(planes, off, word0, shU, shV, n, rb);
     } else {
-      if (axis === 0) sameFromBytes(p, planes, off);
-      else sameFromRows(planes, off, here, rowStep);
-      n = mergeMaterial(planes, off, word0, shU, shV, n);
+      if (axis === 0) sameFromBytes(p, planes, off, rb);
+      else sameFromRows(p, planes, off, here, rowStep, rb);
+      n = mergeMaterial(planes, off, word0, shU, shV, n, rb);
     }
   }
   return n;
@@ -361,47 +398,47 @@ function meshFaces(p: Uint8Array, face: number, n: number): number {
  * the rows before and after it) give the 3x3 AO neighbourhood by shifts; the two edge
  * columns, whose neighbours are padding bytes outside the row masks, read the bytes.
  */
-function keysFromRows(p: Uint8Array, pl: Int32Array, off: number, front: number, rowStep: number): void {
+function keysFromRows(p: Uint8Array, pl: Int32Array, off: number, front: number, rowStep: number, rb: number): void {
   const sV = planeSV;
-  for (let v = 0; v < S; v++) {
+  for (; rb !== 0; rb &= rb - 1) {
+    const v = 31 - Math.clz32(rb & -rb);
     let m = pl[off + v];
     let same = 0;
-    if (m !== 0) {
-      const f = front + v * rowStep;
-      const a = rows[f - rowStep];
-      const b = rows[f];
-      const c = rows[f + rowStep];
-      const rowBase = planeBase + v * sV;
-      let prevU = -2;
-      let prevKey = -1;
-      while (m !== 0) {
-        const low = m & -m;
-        const u = 31 - Math.clz32(low);
-        m ^= low;
-        const i = rowBase + u;
-        let pattern: number;
-        if (u > 0 && u < S - 1) {
-          const sh = u - 1;
-          pattern = ((a >>> sh) & 7) | (((b >>> sh) & 7) << 3) | (((c >>> sh) & 7) << 6);
-        } else {
-          pattern = bytePattern(p, i + planeFront, 1, sV);
-        }
-        const key = p[i] | (AO_TABLE[pattern] << 8);
-        keys[v * S + u] = key;
-        if (u === prevU + 1 && key === prevKey) same |= low;
-        prevU = u;
-        prevKey = key;
+    const f = front + v * rowStep;
+    const a = rows[f - rowStep];
+    const b = rows[f];
+    const c = rows[f + rowStep];
+    const rowBase = planeBase + v * sV;
+    let prevU = -2;
+    let prevKey = -1;
+    while (m !== 0) {
+      const low = m & -m;
+      const u = 31 - Math.clz32(low);
+      m ^= low;
+      const i = rowBase + u;
+      let pattern: number;
+      if (u > 0 && u < S - 1) {
+        const sh = u - 1;
+        pattern = ((a >>> sh) & 7) | (((b >>> sh) & 7) << 3) | (((c >>> sh) & 7) << 6);
+      } else {
+        pattern = bytePattern(p, i + planeFront, 1, sV);
       }
+      const key = p[i] | (AO_TABLE[pattern] << 8);
+      keys[v * S + u] = key;
+      if (u === prevU + 1 && key === prevKey) same |= low;
+      prevU = u;
+      prevKey = key;
     }
     sameLeft[v] = same;
   }
 }
 
 /** VertexAo keys and sameLeft masks of a +-X plane, AO from the bytes around the cell in front. */
-function keysFromBytes(p: Uint8Array, pl: Int32Array, off: number): void {
+function keysFromBytes(p: Uint8Array, pl: Int32Array, off: number, rb: number): void {
   const sU = planeSU;
   const sV = planeSV;
-  for (let v = 0; v < S; v++) {
+  for (; rb !== 0; rb &= rb - 1) {
+    const v = 31 - Math.clz32(rb & -rb);
     let m = pl[off + v];
     let same = 0;
     const rowBase = planeBase + v * sV;
@@ -436,20 +473,31 @@ function bytePattern(p: Uint8Array, f: number, sU: number, sV: number): number {
   );
 }
 
-/** Material-only sameLeft masks of a +-Y/+-Z plane: adjacent faces AND the row's same-byte mask. */
-function sameFromRows(pl: Int32Array, off: number, here: number, rowStep: number): void {
-  let first = S;
-  let last = -1;
-  for (let v = 0; v < S; v++) {
+/**
+ * Material-only sameLeft masks of a +-Y/+-Z plane: adjacent faces AND the row's same-byte
+ * mask; for one or two adjacent pairs (most rows), their bytes compared directly instead.
+ */
+function sameFromRows(p: Uint8Array, pl: Int32Array, off: number, here: number, rowStep: number, rb: number): void {
+  for (; rb !== 0; rb &= rb - 1) {
+    const v = 31 - Math.clz32(rb & -rb);
     const m = pl[off + v];
-    if (m === 0) continue;
-    if (first === S) first = v;
-    last = v;
     const pairs = m & (m << 1);
-    sameLeft[v] = pairs === 0 ? 0 : pairs & sameBytesLeft(here + v * rowStep);
+    const r = here + v * rowStep;
+    const more = pairs & (pairs - 1);
+    if (pairs === 0) sameLeft[v] = 0;
+    else if ((more & (more - 1)) !== 0 || eqStamp[r] === stamp) sameLeft[v] = pairs & sameBytesLeft(r);
+    else {
+      // Row r's voxel x is padded byte P * r + 1 + x.
+      const i = P * r + 1;
+      let same = 0;
+      for (let q = pairs; q !== 0; q &= q - 1) {
+        const low = q & -q;
+        const x = 31 - Math.clz32(low);
+        if (p[i + x] === p[i + x - 1]) same |= low;
+      }
+      sameLeft[v] = same;
+    }
   }
-  rowFirst = first;
-  rowEnd = last + 1;
 }
 
 /** Bit x set when voxel x of padded row `r` has the same byte as voxel x - 1 (4 bytes per step); cached per call. */
@@ -469,15 +517,11 @@ function sameBytesLeft(r: number): number {
 }
 
 /** Material-only sameLeft masks of a +-X plane, one byte comparison per exposed face. */
-function sameFromBytes(p: Uint8Array, pl: Int32Array, off: number): void {
+function sameFromBytes(p: Uint8Array, pl: Int32Array, off: number, rb: number): void {
   const sU = planeSU;
-  let first = S;
-  let last = -1;
-  for (let v = 0; v < S; v++) {
+  for (; rb !== 0; rb &= rb - 1) {
+    const v = 31 - Math.clz32(rb & -rb);
     let m = pl[off + v];
-    if (m === 0) continue;
-    if (first === S) first = v;
-    last = v;
     let same = 0;
     const rowBase = planeBase + v * planeSV;
     let prevU = -2;
@@ -493,8 +537,6 @@ function sameFromBytes(p: Uint8Array, pl: Int32Array, off: number): void {
     }
     sameLeft[v] = same;
   }
-  rowFirst = first;
-  rowEnd = last + 1;
 }
 
 /** Width of the merge run starting at u0: the unbroken run of unconsumed faces right of u0 that may merge with their left one. */
@@ -505,9 +547,13 @@ function runWidth(m: number, same: number, u0: number): number {
 }
 
 /** VertexAo: greedy-merges the plane's faces with equal keys into quads; consumes the plane's bits. */
-function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV: number, n: number): number {
-  for (let v = 0; v < S; v++) {
+function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV: number, n: number, rb: number): number {
+  const end = rowEnd;
+  for (; rb !== 0; rb &= rb - 1) {
+    const v = 31 - Math.clz32(rb & -rb);
     let m = pl[off + v];
+    if (m === 0) continue; // taken by the quads of rows above
+    pl[off + v] = 0;
     const same = sameLeft[v];
     while (m !== 0) {
       const low = m & -m;
@@ -519,7 +565,7 @@ function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV:
       m &= ~run;
       // Height: next rows whose run is all unconsumed, key-uniform and equal to ours.
       let h = 1;
-      for (let r = v + 1; r < S; r++, h++) {
+      for (let r = v + 1; r < end; r++, h++) {
         const row = pl[off + r];
         if ((row & run) !== run || (sameLeft[r] & inner) !== inner || keys[r * S + u0] !== key) break;
         pl[off + r] = row & ~run;
@@ -535,14 +581,17 @@ function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV:
 }
 
 /** ShaderAo/Plain: greedy-merges the plane's faces of equal material into quads; consumes the plane's bits. */
-function mergeMaterial(pl: Int32Array, off: number, word0: number, shU: number, shV: number, n: number): number {
+function mergeMaterial(pl: Int32Array, off: number, word0: number, shU: number, shV: number, n: number, rb: number): number {
   const p = bytes;
   const sU = planeSU;
   const sV = planeSV;
   const rings = mode === SHADER_AO;
   const end = rowEnd;
-  for (let v = rowFirst; v < end; v++) {
+  for (; rb !== 0; rb &= rb - 1) {
+    const v = 31 - Math.clz32(rb & -rb);
     let m = pl[off + v];
+    if (m === 0) continue; // taken by the quads of rows above
+    pl[off + v] = 0;
     const same = sameLeft[v];
     while (m !== 0) {
       const low = m & -m;
