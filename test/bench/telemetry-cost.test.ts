@@ -34,12 +34,12 @@ describe("telemetry cost benchmark", () => {
 
   it("turns counts into ratios and component shares", () => {
     const report = { spans_exported: 0 } as WorkloadReport;
-    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions: 0, report });
+    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number, compileInstructions = 0): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions, report });
     const s = summarize([
-      run("off", 0.05, 1000), run("full", 0.05, 1100), run("full", 1, 1500),
+      run("off", 0.05, 1000, 100), run("full", 0.05, 1100, 181), run("full", 1, 1500, 375),
       run("logger", 0.05, 1010), run("metrics", 0.05, 1030), run("context", 0.05, 1005), run("tracing", 0.05, 1055),
     ], SIZE);
-    expect(s).toMatchObject({ instructions_off: 1000, ratio_0_05: 1.1, ratio_1: 1.5 });
+    expect(s).toMatchObject({ instructions_off: 1000, ratio_0_05: 1.1, ratio_1: 1.5, steady_ratio_0_05: 1.0211, steady_ratio_1: 1.25 });
     expect(s.shares_0_05).toEqual({ logger: 0.1, metrics: 0.3, tracing: 0.5, context: 0.05, interaction: 0.05 });
   });
 
