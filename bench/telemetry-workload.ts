@@ -14,8 +14,12 @@
 // - meshing runs inline (MESH_WORKERS=0 semantics) instead of on a worker thread;
 // - span export to the OTLP sink (a separate process, not counted) happens every second of game
 //   time (the batch processor's 1 s delay in production) and when a batch of 512 spans is full,
-//   not on a wall-clock timer; the Prometheus scrape is a registry.metrics() call every 5 s of
-//   game time. Both run during the warm-up too, so the window sees them warm, as a server does.
+//   not on a wall-clock timer, and is awaited without a deadline (a 3 s export timeout, ~50 ms
+//   of native time under valgrind, failed exports on a busy machine and moved their spans into
+//   the window); the Prometheus scrape is a registry.metrics() call every 5 s of game time.
+//   Both run during the warm-up too, so the window sees them warm, as a server does;
+// - log lines are written synchronously (to /dev/null): an asynchronous destination batches
+//   lines by when its previous write finished, so its write calls would vary.
 // The measured window is marked by two os.loadavg() calls: the driver runs callgrind with
 // --dump-before=uv_loadavg, so the second of the three dumps is exactly the window (warm-up,
 // world build and module loading excluded). Nothing else in the process calls uv_loadavg.
@@ -202,9 +206,13 @@ async function startTelemetry(o: WorkloadOptions): Promise<{
   const cfg: TelemetryConfig = {
     ...DEFAULT_TELEMETRY_CONFIG, metricsAddr: "off", traceSample: o.ratio, otlpEndpoint: o.sink ?? undefined,
   };
-  const logDestination = (): DestinationStream => pino.destination({ dest: devNull, sync: false });
-  // Export when a batch is full, never on a wall-clock timer (see the header).
-  const exportOptions = { maxQueueSize: 1 << 16, maxExportBatchSize: 512, scheduledDelayMillis: 1e9 };
+  // Synchronous writes: an asynchronous destination batches lines by when its last write
+  // finished (wall-clock), so the number of write calls would vary from run to run.
+  const logDestination = (): DestinationStream => pino.destination({ dest: devNull, sync: true });
+  // Export when a batch is full or flushed, never on a wall-clock timer, and never time an
+  // export out (see the header): valgrind runs ~50x slower than real time, so the default 3 s
+  // deadline failed some exports and moved their spans into a later flush, or a retry.
+  const exportOptions = { maxQueueSize: 1 << 16, maxExportBatchSize: 512, scheduledDelayMillis: 1e9, exportTimeoutMillis: 1e9 };
   const none = async (): Promise<void> => {};
   const zero = async (): Promise<number> => 0;
   const install = (b: Partial<TelemetryBackends>): (() => void) => installBackends({ ...NOOP_BACKENDS, ...b });

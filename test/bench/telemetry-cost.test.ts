@@ -1,11 +1,12 @@
 // The instruction-count benchmark in unit size (npm run bench:telemetry is the full one): the
 // real workload under valgrind's callgrind, few bots and ticks, full telemetry at the default
 // trace ratio. It asserts only what makes the benchmark usable: the window's count is produced
-// and two runs that played the same game count within 3% of each other. (Clean-clone runs
-// measured 0.02%, 0.53% and 1.12%: what moves is most likely the span export, whose batches are
-// due on wall-clock timers and land in or out of this 30-tick window, so this size cannot resolve
-// the 2% goal; the full benchmark's window is ten times longer.) The goal ratios are the
-// benchmark's to print, not a test's to assert.
+// and two runs that played the same game count within 0.5% of each other, as the issue asks.
+// (Runs used to drift by up to 1.1%: the span export's 3 s wall-clock deadline, a few dozen
+// milliseconds of native time under valgrind, failed exports on a busy machine and moved their
+// spans into the window, and the asynchronous log destination batched lines by wall-clock
+// timing; the workload now awaits exports without a deadline and writes logs synchronously.)
+// The goal ratios are the benchmark's to print, not a test's to assert.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { bundleWorkload, callgrindTotal, compilerInstructions, countRun, startSink, summarize } from "../../bench/telemetry-cost.ts";
@@ -33,16 +34,16 @@ describe("telemetry cost benchmark", () => {
 
   it("turns counts into ratios and component shares", () => {
     const report = { spans_exported: 0 } as WorkloadReport;
-    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions: 0, report });
+    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number, compileInstructions = 0): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions, report });
     const s = summarize([
-      run("off", 0.05, 1000), run("full", 0.05, 1100), run("full", 1, 1500),
+      run("off", 0.05, 1000, 100), run("full", 0.05, 1100, 181), run("full", 1, 1500, 375),
       run("logger", 0.05, 1010), run("metrics", 0.05, 1030), run("context", 0.05, 1005), run("tracing", 0.05, 1055),
     ], SIZE);
-    expect(s).toMatchObject({ instructions_off: 1000, ratio_0_05: 1.1, ratio_1: 1.5 });
+    expect(s).toMatchObject({ instructions_off: 1000, ratio_0_05: 1.1, ratio_1: 1.5, steady_ratio_0_05: 1.0211, steady_ratio_1: 1.25 });
     expect(s.shares_0_05).toEqual({ logger: 0.1, metrics: 0.3, tracing: 0.5, context: 0.05, interaction: 0.05 });
   });
 
-  it("counts the measured window, the same within 3% across two runs", async () => {
+  it("counts the measured window, the same within 0.5% across two runs", async () => {
     expect(execFileSync("valgrind", ["--version"], { encoding: "utf8" })).toMatch(/^valgrind-3\./);
     const bundle = await bundleWorkload();
     const sink = await startSink();
@@ -57,9 +58,11 @@ describe("telemetry cost benchmark", () => {
         expect(r.compileInstructions).toBeLessThan(r.instructions);
       }
       expect(b.report.game).toEqual(a.report.game);
+      // The same spans left in the window: an export that timed out would move them.
+      expect(b.report.spans_exported).toBe(a.report.spans_exported);
       const drift = Math.abs(a.instructions - b.instructions) / a.instructions;
       console.log(`telemetry-cost unit run: ${a.instructions} and ${b.instructions} instructions, drift ${(drift * 100).toFixed(3)}%`);
-      expect(drift).toBeLessThan(0.03);
+      expect(drift).toBeLessThan(0.005);
     } finally {
       await sink.stop();
     }
