@@ -47,6 +47,7 @@ import { SYSTEMS } from "../src/server/telemetry/facade.ts";
 import { DEFAULT_TELEMETRY_CONFIG } from "../src/server/telemetry/index.ts";
 import { nearestRank } from "../src/shared/telemetry/percentiles.ts";
 import type { SwarmConfig, SwarmResult } from "./bots/swarm.ts";
+import { runZones } from "./loadtest-zones.ts";
 import type { SinkStats } from "./otlp-sink.ts";
 import { startPostgres } from "../test/server/store/postgres.ts";
 import type { TestPostgres } from "../test/server/store/postgres.ts";
@@ -68,6 +69,9 @@ interface Args {
   /** Repetitions of the off/on/default phases of `--telemetry both`, or of the engines of `--store`. */
   rounds: number;
   store: StoreMode;
+  /** Zone processes of `--zones N --travel` (0: the single in-process server). */
+  zones: number;
+  travel: boolean;
 }
 
 const STORE_MODES = ["memory", "sqlite", "postgres", "all"] as const;
@@ -88,7 +92,7 @@ const LIMITS = { bots: 1000, seconds: 600 } as const;
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     bots: 50, seconds: 10, url: null, json: false, tickHz: 30, fireEvery: 4, roam: 150, interest: 64, meshWorkers: 1, warmup: 3,
-    telemetry: "off", traceSample: 1, rounds: 1, store: "memory",
+    telemetry: "off", traceSample: 1, rounds: 1, store: "memory", zones: 0, travel: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -128,12 +132,18 @@ function parseArgs(argv: string[]): Args {
         a.store = m as StoreMode;
         break;
       }
+      case "--zones": a.zones = Math.round(num(1, 16)); break;
+      case "--travel": a.travel = true; break;
       default: throw new Error(`unknown option ${k}`);
     }
   }
   if (a.url !== null && a.telemetry !== "off") throw new Error("--telemetry applies to the in-process server only (not with --url)");
   if (a.url !== null && a.store !== "memory") throw new Error("--store applies to the in-process server only (not with --url)");
   if (a.telemetry === "both" && a.store !== "memory") throw new Error("--telemetry both compares telemetry on the memory store; use --store with --telemetry off or on");
+  if ((a.zones > 0) !== a.travel) throw new Error("--zones N and --travel go together (travelling bots are the zone workload)");
+  if (a.zones > 0 && (a.url !== null || a.telemetry !== "off" || a.store !== "memory")) {
+    throw new Error("--zones starts its own cluster (PostgreSQL store, default telemetry): not with --url, --telemetry or --store");
+  }
   if (a.url !== null) {
     const host = new URL(a.url).hostname;
     if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) throw new Error("--url must point at a loopback address");
@@ -569,6 +579,10 @@ function printStores(args: Args, engines: readonly StoreEngine[], results: reado
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.zones > 0) {
+    await runZones({ zones: args.zones, bots: args.bots, seconds: args.seconds, warmup: args.warmup, tickHz: args.tickHz, json: args.json });
+    process.exit(0);
+  }
   const defaultRatio = DEFAULT_TELEMETRY_CONFIG.traceSample;
   const engines: StoreEngine[] = args.store === "memory" ? ["memory"] : args.store === "all" ? ["memory", "sqlite", "postgres"] : ["memory", args.store];
   const tel: Phase[] = args.telemetry === "off"
