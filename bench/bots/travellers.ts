@@ -44,6 +44,8 @@ export interface TravelResult {
   clientHandoffMs: number[];
   /** Publish -> Down received, ms (Date.now(), 1 ms resolution), one per (bot, benchmark event) received in the window. */
   busLatencyMs: number[];
+  /** Publish -> the first bot of a zone received it, ms, one per (benchmark event, zone): the zone's delivery without the bot process's queue. */
+  busFirstMs: number[];
   /** Per benchmark event seq: the zones in which at least one bot received it. */
   busZonesBySeq: Record<string, string[]>;
   bots: TravellerEnd[];
@@ -85,6 +87,7 @@ async function measure(cfg: TravelConfig): Promise<void> {
   let measuring = false;
   const clientHandoffMs: number[] = [];
   const busLatencyMs: number[] = [];
+  const busFirstMs: number[] = [];
   const busZones = new Map<string, Set<string>>();
   const seen = bots.map((b) => b.transfers);
   for (const b of bots) {
@@ -92,10 +95,12 @@ async function measure(cfg: TravelConfig): Promise<void> {
       if (!measuring || !m.shooterCallsign.startsWith(cfg.busPrefix)) return;
       const at = Number(m.targetCallsign);
       if (!Number.isFinite(at)) return;
-      busLatencyMs.push(Date.now() - at);
+      const ms = Date.now() - at;
+      busLatencyMs.push(ms);
       const seq = m.shooterCallsign.slice(cfg.busPrefix.length);
       let zones = busZones.get(seq);
       if (zones === undefined) busZones.set(seq, (zones = new Set()));
+      if (!zones.has(b.zone)) busFirstMs.push(ms);
       zones.add(b.zone);
     };
   }
@@ -137,6 +142,7 @@ async function measure(cfg: TravelConfig): Promise<void> {
     seconds,
     clientHandoffMs,
     busLatencyMs,
+    busFirstMs,
     busZonesBySeq: Object.fromEntries([...busZones].map(([seq, zones]) => [seq, [...zones].sort()])),
     bots: bots.map((b) => ({
       session: b.welcome?.sessionId ?? "",
