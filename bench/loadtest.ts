@@ -1,5 +1,6 @@
 // Load benchmark: `npm run loadtest -- --bots N --seconds S [--url ws://...] [--json] [--tick-hz 30]
-// [--telemetry off|on|both] [--trace-sample R] [--rounds N] [--store memory|sqlite|postgres|all]`.
+// [--telemetry off|on|both] [--trace-sample R] [--rounds N] [--store memory|sqlite|postgres|all]`,
+// or `npm run loadtest -- --zones N --travel [--bots B] [--seconds S] [--json]` (Zones, below).
 // Starts the game server in-process on a free loopback port (unless --url), runs N bots that
 // move and shoot in a child process, and prints tick ms percentiles, ticks over budget, bytes
 // per client per second, carves per second and entities in view. A benchmark, not a test:
@@ -26,6 +27,52 @@
 // fresh server and bots, and the summary prints tick p50/p99 pooled per engine, their ratio to
 // memory, and commit p50/p99 (one tick's batch of carves until durable). The issue's goals: tick
 // p99 within 1.05x of memory; commit p99 at most 2 ms (SQLite) and 10 ms (PostgreSQL).
+//
+// Zones: `--zones N --travel [--bots B] [--seconds S] [--warmup W] [--tick-hz H] [--json]`
+// (bench/loadtest-zones.ts). startCluster (scripts/cluster.ts) starts Redis, PostgreSQL and N
+// zone PROCESSES of the compiled server in a line on loopback, each with a 64x64x128 world
+// (handoff.test.ts's ZONE_WORLD: the spawn plaza spans the zone, so the walk is flat), 2 NPCs,
+// STORE_LEASE_MS=1000 and one mesh worker. B bots join zone j mod N and walk as Travellers
+// (src/server/bots/travel.ts; even bots east, odd ones west, turning at the ends of the line)
+// in a child process (bench/bots/travellers.ts). --zones and --travel go together and do not
+// mix with --url, --telemetry or --store. After W s of warm-up the window opens for S s; the
+// report (one JSON object with --json, a table with the goals otherwise):
+//   handoffs, handoff_attempts, handoff_results, handoff_success: game_zone_handoffs_total by
+//     result (counted by the sending zone), each zone's /metrics at the window's start and end;
+//     success = ok / all results.
+//   handoff_p50/p90/p95/p99/max_ms (server: A froze the player -> B admitted it): exact, from
+//     the handoff_ms of every "player arrived from another zone" line in the zones' log files
+//     within the window (handoff_refused_log_lines counts "hand-off refused" warns, which are
+//     rate-limited: the counters above are the exact figure).
+//   client_handoff_p50/p99/max_ms (bot: Transfer received -> first snapshot from B): every
+//     Connection.stats.lastTransferMs, read after each transfer the bots complete in the window.
+//   sessions_lost: after the window the bots stand still for up to a ticket's life
+//     (HANDOFF_TICKET_TTL_MS, 10 s); a bot still not playing in a zone then holds no valid
+//     ticket and counts as lost. sessions_misplaced: playing bots whose location in the
+//     directory (voxel:player:<session> zone, Redis) is not the zone they play in.
+//   sessions_duplicated: every 250 ms all zones' /healthz `clients` (sessions.playing: live
+//     players, not game_net_clients, which counts sockets) are read together and summed. A
+//     session live in two zones makes the sum exceed the bots for as long as it lasts; a bot
+//     read in A just before its hand-off and in B just after (the zones answer a few ms apart)
+//     makes a one-sample blip. So the figure is the largest excess two consecutive samples
+//     agree on (0 = never); population_excess_samples counts single samples above the bots.
+//   bus_p50/p99/max_ms: the loadtest XADDs a kill_feed event to voxel:bus 10 times a second as
+//     another zone would (fields of coordinator-redis.ts publish(), its own publisher id, the
+//     shooter callsign "lt <seq>", the target callsign its Date.now()), and every bot that
+//     receives it as a Down records Date.now() - that stamp (same clock, 1 ms resolution).
+//     bus_first_p50/p99_ms: the first bot per (event, zone) only, i.e. the zone's delivery
+//     without the queue of 120 bots decoding in one process; bus_events_in_every_zone counts
+//     events some bot of every zone received; bus_lag_p99_bucket_ms is each zone's own
+//     game_zone_bus_lag_seconds (publish -> its tick took it) p99 bucket bound.
+//   zone_tick_p99_ms (one per zone): the directory entry's tick_p99_ms, the exact p99 of the
+//     zone's last 1024 ticks, read every second; the figure is the largest read once those
+//     ticks all fell in the window (null when S is shorter than 1024 ticks). Cross-checks:
+//     zone_tick_p99_bucket_ms (game_tick_duration_seconds bucket bound holding 99% of the
+//     window's ticks) and zone_tick_mean_ms (its sum / count).
+//   redis_latency_events: Redis's LATENCY monitor (threshold 5 ms) over the window, e.g.
+//     aof-fsync-always, the fsync every write waits for with appendfsync always.
+// Goals (issue 13): hand-off p99 <= 250 ms (server) and <= 300 ms (bot); success >= 99.5%; every
+// zone's tick p99 <= 25 ms; cross-zone event p99 <= 50 ms.
 //
 // Why a child process for the bots: on a 2-core machine the server's main thread, its mesh
 // worker and 200 bots all compete for CPU. In a separate process the bots' decoding, GC pauses
