@@ -1,5 +1,6 @@
 // Load benchmark: `npm run loadtest -- --bots N --seconds S [--url ws://...] [--json] [--tick-hz 30]
-// [--telemetry off|on|both] [--trace-sample R] [--rounds N] [--store memory|sqlite|postgres|all]`.
+// [--telemetry off|on|both] [--trace-sample R] [--rounds N] [--store memory|sqlite|postgres|all]`,
+// or `npm run loadtest -- --zones N --travel [--bots B] [--seconds S] [--json]` (Zones, below).
 // Starts the game server in-process on a free loopback port (unless --url), runs N bots that
 // move and shoot in a child process, and prints tick ms percentiles, ticks over budget, bytes
 // per client per second, carves per second and entities in view. A benchmark, not a test:
@@ -27,6 +28,52 @@
 // memory, and commit p50/p99 (one tick's batch of carves until durable). The issue's goals: tick
 // p99 within 1.05x of memory; commit p99 at most 2 ms (SQLite) and 10 ms (PostgreSQL).
 //
+// Zones: `--zones N --travel [--bots B] [--seconds S] [--warmup W] [--tick-hz H] [--json]`
+// (bench/loadtest-zones.ts). startCluster (scripts/cluster.ts) starts Redis, PostgreSQL and N
+// zone PROCESSES of the compiled server in a line on loopback, each with a 64x64x128 world
+// (handoff.test.ts's ZONE_WORLD: the spawn plaza spans the zone, so the walk is flat), 2 NPCs,
+// STORE_LEASE_MS=1000 and one mesh worker. B bots join zone j mod N and walk as Travellers
+// (src/server/bots/travel.ts; even bots east, odd ones west, turning at the ends of the line)
+// in a child process (bench/bots/travellers.ts). --zones and --travel go together and do not
+// mix with --url, --telemetry or --store. After W s of warm-up the window opens for S s; the
+// report (one JSON object with --json, a table with the goals otherwise):
+//   handoffs, handoff_attempts, handoff_results, handoff_success: game_zone_handoffs_total by
+//     result (counted by the sending zone), each zone's /metrics at the window's start and end;
+//     success = ok / all results.
+//   handoff_p50/p90/p95/p99/max_ms (server: A froze the player -> B admitted it): exact, from
+//     the handoff_ms of every "player arrived from another zone" line in the zones' log files
+//     within the window (handoff_refused_log_lines counts "hand-off refused" warns, which are
+//     rate-limited: the counters above are the exact figure).
+//   client_handoff_p50/p99/max_ms (bot: Transfer received -> first snapshot from B): every
+//     Connection.stats.lastTransferMs, read after each transfer the bots complete in the window.
+//   sessions_lost: after the window the bots stand still for up to a ticket's life
+//     (HANDOFF_TICKET_TTL_MS, 10 s); a bot still not playing in a zone then holds no valid
+//     ticket and counts as lost. sessions_misplaced: playing bots whose location in the
+//     directory (voxel:player:<session> zone, Redis) is not the zone they play in.
+//   sessions_duplicated: every 250 ms all zones' /healthz `clients` (sessions.playing: live
+//     players, not game_net_clients, which counts sockets) are read together and summed. A
+//     session live in two zones makes the sum exceed the bots for as long as it lasts; a bot
+//     read in A just before its hand-off and in B just after (the zones answer a few ms apart)
+//     makes a one-sample blip. So the figure is the largest excess two consecutive samples
+//     agree on (0 = never); population_excess_samples counts single samples above the bots.
+//   bus_p50/p99/max_ms: the loadtest XADDs a kill_feed event to voxel:bus 10 times a second as
+//     another zone would (fields of coordinator-redis.ts publish(), its own publisher id, the
+//     shooter callsign "lt <seq>", the target callsign its Date.now()), and every bot that
+//     receives it as a Down records Date.now() - that stamp (same clock, 1 ms resolution).
+//     bus_first_p50/p99_ms: the first bot per (event, zone) only, i.e. the zone's delivery
+//     without the queue of 120 bots decoding in one process; bus_events_in_every_zone counts
+//     events some bot of every zone received; bus_lag_p99_bucket_ms is each zone's own
+//     game_zone_bus_lag_seconds (publish -> its tick took it) p99 bucket bound.
+//   zone_tick_p99_ms (one per zone): the directory entry's tick_p99_ms, the exact p99 of the
+//     zone's last 1024 ticks, read every second; the figure is the largest read once those
+//     ticks all fell in the window (null when S is shorter than 1024 ticks). Cross-checks:
+//     zone_tick_p99_bucket_ms (game_tick_duration_seconds bucket bound holding 99% of the
+//     window's ticks) and zone_tick_mean_ms (its sum / count).
+//   redis_latency_events: Redis's LATENCY monitor (threshold 5 ms) over the window, e.g.
+//     aof-fsync-always, the fsync every write waits for with appendfsync always.
+// Goals (issue 13): hand-off p99 <= 250 ms (server) and <= 300 ms (bot); success >= 99.5%; every
+// zone's tick p99 <= 25 ms; cross-zone event p99 <= 50 ms.
+//
 // Why a child process for the bots: on a 2-core machine the server's main thread, its mesh
 // worker and 200 bots all compete for CPU. In a separate process the bots' decoding, GC pauses
 // and timers run on their own event loop and heap, so they can delay the server only through
@@ -47,6 +94,7 @@ import { SYSTEMS } from "../src/server/telemetry/facade.ts";
 import { DEFAULT_TELEMETRY_CONFIG } from "../src/server/telemetry/index.ts";
 import { nearestRank } from "../src/shared/telemetry/percentiles.ts";
 import type { SwarmConfig, SwarmResult } from "./bots/swarm.ts";
+import { runZones } from "./loadtest-zones.ts";
 import type { SinkStats } from "./otlp-sink.ts";
 import { startPostgres } from "../test/server/store/postgres.ts";
 import type { TestPostgres } from "../test/server/store/postgres.ts";
@@ -68,6 +116,9 @@ interface Args {
   /** Repetitions of the off/on/default phases of `--telemetry both`, or of the engines of `--store`. */
   rounds: number;
   store: StoreMode;
+  /** Zone processes of `--zones N --travel` (0: the single in-process server). */
+  zones: number;
+  travel: boolean;
 }
 
 const STORE_MODES = ["memory", "sqlite", "postgres", "all"] as const;
@@ -88,7 +139,7 @@ const LIMITS = { bots: 1000, seconds: 600 } as const;
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     bots: 50, seconds: 10, url: null, json: false, tickHz: 30, fireEvery: 4, roam: 150, interest: 64, meshWorkers: 1, warmup: 3,
-    telemetry: "off", traceSample: 1, rounds: 1, store: "memory",
+    telemetry: "off", traceSample: 1, rounds: 1, store: "memory", zones: 0, travel: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -128,12 +179,18 @@ function parseArgs(argv: string[]): Args {
         a.store = m as StoreMode;
         break;
       }
+      case "--zones": a.zones = Math.round(num(1, 16)); break;
+      case "--travel": a.travel = true; break;
       default: throw new Error(`unknown option ${k}`);
     }
   }
   if (a.url !== null && a.telemetry !== "off") throw new Error("--telemetry applies to the in-process server only (not with --url)");
   if (a.url !== null && a.store !== "memory") throw new Error("--store applies to the in-process server only (not with --url)");
   if (a.telemetry === "both" && a.store !== "memory") throw new Error("--telemetry both compares telemetry on the memory store; use --store with --telemetry off or on");
+  if ((a.zones > 0) !== a.travel) throw new Error("--zones N and --travel go together (travelling bots are the zone workload)");
+  if (a.zones > 0 && (a.url !== null || a.telemetry !== "off" || a.store !== "memory")) {
+    throw new Error("--zones starts its own cluster (PostgreSQL store, default telemetry): not with --url, --telemetry or --store");
+  }
   if (a.url !== null) {
     const host = new URL(a.url).hostname;
     if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) throw new Error("--url must point at a loopback address");
@@ -569,6 +626,10 @@ function printStores(args: Args, engines: readonly StoreEngine[], results: reado
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.zones > 0) {
+    await runZones({ zones: args.zones, bots: args.bots, seconds: args.seconds, warmup: args.warmup, tickHz: args.tickHz, json: args.json });
+    process.exit(0);
+  }
   const defaultRatio = DEFAULT_TELEMETRY_CONFIG.traceSample;
   const engines: StoreEngine[] = args.store === "memory" ? ["memory"] : args.store === "all" ? ["memory", "sqlite", "postgres"] : ["memory", args.store];
   const tel: Phase[] = args.telemetry === "off"

@@ -125,6 +125,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const waiters = new Set<() => void>();
   let zones: ZoneHandoffs | null = null;
   const tick = (): void => {
+    zones?.beforeTick();
     scheduler.tick();
     zones?.afterTick();
     for (const w of waiters) w();

@@ -109,6 +109,8 @@ export class Bot implements ConnectionListener {
   closed: { code: number } | null = null;
   /** Close codes of connections lost after a join that the bot did not cut itself (with `reconnect`). */
   readonly losses: number[] = [];
+  /** Called with each kill-feed (down) message as it arrives, kept or not (the zone loadtest times cross-zone events with it). */
+  onDown: ((m: DownMsg) => void) | null = null;
 
   private readonly trackWorld: boolean;
   private readonly keepEvents: boolean;
@@ -326,6 +328,7 @@ export class Bot implements ConnectionListener {
         break;
       case ServerMsg.Down:
         if (this.keepEvents) this.downs.push(m);
+        this.onDown?.(m);
         break;
       case ServerMsg.Transfer:
         if (this.keepEvents) this.transferMsgs.push({ ...m });

@@ -75,7 +75,15 @@ export class ZoneHandoffs implements ZonePort {
     game.downFeed = [];
   }
 
-  /** Once per tick, after the systems: starts due hand-offs, delivers cross-zone events, refreshes the zone's figures. */
+  /**
+   * Once per tick, before the systems: delivers the cross-zone events that arrived since the
+   * last tick, so this tick's net system sends them (after the systems they would wait a tick).
+   */
+  beforeTick(): void {
+    this.coord.drainEvents((ev) => this.onEvent(ev));
+  }
+
+  /** Once per tick, after the systems: starts due hand-offs, publishes this tick's downs, refreshes the zone's figures. */
   afterTick(): void {
     const cfg = this.config;
     for (const s of this.sessions.playing) {
@@ -97,7 +105,6 @@ export class ZoneHandoffs implements ZonePort {
       }
       downs.length = 0;
     }
-    this.coord.drainEvents((ev) => this.onEvent(ev));
     const now = performance.now();
     if (now - this.statsAt >= STATS_EVERY_MS) {
       this.statsAt = now;
@@ -237,8 +244,9 @@ export class ZoneHandoffs implements ZonePort {
       const p = ev.payload;
       const kind = (v: string | undefined): EntityKind => (v === String(EntityKind.Npc) ? EntityKind.Npc : EntityKind.Player);
       const team = (v: string | undefined): Team => (v === "1" ? 1 : v === "2" ? 2 : 0);
+      // Encoded before the tick that sends it (beforeTick): stamped with that tick.
       this.game.outbox.broadcasts.push(encodeDown(this.writer, {
-        tick: this.game.tick, shooterId: 0, shooterKind: kind(p.shooter_kind), shooterTeam: team(p.shooter_team), shooterCallsign: callsign(p.shooter),
+        tick: this.game.tick + 1, shooterId: 0, shooterKind: kind(p.shooter_kind), shooterTeam: team(p.shooter_team), shooterCallsign: callsign(p.shooter),
         targetId: 0, targetKind: kind(p.target_kind), targetTeam: team(p.target_team), targetCallsign: callsign(p.target),
       }).slice());
       this.killFeedIn++;
