@@ -155,6 +155,10 @@ export class ZoneHandoffs implements ZonePort {
         return null;
       }
       restorePlayer(e, rec, this.game.timeMs);
+      // Zones share one size; should a neighbour's differ, the arrival is kept inside this world.
+      const w = this.game.world;
+      e.move.x = Math.min(Math.max(e.move.x, 1), w.maxX - 1);
+      e.move.z = Math.min(Math.max(e.move.z, 1), w.maxZ - 1);
       e.move.y = Math.max(e.move.y, this.game.groundY(e.move.x, e.move.z));
       e.lastX = e.move.x;
       e.lastZ = e.move.z;
