@@ -153,7 +153,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     }),
     ...routes,
   ];
-  if (config.distDir !== null) allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path") }));
+  if (config.distDir !== null) {
+    // A page may be handed to any zone in the directory: its CSP lets it connect to their origins.
+    allRoutes.push(createStaticHandler(config.distDir, { onBadPath: () => game.stats.recordError("bad_path"), connectSources: () => zones?.origins ?? [] }));
+  }
   serveRoutes(http, guard, allRoutes);
   sessions.start();
   await listen(http, config.port, config.host);

@@ -52,6 +52,8 @@ export interface OnlineOptions {
 export interface NetReport {
   status: NetStatus;
   sessionId: string | null;
+  /** The zone the last welcome came from ("" before the first). */
+  zone: string;
   entityId: number;
   callsign: string;
   team: number;
@@ -263,6 +265,7 @@ export class OnlineSession implements ConnectionListener {
     return {
       status: this.connection.status,
       sessionId: this.welcome?.sessionId ?? null,
+      zone: this.welcome?.zone ?? "",
       entityId: this.welcome?.entityId ?? 0,
       callsign: this.welcome?.callsign ?? "",
       team: this.welcome?.team ?? 0,

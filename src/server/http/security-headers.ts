@@ -2,7 +2,8 @@
 // response, 304s and 404s included). The page loads nothing from another origin: scripts,
 // module workers, styles, icons and the manifest come from dist/, and the WebSocket, the
 // telemetry ingest, the Sentry tunnel and the OTLP relay are all on the game's own port. So
-// every fetch directive is 'self' or 'none', and the page can be cross-origin isolated
+// every fetch directive is 'self' or 'none' (with zones, connect-src also names the other
+// zones' WebSocket origins, which a Transfer sends the page to), and the page can be cross-origin isolated
 // (COOP + COEP), which gives performance.now() microsecond resolution in the page and in its
 // dedicated workers (Chrome rounds it to 100 us without isolation).
 
@@ -41,6 +42,17 @@ const PERMISSIONS_POLICY = [
     "sync-xhr", "usb", "xr-spatial-tracking",
   ].map((feature) => `${feature}=()`),
 ].join(", ");
+
+/**
+ * The Content-Security-Policy with `connect-src` widened to `sources` as well as 'self': the
+ * other zones' WebSocket origins, which a page follows a Transfer to (zones/handoff.ts). Each
+ * source must be a plain `ws(s)://host[:port]` origin; anything else is left out.
+ */
+export function contentSecurityPolicy(sources: readonly string[]): string {
+  const ok = sources.filter((s) => /^wss?:\/\/[a-z0-9.\-[\]:]+$/i.test(s));
+  if (ok.length === 0) return CONTENT_SECURITY_POLICY;
+  return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${[...new Set(ok)].join(" ")}`);
+}
 
 /** Header name -> value, set on every static response. */
 export const SECURITY_HEADERS = {

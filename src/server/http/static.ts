@@ -17,7 +17,7 @@ import { contentType } from "mime-types";
 import Negotiator from "negotiator";
 import serveStatic from "serve-static";
 import type { HttpRoute } from "./routes.ts";
-import { SECURITY_HEADERS } from "./security-headers.ts";
+import { contentSecurityPolicy, SECURITY_HEADERS } from "./security-headers.ts";
 
 /** Cache-Control of vite's content-hashed files (their name changes with their bytes). */
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -42,6 +42,8 @@ const PAGE_ROUTE = /^(?:\/[A-Za-z0-9_-]+)*\/?$/;
 export interface StaticOptions {
   /** Called once per request refused as a bad path (400), e.g. to count it. */
   readonly onBadPath?: () => void;
+  /** WebSocket origins the page may connect to besides its own (the other zones'; see contentSecurityPolicy). */
+  readonly connectSources?: () => readonly string[];
 }
 
 /**
@@ -58,6 +60,8 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
   return async function serveFile(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    const extra = options.connectSources?.() ?? [];
+    if (extra.length > 0) res.setHeader("Content-Security-Policy", contentSecurityPolicy(extra));
     const path = requestPath(req.url ?? "/");
     if (path === null) {
       options.onBadPath?.();

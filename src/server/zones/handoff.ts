@@ -60,6 +60,9 @@ export class ZoneHandoffs implements ZonePort {
   private readonly reserved = new Map<string, number>();
   private statsAt = 0;
   private tickP99Ms = 0;
+  /** The WebSocket origins (ws(s)://host:port) of every zone in the directory, this one included; refreshed every second. */
+  origins: readonly string[] = [];
+  private listing = false;
   /** Players in this zone now, by zone, from the other zones' population events. */
   readonly populations = new Map<string, number>();
 
@@ -112,7 +115,23 @@ export class ZoneHandoffs implements ZonePort {
       this.tickP99Ms = ticks.length > 0 ? nearestRank(ticks.sort((a, b) => a - b), 99) : 0;
       this.self.tickP99Ms = this.tickP99Ms;
       this.self.population = this.sessions.playing.length;
+      this.refreshOrigins();
     }
+  }
+
+  /** Re-reads the zones' origins from the directory (one read at a time; kept as they were while Redis is down). */
+  private refreshOrigins(): void {
+    if (this.listing || !this.coord.up()) return;
+    this.listing = true;
+    void this.coord.listZones().then((entries) => {
+      this.listing = false;
+      // An empty answer is Redis failing mid-read: keep what was known.
+      if (entries.length === 0 && this.origins.length > 0) return;
+      const out = new Set<string>([originOf(this.self.url)]);
+      for (const e of entries) out.add(originOf(e.url));
+      out.delete("");
+      this.origins = [...out].sort();
+    });
   }
 
   /** Decides another zone's seat request for player `sessionId`: a free seat (held for the ticket's life) within the tick budget. */
@@ -261,4 +280,14 @@ export class ZoneHandoffs implements ZonePort {
 /** A callsign from another zone's event, as printable ASCII of at most CALLSIGN_MAX chars. */
 function callsign(v: string | undefined): string {
   return (v ?? "").replace(/[^\x20-\x7e]/g, "").slice(0, CALLSIGN_MAX);
+}
+
+/** ws(s)://host:port of a WebSocket URL, or "" when it is not one. */
+function originOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.protocol === "ws:" || u.protocol === "wss:" ? `${u.protocol}//${u.host}` : "";
+  } catch {
+    return "";
+  }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECURITY_HEADERS } from "../../../src/server/http/security-headers.ts";
+import { contentSecurityPolicy, SECURITY_HEADERS } from "../../../src/server/http/security-headers.ts";
 import { createStaticHandler, requestPath } from "../../../src/server/http/static.ts";
 import { serve } from "./helpers.ts";
 
@@ -258,6 +258,21 @@ describe("security headers", () => {
     expect(replies.map((r) => r.status)).toEqual([200, 304, 404, 400]);
     for (const r of replies) {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(r.headers[name.toLowerCase()], `${r.status} ${name}`).toBe(value);
+    }
+  });
+
+  it("let a page connect to the other zones' WebSocket origins, and to nothing that is not one", async () => {
+    const zones = ["ws://127.0.0.1:4001", "wss://zone-2.example.org"];
+    expect(contentSecurityPolicy(zones)).toContain("connect-src 'self' ws://127.0.0.1:4001 wss://zone-2.example.org;");
+    expect(contentSecurityPolicy(["https://evil.example", "ws://x; script-src *", "*"])).toBe(SECURITY_HEADERS["Content-Security-Policy"]);
+    expect(contentSecurityPolicy([])).toBe(SECURITY_HEADERS["Content-Security-Policy"]);
+    const route = createStaticHandler(join(tmp, "dist"), { connectSources: () => zones });
+    const server = await serve(async (req, res) => route(req, res));
+    try {
+      const res = await fetch(`${server.url}/`);
+      expect(res.headers.get("content-security-policy")).toBe(contentSecurityPolicy(zones));
+    } finally {
+      await server.close();
     }
   });
 

@@ -99,6 +99,9 @@ describe("zones in a line (real Redis and PostgreSQL)", () => {
       expect(servers.get("zone-0")!.zones!.attempts.filter((a) => a.result === "ok").length).toBe(3);
       expect(servers.get("zone-1")!.zones!.attempts.filter((a) => a.result === "ok").length).toBe(3);
       expect(servers.get("zone-2")!.zones!.admitted).toBe(3);
+      // A page served by any zone may follow a Transfer to every zone in the directory (its CSP connect-src).
+      const origins = [...servers.values()].map((h) => new URL(h.wsUrl).origin).sort();
+      expect(servers.get("zone-0")!.zones!.origins).toEqual(origins);
     } finally {
       await Promise.all(bots.map((b) => b.close()));
     }
