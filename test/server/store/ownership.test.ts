@@ -131,8 +131,11 @@ describe("PostgreSQL: fencing and outages", () => {
 
     await pg.resume();
     const drained = async (): Promise<boolean> => (await metric(cli, "game_store_pending_edits")) === 0;
-    for (let i = 0; i < 100 && !(await drained()); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await drained()).toBe(true);
+    // The bots keep shooting, so a new carve may be pending again right after the backlog drained:
+    // the check is that it reached 0, not that it stays there.
+    let empty = false;
+    for (let i = 0; i < 100 && !(empty = await drained()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(empty).toBe(true);
     const carvesBefore = joined[0].carves.length;
     await joined[0].waitFor(() => joined[0].carves.length > carvesBefore + 2, 15_000);
     stop();
