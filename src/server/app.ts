@@ -38,7 +38,7 @@ import type { System } from "./systems/index.ts";
 import { logger, metrics, SPAN_NAMES, tracing } from "./telemetry/facade.ts";
 import { worldIdentity } from "./game/state.ts";
 import type { ZoneCoordinator } from "./zones/coordinator.ts";
-import { RedisCoordinator } from "./zones/coordinator-redis.ts";
+import type { RedisCoordinator } from "./zones/coordinator-redis.ts";
 import { ZoneHandoffs } from "./zones/handoff.ts";
 import { describeCoord, parseCoordSpec, parseZoneLinks } from "./zones/spec.ts";
 import type { CoordSpec, ZoneLinks } from "./zones/spec.ts";
@@ -164,7 +164,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
   const coordSpec = parseCoordSpec(config.coord) as CoordSpec;
   if (coordSpec.kind === "redis") {
-    zones = startZones(coordSpec, config, game, sessions, config.publicUrl ?? `ws://${hostForUrl}:${port}/ws`, metricsAddress);
+    // Loaded only when configured: ioredis and the coordinator are not part of a single-zone start.
+    const { RedisCoordinator } = await import("./zones/coordinator-redis.ts");
+    zones = startZones(RedisCoordinator, coordSpec, config, game, sessions, config.publicUrl ?? `ws://${hostForUrl}:${port}/ws`, metricsAddress);
   }
   if (autoTick) loop.start();
 
@@ -343,11 +345,11 @@ function stopSteps(sessions: SessionManager, loop: TickLoop, http: Server, meshe
  * COORD=redis://: connects the coordinator, advertises this zone in the directory (its public
  * URL, metrics address, population and tick p99) and installs hand-offs to the linked zones.
  */
-function startZones(spec: Extract<CoordSpec, { kind: "redis" }>, config: ServerConfig, game: GameState, sessions: SessionManager, url: string, metricsAddr: string | null): ZoneHandoffs {
+function startZones(Coordinator: typeof RedisCoordinator, spec: Extract<CoordSpec, { kind: "redis" }>, config: ServerConfig, game: GameState, sessions: SessionManager, url: string, metricsAddr: string | null): ZoneHandoffs {
   const links = parseZoneLinks(config.zoneLinks, config.zone) as ZoneLinks;
   const self = { url, metrics: metricsAddr, epoch: game.writer.store?.epoch ?? 1, population: 0, tickP99Ms: 0 };
   let handoffs: ZoneHandoffs | null = null;
-  const coord = new RedisCoordinator({
+  const coord = new Coordinator({
     url: spec.url, zone: config.zone, self, directoryTtlMs: config.directoryTtlMs, commandTimeoutMs: Math.max(100, Math.floor(config.handoffTimeoutMs / 2)),
     onSeatRequest: (from, sessionId) => handoffs?.seatRequest(from, sessionId) ?? "refused_full", log: logger("zone"),
   });

@@ -53,8 +53,10 @@ describe("fatal exit", () => {
     const files = crashFiles(dir);
     expect(files).toHaveLength(1);
     const report = JSON.parse(readFileSync(join(dir, files[0]), "utf8")) as { header: { event_id: string }; items: { payload: Record<string, unknown> }[] };
-    const event = report.items[0].payload as { level: string; exception: { values: { type: string; mechanism: { type: string } }[] }; tags: Record<string, string> };
+    const event = report.items[0].payload as { level: string; exception: { values: { type: string; mechanism: { type: string }; stacktrace: { frames: { function?: string }[] } }[] }; tags: Record<string, string> };
     expect(event.level).toBe("fatal");
+    // Sentry's stack parser is loaded at the fatal error (not at start): the frames are there.
+    expect(event.exception.values[0].stacktrace.frames.length).toBeGreaterThan(0);
     expect(event.exception.values[0]).toMatchObject({ type: "DevCrashError", mechanism: { type: "uncaught_exception" } });
     expect(event.tags).toMatchObject({ origin: "uncaught_exception", zone: "z0", shard: "s0" });
 

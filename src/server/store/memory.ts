@@ -61,9 +61,11 @@ export class MemoryStore implements ZoneStore {
     if (this.closed) throw new Error("store closed");
   }
 
-  async append(rows: readonly EditRow[]): Promise<void> {
+  async append(rows: readonly EditRow[]): Promise<number> {
+    const start = performance.now();
     this.check();
     for (const r of rows) if (!this.d.edits.has(r.seq)) this.d.edits.set(r.seq, { ...r, data: r.data.slice() });
+    return performance.now() - start;
   }
 
   async compact(c: Compaction): Promise<CompactionResult> {

@@ -1,4 +1,6 @@
 // The PostgreSQL store: zones of many servers in one database, for a world past one machine.
+// It runs on the zone's store thread (store.worker.ts, behind thread.ts), so neither query
+// encoding nor result parsing runs on the tick thread, and a long tick cannot delay a renewal.
 // Two connections per zone (node-postgres, async I/O): one carries the lease, one the writes, so a
 // slow write never delays a renewal. Every commit is flushed (synchronous_commit=on).
 //
@@ -15,7 +17,7 @@ import { hostname } from "node:os";
 import pg from "pg";
 import type { Client as PgClient, ClientConfig } from "pg";
 import { newLogBase, sameWorld, worldMismatch } from "./identity.ts";
-import type { ChunkRow, Compaction, CompactionResult, EditRow, PlayerRow, StoreLog, StoreOptions, WorldIdentity, ZoneImage, ZoneStore } from "./types.ts";
+import type { ChunkRow, Compaction, CompactionResult, EditRow, PlayerRow, StoreLog, StoreOptions, WorldIdentity, ZoneImage } from "./types.ts";
 import { FencedError, StoreOpenError, StoreUnavailableError } from "./types.ts";
 
 /** Version of the tables below (world_schema); a database with a newer one is refused. */
@@ -155,8 +157,8 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A zone owned through a PostgreSQL lease; see the file comment. */
-export class PostgresStore implements ZoneStore {
+/** A zone owned through a PostgreSQL lease; see the file comment. It runs on the store thread (store.worker.ts). */
+export class PostgresStore {
   readonly backend = "postgres" as const;
   image: ZoneImage = { logBase: 0, snapshotSeq: 0, lastSeq: 0, chunks: [], tail: [], players: [] };
   epoch = 0;

@@ -1,5 +1,5 @@
 // The SQLite engine proper: synchronous better-sqlite3 calls on the one connection to a zone's
-// file. It runs only inside the store's worker thread (sqlite.worker.ts), so no commit, fsync or
+// file. It runs only inside the store thread (store.worker.ts), so no commit, fsync or
 // checkpoint ever runs on the tick thread.
 //
 // Durability: WAL mode. synchronous=NORMAL (the default) syncs the WAL only at checkpoints, so a

@@ -121,9 +121,11 @@ export interface ZoneStore {
    * Durably appends edits (contiguous seqs after everything appended before). Resolves once
    * committed (SQLite: WAL written; PostgreSQL: commit flushed, synchronous_commit=on).
    * Rejects with FencedError when the zone is owned by someone else now, StoreUnavailableError
-   * when the engine cannot be reached (the caller retries the same rows).
+   * when the engine cannot be reached (the caller retries the same rows). Resolves with the
+   * engine's own time for the commit in ms, measured where the commit runs (the store thread),
+   * so it excludes the wait for the tick thread to hear of it.
    */
-  append(rows: readonly EditRow[]): Promise<void>;
+  append(rows: readonly EditRow[]): Promise<number>;
   /** Writes a snapshot and drops the edits it covers, atomically. Same errors as append. */
   compact(c: Compaction): Promise<CompactionResult>;
   /** Upserts player records and deletes others (by key), atomically. Same errors as append. */
@@ -137,7 +139,7 @@ export interface ZoneStore {
 /** The zone is owned by another writer now; this one must stop writing and exit. */
 export class FencedError extends Error {
   override readonly name = "FencedError";
-  constructor(readonly zone: string, readonly epoch: number, detail: string) {
+  constructor(readonly zone: string, readonly epoch: number, readonly detail: string) {
     super(`zone ${zone}: ownership lost (epoch ${epoch}): ${detail}`);
   }
 }

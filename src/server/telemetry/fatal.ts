@@ -13,7 +13,7 @@
  * this runs exits at once.
  */
 import { randomUUID } from "node:crypto";
-import { defaultStackParser } from "@sentry/node";
+import type { StackFrame } from "@sentry/node";
 import type { CrashEnvelope } from "./crash-inbox.ts";
 import type { FatalOrigin } from "./facade.ts";
 import type { TelemetryHandle } from "./index.ts";
@@ -82,9 +82,9 @@ async function reportAndExit(err: unknown, origin: FatalOrigin, opts: FatalHandl
   );
   t.logger.flushSync();
   t.metrics.fatal(origin);
-  if (t.sentry !== undefined) t.sentry.captureFatal(err, origin, { origin, error_class: cls });
-  else t.crashInbox.addDurable(crashEnvelope(err, cls, origin, t, opts));
   const left = (): number => Math.max(0, deadlineMs - (performance.now() - start) - 100);
+  if (t.sentry !== undefined) t.sentry.captureFatal(err, origin, { origin, error_class: cls });
+  else t.crashInbox.addDurable(crashEnvelope(err, cls, origin, t, opts, await stackParser(left() / 2)));
   const flushes = Promise.allSettled([t.sentry?.flush(left()), t.forceFlush()]);
   await Promise.race([flushes, new Promise((r) => setTimeout(r, left()))]);
   t.logger.flushSync();
@@ -92,11 +92,24 @@ async function reportAndExit(err: unknown, origin: FatalOrigin, opts: FatalHandl
   opts.exit(EXIT_FATAL);
 }
 
+type StackParser = (stack: string) => StackFrame[];
+
+/**
+ * Sentry's Node stack parser, loaded at the first fatal error: the SDK (some 600 modules) is not
+ * loaded by a server without SENTRY_DSN, whose start (and so recovery after a crash) it would
+ * slow by most of a second. Null when it cannot be loaded within `timeoutMs` (the report then
+ * has no parsed frames; the fatal log line has the stack).
+ */
+async function stackParser(timeoutMs: number): Promise<StackParser | null> {
+  const loaded = import("@sentry/node").then((m) => m.defaultStackParser as StackParser, () => null);
+  return Promise.race([loaded, new Promise<null>((r) => setTimeout(() => r(null), timeoutMs))]);
+}
+
 /** A Sentry-format event envelope for the local crash inbox (the same shape the tunnel stores). */
-function crashEnvelope(err: unknown, cls: string, origin: FatalOrigin, t: TelemetryHandle, opts: FatalHandlerOptions): CrashEnvelope {
+function crashEnvelope(err: unknown, cls: string, origin: FatalOrigin, t: TelemetryHandle, opts: FatalHandlerOptions, parse: StackParser | null): CrashEnvelope {
   const eventId = randomUUID().replace(/-/g, "");
   const e = err instanceof Error ? err : undefined;
-  const frames = e?.stack !== undefined ? defaultStackParser(e.stack) : [];
+  const frames = e?.stack !== undefined && parse !== null ? parse(e.stack) : [];
   return {
     header: { event_id: eventId, sent_at: new Date().toISOString() },
     items: [{

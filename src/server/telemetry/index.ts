@@ -18,7 +18,6 @@ import { createLogger } from "./logger.ts";
 import type { TelemetryLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import type { GameMetrics } from "./metrics.ts";
-import { initServerSentry } from "./sentry.ts";
 import type { ServerSentry } from "./sentry.ts";
 import { TraceStore } from "./trace-store.ts";
 import type { TraceStoreOptions } from "./trace-store.ts";
@@ -97,9 +96,13 @@ function startListener(
   });
 }
 
-/** The server's own crash reporting, when a DSN is set. */
-function startSentry(config: TelemetryConfig, opts: TelemetryOptions): ServerSentry | undefined {
+/**
+ * The server's own crash reporting, when a DSN is set. The SDK (some 600 modules) is loaded only
+ * then: without a DSN it would add most of a second to every start, and so to recovery.
+ */
+async function startSentry(config: TelemetryConfig, opts: TelemetryOptions): Promise<ServerSentry | undefined> {
   if (config.sentryDsn === undefined) return undefined;
+  const { initServerSentry } = await import("./sentry.ts");
   return initServerSentry({
     dsn: config.sentryDsn,
     release: opts.release,
@@ -138,7 +141,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
     await logger.flush();
     throw err;
   }
-  const sentry = startSentry(config, opts);
+  const sentry = await startSentry(config, opts);
   const uninstall = opts.installFacade === false
     ? () => {}
     : installBackends({

@@ -345,7 +345,7 @@ export const METRICS = {
   storeCommitDuration: {
     prom: "game_store_commit_duration_seconds", seed: null, type: "histogram", unit: "seconds", labels: ["backend"],
     labelValues: { backend: STORE_BACKENDS }, buckets: BUCKETS.commit, side: "server",
-    help: "Time from handing one batch of edits (a tick's carves) to the store until it is durable.",
+    help: "Time the store engine took to make one batch of edits (a tick's carves) durable, measured on the store thread; the wait until the tick hears of it shows in game_carve_broadcast_delay_ticks.",
   },
   storePendingEdits: {
     prom: "game_store_pending_edits", seed: null, type: "gauge", unit: "count", labels: [],
