@@ -36,8 +36,9 @@ import type { ZoneWriter } from "./store/zone-writer.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
 import type { System } from "./systems/index.ts";
 import { logger, metrics, SPAN_NAMES, tracing } from "./telemetry/facade.ts";
-import { worldIdentity } from "./game/state.ts";
+import { generateWorldFor, worldIdentity } from "./game/state.ts";
 import type { ZoneCoordinator } from "./zones/coordinator.ts";
+import type { GeneratedWorld } from "../shared/voxel/worldgen.ts";
 import type { RedisCoordinator } from "./zones/coordinator-redis.ts";
 import { ZoneHandoffs } from "./zones/handoff.ts";
 import { describeCoord, parseCoordSpec, parseZoneLinks } from "./zones/spec.ts";
@@ -281,7 +282,8 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
   const spec = parseStoreSpec(config.store) as StoreSpec;
   const fields = { zone: config.zone, shard: config.shard, backend: spec.backend };
   return tracing.withSpan(SPAN_NAMES.zoneRecover, fields, async (span) => {
-    const store: ZoneStore = await openZoneStore(spec, config.zone, worldIdentity(config), {
+    // The store thread starts and loads the zone while this thread generates the world.
+    const opening = openZoneStore(spec, config.zone, worldIdentity(config), {
       sqliteSync: config.storeSync,
       leaseMs: config.storeLeaseMs,
       leaseRenewMs: Math.max(100, Math.floor(config.storeLeaseMs / 3)),
@@ -289,10 +291,20 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
       log: logger("store"),
       onLeaseRenewalFailure: () => metrics.zoneLeaseRenewalFailure(),
     });
+    let gen: GeneratedWorld;
+    const genStart = performance.now();
+    try {
+      gen = generateWorldFor(config);
+    } catch (err) {
+      await opening.then((s) => s.close(), () => {});
+      throw err;
+    }
+    const genMs = performance.now() - genStart;
+    const store: ZoneStore = await opening;
     const loadedMs = performance.now() - t0;
     let game: GameState;
     try {
-      game = new GameState(config, store.image);
+      game = new GameState(config, store.image, gen);
     } catch (err) {
       await store.close();
       throw err;
@@ -306,7 +318,7 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
     span.setAttributes({ snapshot_seq: image.snapshotSeq, last_seq: image.lastSeq, chunks: image.chunks.length, edits: image.tail.length });
     log.info({
       store: describeStore(spec), epoch: store.epoch, snapshot_seq: image.snapshotSeq, last_seq: image.lastSeq, chunks: image.chunks.length,
-      edits: image.tail.length, players: game.savedPlayers.size, load_ms: Math.round(loadedMs), ms: Math.round(seconds * 1000),
+      edits: image.tail.length, players: game.savedPlayers.size, gen_ms: Math.round(genMs), load_ms: Math.round(loadedMs), ms: Math.round(seconds * 1000),
       seed: config.seed, size: `${config.chunksX}x${config.chunksY}x${config.chunksZ}`,
     }, "zone recovered");
     return game;

@@ -148,8 +148,9 @@ export class Game {
    * Generates the world, then replays `image` (what the zone's store holds) onto it before the
    * colliders are built. Without an image the world is as generated and the log starts empty.
    */
-  constructor(readonly config: ServerConfig, image?: ZoneImage) {
-    this.gen = generateWorld({ seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ });
+  /** `gen`: the world generated from config (generateWorldFor) when the caller made it already. */
+  constructor(readonly config: ServerConfig, image?: ZoneImage, gen: GeneratedWorld = generateWorldFor(config)) {
+    this.gen = gen;
     this.world = this.gen.world;
     this.log = new WorldLog();
     if (image !== undefined) {
@@ -273,6 +274,11 @@ export class Game {
     e.control.nextFireMs = this.timeMs;
     return e;
   }
+}
+
+/** The zone's generated world (terrain, caves, structures) before any edit: deterministic in the config's seed and size. */
+export function generateWorldFor(config: ServerConfig): GeneratedWorld {
+  return generateWorld({ seed: config.seed, chunksX: config.chunksX, chunksY: config.chunksY, chunksZ: config.chunksZ });
 }
 
 /** What the zone's world is generated from (a store refuses to load a zone of another). */

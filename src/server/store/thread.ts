@@ -92,7 +92,11 @@ export class StoreThread implements ZoneStore {
     // Idle, the thread must not keep the process alive on its own (close() ends it); while a
     // request waits for its reply it must, or a process with nothing else to do exits mid-commit.
     worker.unref();
-    return this.post({ op: "open", target: this.target });
+    // Open goes at once (not after the current task like other requests): the caller may keep
+    // the tick thread busy meanwhile (generating the world) while the thread loads the zone.
+    const opened = this.post({ op: "open", target: this.target });
+    this.send();
+    return opened;
   }
 
   private message(m: ThreadMessage): void {

@@ -13,7 +13,7 @@
  * this runs exits at once.
  */
 import { randomUUID } from "node:crypto";
-import type { StackFrame } from "@sentry/node";
+import type { StackFrame } from "@sentry/core";
 import type { CrashEnvelope } from "./crash-inbox.ts";
 import type { FatalOrigin } from "./facade.ts";
 import type { TelemetryHandle } from "./index.ts";
@@ -84,7 +84,7 @@ async function reportAndExit(err: unknown, origin: FatalOrigin, opts: FatalHandl
   t.metrics.fatal(origin);
   const left = (): number => Math.max(0, deadlineMs - (performance.now() - start) - 100);
   if (t.sentry !== undefined) t.sentry.captureFatal(err, origin, { origin, error_class: cls });
-  else t.crashInbox.addDurable(crashEnvelope(err, cls, origin, t, opts, await stackParser(left() / 2)));
+  else t.crashInbox.addDurable(crashEnvelope(err, cls, origin, t, opts, await stackParser(left() - 200)));
   const flushes = Promise.allSettled([t.sentry?.flush(left()), t.forceFlush()]);
   await Promise.race([flushes, new Promise((r) => setTimeout(r, left()))]);
   t.logger.flushSync();
@@ -95,13 +95,16 @@ async function reportAndExit(err: unknown, origin: FatalOrigin, opts: FatalHandl
 type StackParser = (stack: string) => StackFrame[];
 
 /**
- * Sentry's Node stack parser, loaded at the first fatal error: the SDK (some 600 modules) is not
- * loaded by a server without SENTRY_DSN, whose start (and so recovery after a crash) it would
- * slow by most of a second. Null when it cannot be loaded within `timeoutMs` (the report then
- * has no parsed frames; the fatal log line has the stack).
+ * Sentry's Node stack-line parser (from @sentry/core, the lighter part of the SDK), loaded at the
+ * first fatal error: a server without SENTRY_DSN loads no Sentry module at start, which would
+ * slow every start (and so recovery after a crash) by most of a second. Null when it cannot be
+ * loaded within `timeoutMs` (the report then has no parsed frames; the fatal log line has the stack).
  */
 async function stackParser(timeoutMs: number): Promise<StackParser | null> {
-  const loaded = import("@sentry/node").then((m) => m.defaultStackParser as StackParser, () => null);
+  const loaded = Promise.all([import("@sentry/core"), import("@sentry/core/server")]).then(
+    ([core, server]): StackParser => core.createStackParser(server.nodeStackLineParser()),
+    () => null,
+  );
   return Promise.race([loaded, new Promise<null>((r) => setTimeout(() => r(null), timeoutMs))]);
 }
 
