@@ -1,6 +1,10 @@
 // Side-by-side reference for `npm run bench -- --cpp BINARY` (bench/mesh.bench.ts): times
 // cgerikj's binary greedy meshers (github.com/cgerikj/binary-greedy-meshing, MIT) on the 64
-// world64 chunks the bench writes, and prints one JSON line per mesher (ms per pass over all 64).
+// world64 chunks the bench writes, and prints one JSON line per mesher (ms per pass over all 64):
+// v2 given its solid masks (cpp_v2_premasked), v2 building them from the voxel bytes with a
+// scalar loop (cpp_v2_with_mask_build) and, when built for an AVX2 machine, with AVX2
+// (cpp_v2_with_avx2_mask_build: the same input and output as bench/mesh.bench.ts's meshers,
+// so the fair reference), and v1 with and without AO.
 // The meshers are not part of this repository. To build the binary:
 //   - mesher_v2.h: that repository's src/mesher.h at 42caaae (v2), with CS = 32 (34^3 padded
 //     chunks) and P_MASK's top bit moved from 63 to CS_P - 1;
@@ -26,6 +30,19 @@ static void buildOpaque(const uint8_t* v, uint64_t* m) {
     m[y * P + x] = bits;
   }
 }
+#ifdef __AVX2__
+#include <immintrin.h>
+// The same masks 32 bytes per compare (AVX2), as a caller that builds them from the voxel bytes
+// in production would write them: the fair from-bytes reference (buildOpaque above is scalar).
+static void buildOpaqueAvx2(const uint8_t* v, uint64_t* m) {
+  const __m256i zero = _mm256_setzero_si256();
+  for (int r = 0; r < P * P; r++) {
+    const uint8_t* row = v + r * P;
+    uint32_t air = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i*)row), zero));
+    m[r] = (uint64_t)(uint32_t)~air | (uint64_t)(row[32] != 0) << 32 | (uint64_t)(row[33] != 0) << 33;
+  }
+}
+#endif
 int main(int argc, char** argv) {
   int passes = argc > 2 ? atoi(argv[2]) : 300;
   std::ifstream f(argv[1], std::ios::binary);
@@ -51,6 +68,13 @@ int main(int argc, char** argv) {
   };
   bench("cpp_v2_premasked", [&](int c) { md.opaqueMask = masks[c].data(); mesh(zxy[c].data(), md); return md.vertexCount - 1; });
   bench("cpp_v2_with_mask_build", [&](int c) { buildOpaque(zxy[c].data(), scratchMask.data()); md.opaqueMask = scratchMask.data(); mesh(zxy[c].data(), md); return md.vertexCount - 1; });
+#ifdef __AVX2__
+  bench("cpp_v2_with_avx2_mask_build", [&](int c) { buildOpaqueAvx2(zxy[c].data(), scratchMask.data()); md.opaqueMask = scratchMask.data(); mesh(zxy[c].data(), md); return md.vertexCount - 1; });
+  for (int c = 0; c < N; c++) {
+    buildOpaqueAvx2(zxy[c].data(), scratchMask.data());
+    if (!std::equal(scratchMask.begin(), scratchMask.end(), masks[c].begin())) { fprintf(stderr, "AVX2 masks differ in chunk %d\n", c); return 1; }
+  }
+#endif
   bench("cpp_v1_ao", [&](int c) { int len; v1::mesh(zxy[c], v1verts, len, true); return (len - 1) / 6; });
   bench("cpp_v1_no_ao", [&](int c) { int len; v1::mesh(zxy[c], v1verts, len, false); return (len - 1) / 6; });
 }

@@ -56,7 +56,7 @@ const MIN_CAPACITY_QUADS = 1024;
 // Imported constants copied into module scope: the hot loops read plain locals.
 const QW = QUAD_WORDS;
 const INLINE_BITS = RING_INLINE_BITS;
-const SPILL = RING_SPILL;
+const SPILL_FIELD = RING_SPILL >>> 8;
 const VERTEX_AO = MeshMode.VertexAo;
 const SHADER_AO = MeshMode.ShaderAo;
 // Offsets of the face directions' planes in `planes` (Face order).
@@ -221,6 +221,24 @@ export function meshChunk(padded: Uint8Array, out: MeshOutput = defaultOutput, m
   return out;
 }
 
+// Bit tricks in int32 arithmetic. x & -x and x & (x - 1) would do, but for x = -2^31 (bit 31,
+// plane row or column 31, alone) -x and x - 1 leave the int32 range, V8's feedback then marks
+// them as doubles, and the optimised loops convert through float64 on every step.
+/** The lowest set bit of x, as a mask. */
+function lowBit(x: number): number {
+  return x & Math.imul(x, -1);
+}
+
+/** x without its lowest set bit. */
+function dropLow(x: number): number {
+  return x ^ (x & Math.imul(x, -1));
+}
+
+/** Index (0..31) of the lowest set bit of x (non-zero). */
+function ctz(x: number): number {
+  return 31 - Math.clz32(x & Math.imul(x, -1));
+}
+
 /** 1 for a solid voxel byte, 0 for air, without a branch. */
 function solid(b: number): number {
   return (b + 255) >> 8;
@@ -242,6 +260,7 @@ function gather4(t: number): number {
 
 /** Packs every padded row's 32 interior voxels into a solid mask (one straight-line step per row). Returns the OR of all rows. */
 function buildRows(dv: DataView): number {
+  const rw = rows;
   let any = 0;
   // Row r = py * P + pz starts (x = -1) at byte P * r, so its interior at P * r + 1.
   for (let r = 0, i = 1; r < P * P; r++, i += P) {
@@ -269,7 +288,7 @@ function buildRows(dv: DataView): number {
           (gather4(t4) << 16) | (gather4(t5) << 20) | (gather4(t6) << 24) | (gather4(t7) << 28);
       }
     }
-    rows[r] = m;
+    rw[r] = m;
     any |= m;
   }
   return any;
@@ -283,6 +302,7 @@ function buildRows(dv: DataView): number {
 function buildPlanes(p: Uint8Array): void {
   const pl = planes;
   const pr = planeRows;
+  const rw = rows;
   // Only non-empty plane rows are written below. The merges leave every plane zero; after
   // a call that did not finish (a throw), clear them.
   if (planesDirty) pl.fill(0);
@@ -302,13 +322,13 @@ function buildPlanes(p: Uint8Array): void {
     let pxAt = 0;
     let nxAt = 0;
     for (let z = 0, r = (y + 1) * P + 1; z < S; z++, r++) {
-      const c = rows[r];
+      const c = rw[r];
       if (c === 0) continue;
       const bit = 1 << z;
-      const py = c & ~rows[r + P];
-      const ny = c & ~rows[r - P];
-      const pz = c & ~rows[r + 1];
-      const nz = c & ~rows[r - 1];
+      const py = c & ~rw[r + P];
+      const ny = c & ~rw[r - P];
+      const pz = c & ~rw[r + 1];
+      const nz = c & ~rw[r - 1];
       if (py !== 0) {
         pl[OFF_PY + y * S + z] = py;
         pyRows |= bit;
@@ -330,8 +350,8 @@ function buildPlanes(p: Uint8Array): void {
       let neg = c & ~((c << 1) | solid(p[i - 1])); // x = -1: neighbour chunk
       pxAt |= pos;
       nxAt |= neg;
-      for (; pos !== 0; pos &= pos - 1) pl[(31 - Math.clz32(pos & -pos)) * S + y] |= bit;
-      for (; neg !== 0; neg &= neg - 1) pl[OFF_NX + (31 - Math.clz32(neg & -neg)) * S + y] |= bit;
+      for (; pos !== 0; pos = dropLow(pos)) pl[ctz(pos) * S + y] |= bit;
+      for (; neg !== 0; neg = dropLow(neg)) pl[OFF_NX + ctz(neg) * S + y] |= bit;
     }
     pr[ROWS_PY + y] = pyRows;
     pr[ROWS_NY + y] = nyRows;
@@ -339,8 +359,8 @@ function buildPlanes(p: Uint8Array): void {
     if (nyRows !== 0) yNeg |= yBit;
     xPos |= pxAt;
     xNeg |= nxAt;
-    for (; pxAt !== 0; pxAt &= pxAt - 1) pr[31 - Math.clz32(pxAt & -pxAt)] |= yBit;
-    for (; nxAt !== 0; nxAt &= nxAt - 1) pr[ROWS_NX + 31 - Math.clz32(nxAt & -nxAt)] |= yBit;
+    for (; pxAt !== 0; pxAt = dropLow(pxAt)) pr[ctz(pxAt)] |= yBit;
+    for (; nxAt !== 0; nxAt = dropLow(nxAt)) pr[ROWS_NX + ctz(nxAt)] |= yBit;
   }
   for (let d = 0; d < S; d++) {
     if (pr[ROWS_PZ + d] !== 0) zPos |= 1 << d;
@@ -369,8 +389,8 @@ function meshFaces(p: Uint8Array, face: number, n: number): number {
   // Row-index steps (rows[]) from plane row v to v + 1, and from a row to its front row.
   const rowStep = axis === 1 ? 1 : P;
   const frontStep = axis === 1 ? sign * P : sign;
-  for (let bits = slices[face]; bits !== 0; bits &= bits - 1) {
-    const d = 31 - Math.clz32(bits & -bits);
+  for (let bits = slices[face]; bits !== 0; bits = dropLow(bits)) {
+    const d = ctz(bits);
     const off = (face * S + d) * S;
     planeBase = ORIGIN + d * sN;
     const word0 = (d << shN) | (face << 28);
@@ -400,19 +420,22 @@ function meshFaces(p: Uint8Array, face: number, n: number): number {
  */
 function keysFromRows(p: Uint8Array, pl: Int32Array, off: number, front: number, rowStep: number, rb: number): void {
   const sV = planeSV;
-  for (; rb !== 0; rb &= rb - 1) {
-    const v = 31 - Math.clz32(rb & -rb);
+  const rw = rows;
+  const sl = sameLeft;
+  const ks = keys;
+  for (; rb !== 0; rb = dropLow(rb)) {
+    const v = ctz(rb);
     let m = pl[off + v];
     let same = 0;
     const f = front + v * rowStep;
-    const a = rows[f - rowStep];
-    const b = rows[f];
-    const c = rows[f + rowStep];
+    const a = rw[f - rowStep];
+    const b = rw[f];
+    const c = rw[f + rowStep];
     const rowBase = planeBase + v * sV;
     let prevU = -2;
     let prevKey = -1;
     while (m !== 0) {
-      const low = m & -m;
+      const low = lowBit(m);
       const u = 31 - Math.clz32(low);
       m ^= low;
       const i = rowBase + u;
@@ -424,38 +447,40 @@ function keysFromRows(p: Uint8Array, pl: Int32Array, off: number, front: number,
         pattern = bytePattern(p, i + planeFront, 1, sV);
       }
       const key = p[i] | (AO_TABLE[pattern] << 8);
-      keys[v * S + u] = key;
+      ks[v * S + u] = key;
       if (u === prevU + 1 && key === prevKey) same |= low;
       prevU = u;
       prevKey = key;
     }
-    sameLeft[v] = same;
+    sl[v] = same;
   }
 }
 
 /** VertexAo keys and sameLeft masks of a +-X plane, AO from the bytes around the cell in front. */
 function keysFromBytes(p: Uint8Array, pl: Int32Array, off: number, rb: number): void {
+  const sl = sameLeft;
+  const ks = keys;
   const sU = planeSU;
   const sV = planeSV;
-  for (; rb !== 0; rb &= rb - 1) {
-    const v = 31 - Math.clz32(rb & -rb);
+  for (; rb !== 0; rb = dropLow(rb)) {
+    const v = ctz(rb);
     let m = pl[off + v];
     let same = 0;
     const rowBase = planeBase + v * sV;
     let prevU = -2;
     let prevKey = -1;
     while (m !== 0) {
-      const low = m & -m;
+      const low = lowBit(m);
       const u = 31 - Math.clz32(low);
       m ^= low;
       const i = rowBase + u * sU;
       const key = p[i] | (AO_TABLE[bytePattern(p, i + planeFront, sU, sV)] << 8);
-      keys[v * S + u] = key;
+      ks[v * S + u] = key;
       if (u === prevU + 1 && key === prevKey) same |= low;
       prevU = u;
       prevKey = key;
     }
-    sameLeft[v] = same;
+    sl[v] = same;
   }
 }
 
@@ -478,24 +503,27 @@ function bytePattern(p: Uint8Array, f: number, sU: number, sV: number): number {
  * mask; for one or two adjacent pairs (most rows), their bytes compared directly instead.
  */
 function sameFromRows(p: Uint8Array, pl: Int32Array, off: number, here: number, rowStep: number, rb: number): void {
-  for (; rb !== 0; rb &= rb - 1) {
-    const v = 31 - Math.clz32(rb & -rb);
+  const sl = sameLeft;
+  const es = eqStamp;
+  const st = stamp;
+  for (; rb !== 0; rb = dropLow(rb)) {
+    const v = ctz(rb);
     const m = pl[off + v];
     const pairs = m & (m << 1);
     const r = here + v * rowStep;
     const more = pairs & (pairs - 1);
-    if (pairs === 0) sameLeft[v] = 0;
-    else if ((more & (more - 1)) !== 0 || eqStamp[r] === stamp) sameLeft[v] = pairs & sameBytesLeft(r);
+    if (pairs === 0) sl[v] = 0;
+    else if ((more & (more - 1)) !== 0 || es[r] === st) sl[v] = pairs & sameBytesLeft(r);
     else {
       // Row r's voxel x is padded byte P * r + 1 + x.
       const i = P * r + 1;
       let same = 0;
-      for (let q = pairs; q !== 0; q &= q - 1) {
-        const low = q & -q;
+      for (let q = pairs; q !== 0; q = dropLow(q)) {
+        const low = lowBit(q);
         const x = 31 - Math.clz32(low);
         if (p[i + x] === p[i + x - 1]) same |= low;
       }
-      sameLeft[v] = same;
+      sl[v] = same;
     }
   }
 }
@@ -518,16 +546,17 @@ function sameBytesLeft(r: number): number {
 
 /** Material-only sameLeft masks of a +-X plane, one byte comparison per exposed face. */
 function sameFromBytes(p: Uint8Array, pl: Int32Array, off: number, rb: number): void {
+  const sl = sameLeft;
   const sU = planeSU;
-  for (; rb !== 0; rb &= rb - 1) {
-    const v = 31 - Math.clz32(rb & -rb);
+  for (; rb !== 0; rb = dropLow(rb)) {
+    const v = ctz(rb);
     let m = pl[off + v];
     let same = 0;
     const rowBase = planeBase + v * planeSV;
     let prevU = -2;
     let prevMat = -1;
     while (m !== 0) {
-      const low = m & -m;
+      const low = lowBit(m);
       const u = 31 - Math.clz32(low);
       m ^= low;
       const mat = p[rowBase + u * sU];
@@ -535,7 +564,7 @@ function sameFromBytes(p: Uint8Array, pl: Int32Array, off: number, rb: number): 
       prevU = u;
       prevMat = mat;
     }
-    sameLeft[v] = same;
+    sl[v] = same;
   }
 }
 
@@ -543,22 +572,25 @@ function sameFromBytes(p: Uint8Array, pl: Int32Array, off: number, rb: number): 
 function runWidth(m: number, same: number, u0: number): number {
   if (u0 >= S - 1) return 1;
   const stop = ~((same & m) >>> (u0 + 1)); // non-zero: the shift brings in zeros
-  return 1 + (31 - Math.clz32(stop & -stop));
+  return 1 + (ctz(stop));
 }
 
 /** VertexAo: greedy-merges the plane's faces with equal keys into quads; consumes the plane's bits. */
 function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV: number, n: number, rb: number): number {
+  const sl = sameLeft;
+  const ks = keys;
+  let out = words;
   const end = rowEnd;
-  for (; rb !== 0; rb &= rb - 1) {
-    const v = 31 - Math.clz32(rb & -rb);
+  for (; rb !== 0; rb = dropLow(rb)) {
+    const v = ctz(rb);
     let m = pl[off + v];
     if (m === 0) continue; // taken by the quads of rows above
     pl[off + v] = 0;
-    const same = sameLeft[v];
+    const same = sl[v];
     while (m !== 0) {
-      const low = m & -m;
+      const low = lowBit(m);
       const u0 = 31 - Math.clz32(low);
-      const key = keys[v * S + u0];
+      const key = ks[v * S + u0];
       const w = runWidth(m, same, u0);
       const run = ((0xffffffff >>> (S - w)) << u0) | 0;
       const inner = run ^ low;
@@ -567,13 +599,13 @@ function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV:
       let h = 1;
       for (let r = v + 1; r < end; r++, h++) {
         const row = pl[off + r];
-        if ((row & run) !== run || (sameLeft[r] & inner) !== inner || keys[r * S + u0] !== key) break;
+        if ((row & run) !== run || (sl[r] & inner) !== inner || ks[r * S + u0] !== key) break;
         pl[off + r] = row & ~run;
       }
-      if ((n + 1) * QW > words.length) grow(n);
+      if ((n + 1) * QW > out.length) out = grow(n);
       const o = n * QW;
-      words[o] = word0 | (u0 << shU) | (v << shV) | ((w - 1) << 18) | ((h - 1) << 23);
-      words[o + 1] = key;
+      out[o] = word0 | (u0 << shU) | (v << shV) | ((w - 1) << 18) | ((h - 1) << 23);
+      out[o + 1] = key;
       n++;
     }
   }
@@ -582,19 +614,21 @@ function mergeKeys(pl: Int32Array, off: number, word0: number, shU: number, shV:
 
 /** ShaderAo/Plain: greedy-merges the plane's faces of equal material into quads; consumes the plane's bits. */
 function mergeMaterial(pl: Int32Array, off: number, word0: number, shU: number, shV: number, n: number, rb: number): number {
+  const sl = sameLeft;
+  let out = words;
   const p = bytes;
   const sU = planeSU;
   const sV = planeSV;
   const rings = mode === SHADER_AO;
   const end = rowEnd;
-  for (; rb !== 0; rb &= rb - 1) {
-    const v = 31 - Math.clz32(rb & -rb);
+  for (; rb !== 0; rb = dropLow(rb)) {
+    const v = ctz(rb);
     let m = pl[off + v];
     if (m === 0) continue; // taken by the quads of rows above
     pl[off + v] = 0;
-    const same = sameLeft[v];
+    const same = sl[v];
     while (m !== 0) {
-      const low = m & -m;
+      const low = lowBit(m);
       const u0 = 31 - Math.clz32(low);
       const at = planeBase + u0 * sU;
       const mat = p[at + v * sV];
@@ -606,13 +640,13 @@ function mergeMaterial(pl: Int32Array, off: number, word0: number, shU: number, 
       let h = 1;
       for (let r = v + 1; r < end; r++, h++) {
         const row = pl[off + r];
-        if ((row & run) !== run || (sameLeft[r] & inner) !== inner || p[at + r * sV] !== mat) break;
+        if ((row & run) !== run || (sl[r] & inner) !== inner || p[at + r * sV] !== mat) break;
         pl[off + r] = row & ~run;
       }
-      if ((n + 1) * QW > words.length) grow(n);
+      if ((n + 1) * QW > out.length) out = grow(n);
       const o = n * QW;
-      words[o] = word0 | (u0 << shU) | (v << shV) | ((w - 1) << 18) | ((h - 1) << 23);
-      words[o + 1] = rings ? mat | ringWord(p, at + v * sV + planeFront, u0, v, w, h, n) : mat;
+      out[o] = word0 | (u0 << shU) | (v << shV) | ((w - 1) << 18) | ((h - 1) << 23);
+      out[o + 1] = rings ? mat | (ringField(p, at + v * sV + planeFront, u0, v, w, h, n) << 8) : mat;
       n++;
     }
   }
@@ -620,19 +654,20 @@ function mergeMaterial(pl: Int32Array, off: number, word0: number, shU: number, 
 }
 
 /**
- * Word 1 bits above the material for a quad's front ring (quad.ts): the ring inline, or
- * RING_SPILL and the ring's start in `side` (completed to an offset by appendSide). `f` is
+ * Word 1 bits 8..31, shifted down to 0..23, for a quad's front ring (quad.ts): the ring
+ * inline, or RING_SPILL's bit and the ring's start in `side` (completed to an offset by
+ * appendSide). Always below 2^24, so the caller's `<< 8` and OR stay integer arithmetic. `f` is
  * the padded index of the cell in front of the quad's minimum face, (u0, v0) that face in
  * the plane, and `quad` the quad's index.
  */
-function ringWord(p: Uint8Array, f: number, u0: number, v0: number, w: number, h: number, quad: number): number {
+function ringField(p: Uint8Array, f: number, u0: number, v0: number, w: number, h: number, quad: number): number {
   const len = 2 * (w + h) + 4;
   const sU = planeSU;
   const sV = planeSV;
   if (len <= INLINE_BITS) {
     // +-Y/+-Z rings off the chunk's x edges lie inside row masks: a shift per row.
-    if (frontRow0 >= 0 && u0 > 0 && u0 + w < S) return ringFromRows(frontRow0 + v0 * frontRowStep, frontRowStep, u0, w, h) << 8;
-    return ringBits(p, f, sU, sV, w, h) << 8;
+    if (frontRow0 >= 0 && u0 > 0 && u0 + w < S) return ringFromRows(frontRow0 + v0 * frontRowStep, frontRowStep, u0, w, h);
+    return ringBits(p, f, sU, sV, w, h);
   }
   if (spillCount === spilled.length) {
     const next = new Int32Array(spilled.length * 2);
@@ -642,7 +677,7 @@ function ringWord(p: Uint8Array, f: number, u0: number, v0: number, w: number, h
   spilled[spillCount++] = quad;
   const start = sideWords;
   ringSpill(p, f, sU, sV, w, h);
-  return (SPILL | (start << 8)) >>> 0;
+  return SPILL_FIELD | start;
 }
 
 /** Ring bits of a ring short enough for one number (<= 31 cells), in quad.ts order. */
@@ -660,13 +695,14 @@ function ringBits(p: Uint8Array, f: number, sU: number, sV: number, w: number, h
 
 /** ringBits from the row masks, for a +-Y/+-Z quad whose ring has x in 0..31; `r0` = front row of the quad's first plane row. */
 function ringFromRows(r0: number, step: number, u0: number, w: number, h: number): number {
+  const rw = rows;
   const lo = u0 - 1;
   const span = w + 2;
   const mask = (1 << span) - 1;
-  let bits = ((rows[r0 - step] >>> lo) & mask) | (((rows[r0 + h * step] >>> lo) & mask) << span);
+  let bits = ((rw[r0 - step] >>> lo) & mask) | (((rw[r0 + h * step] >>> lo) & mask) << span);
   let b = 2 * span;
-  for (let j = 0, r = r0; j < h; j++, r += step) bits |= ((rows[r] >>> lo) & 1) << b++;
-  for (let j = 0, r = r0, hi = u0 + w; j < h; j++, r += step) bits |= ((rows[r] >>> hi) & 1) << b++;
+  for (let j = 0, r = r0; j < h; j++, r += step) bits |= ((rw[r] >>> lo) & 1) << b++;
+  for (let j = 0, r = r0, hi = u0 + w; j < h; j++, r += step) bits |= ((rw[r] >>> hi) & 1) << b++;
   return bits;
 }
 
@@ -701,10 +737,11 @@ function appendSide(n: number): void {
   }
 }
 
-/** Doubles the output buffer (or grows it to `minWords`), keeping the `n` quads written so far. */
-function grow(n: number, minWords = 0): void {
+/** Doubles the output buffer (or grows it to `minWords`), keeping the `n` quads written so far; returns it (now `words`). */
+function grow(n: number, minWords = 0): Uint32Array<ArrayBuffer> {
   const next = new Uint32Array(Math.max(words.length * 2, MIN_CAPACITY_QUADS * QW, minWords));
   // n is 0 when the caller's buffer was transferred (detached): nothing to keep.
   if (n > 0) next.set(words.subarray(0, n * QW));
   words = next;
+  return next;
 }
