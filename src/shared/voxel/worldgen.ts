@@ -194,24 +194,37 @@ function fillTerrain(world: World, seed: number, heights: Int16Array): void {
       }
       const sandy = h <= sandLevel;
       const dirtBottom = h - dirtDepth - (hash2(dirtSeed, x, z) & 1);
-      const lx = x & 31;
-      const lz = z & 31;
-      for (let y = 0; y <= h; y++) {
-        let m: number;
-        if (y === 0) m = Material.Bedrock;
-        else if (y === h) m = sandy ? Material.Sand : Material.Grass;
-        else if (y > dirtBottom) m = sandy ? Material.Sand : Material.Dirt;
-        else m = Material.Stone;
-        if (y >= 2 && y <= caveTop) {
-          const j = y >> SHY;
-          const fy = (y & MASKY) / SY;
-          const a = colA[j] + fy * (colA[j + 1] - colA[j]);
-          const b = colB[j] + fy * (colB[j + 1] - colB[j]);
-          if (a * a + b * b < caveThreshold) continue;
-        }
-        chunks[y >> 5][voxelIndex(lx, y & 31, lz)] = m;
-      }
+      const column = voxelIndex(x & 31, 0, z & 31);
+      // The column in bands of one material: bedrock at 0, stone to dirtBottom, dirt (or sand)
+      // below the top, grass (or sand) at h. Caves are cut only in 2..caveTop.
+      chunks[0][column] = Material.Bedrock;
+      const under = sandy ? Material.Sand : Material.Dirt;
+      fillBand(chunks, column, 1, Math.min(dirtBottom, h - 1), Material.Stone, caveTop, colA, colB);
+      fillBand(chunks, column, Math.max(1, dirtBottom + 1), h - 1, under, caveTop, colA, colB);
+      if (h > 0) fillBand(chunks, column, h, h, sandy ? Material.Sand : Material.Grass, caveTop, colA, colB);
     }
+  }
+}
+
+/**
+ * Sets y = from..to (inclusive) of one column to `m`, leaving air where the cave fields cross
+ * (y in 2..caveTop, see fillTerrain). `column` is the column's index in its chunks (y = 0).
+ */
+function fillBand(chunks: readonly Uint8Array[], column: number, from: number, to: number, m: number, caveTop: number, colA: Float64Array, colB: Float64Array): void {
+  const { caveShiftY: SHY, caveThreshold } = WORLDGEN;
+  const SY = 1 << SHY;
+  const MASKY = SY - 1;
+  const caveFrom = Math.max(from, 2);
+  const caveTo = Math.min(to, caveTop);
+  for (let y = from; y <= to; y++) {
+    if (y >= caveFrom && y <= caveTo) {
+      const j = y >> SHY;
+      const fy = (y & MASKY) / SY;
+      const a = colA[j] + fy * (colA[j + 1] - colA[j]);
+      const b = colB[j] + fy * (colB[j + 1] - colB[j]);
+      if (a * a + b * b < caveThreshold) continue;
+    }
+    chunks[y >> 5][column | ((y & 31) << 10)] = m;
   }
 }
 
