@@ -10,7 +10,8 @@
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { pino } from "pino";
 import type { DestinationStream, Level, Logger as PinoLogger } from "pino";
-import pinoPretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+import { createRequire } from "node:module";
 import { COMPONENTS } from "../../shared/telemetry/names.ts";
 import type { Component } from "../../shared/telemetry/names.ts";
 import { levelFor } from "./config.ts";
@@ -148,10 +149,15 @@ class PinoLog implements Log {
   }
 }
 
+/** pino-pretty, required only for a terminal (JSON_LOGS=false): a server logging JSON never loads it. */
+function loadPinoPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
+}
+
 function defaultDestination(json: boolean): DestinationStream {
   if (json) return pino.destination({ dest: 1, sync: false });
   // Dev terminal: pretty, synchronous so nothing is lost on Ctrl-C.
-  return pinoPretty({
+  return loadPinoPretty()({
     colorize: Boolean(process.stdout.isTTY),
     translateTime: "SYS:HH:MM:ss.l",
     ignore: "zone,shard",
