@@ -39,6 +39,8 @@ import { logger, metrics, SPAN_NAMES, tracing } from "./telemetry/facade.ts";
 import { generateWorldFor, worldIdentity } from "./game/state.ts";
 import type { ZoneCoordinator } from "./zones/coordinator.ts";
 import type { GeneratedWorld } from "../shared/voxel/worldgen.ts";
+import { generates } from "./game/worldgen-thread.ts";
+import type { PendingWorld } from "./game/worldgen-thread.ts";
 import type { RedisCoordinator } from "./zones/coordinator-redis.ts";
 import { ZoneHandoffs } from "./zones/handoff.ts";
 import { describeCoord, parseCoordSpec, parseZoneLinks } from "./zones/spec.ts";
@@ -63,6 +65,12 @@ export interface StartServerOptions extends ServerOverrides {
   readonly onFenced?: (err: FencedError) => void;
   /** host:port of this process's metrics listener, advertised in the zone directory (null: none). */
   readonly metricsAddress?: string | null;
+  /**
+   * The world already being generated on a thread (main.ts starts it before loading the
+   * server). Used when it is this config's world; otherwise, or if its thread failed, the world
+   * is generated here.
+   */
+  readonly world?: PendingWorld;
 }
 
 /** A running game server. */
@@ -110,9 +118,9 @@ export interface ServerHandle {
 
 /** Builds the world and starts serving; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions = {}): Promise<ServerHandle> {
-  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, onFenced, metricsAddress = null, ...overrides } = options;
+  const { routes = [], autoTick = true, config: resolved, systems = SYSTEM_ORDER, onFenced, metricsAddress = null, world, ...overrides } = options;
   const config = resolved ?? resolveServerConfig(overrides);
-  const game = await recoverZone(config);
+  const game = await recoverZone(config, world);
   game.spawnNpcs();
 
   const mesher = new MeshPool(config.meshWorkers);
@@ -277,7 +285,7 @@ function gamePort(config: ServerConfig, game: GameState): { http: Server; guard:
  * with a message naming the setting when the zone cannot be opened (owned elsewhere, another
  * world, unreachable).
  */
-async function recoverZone(config: ServerConfig): Promise<GameState> {
+async function recoverZone(config: ServerConfig, pending: PendingWorld | undefined): Promise<GameState> {
   const t0 = performance.now();
   const spec = parseStoreSpec(config.store) as StoreSpec;
   const fields = { zone: config.zone, shard: config.shard, backend: spec.backend };
@@ -294,7 +302,7 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
     let gen: GeneratedWorld;
     const genStart = performance.now();
     try {
-      gen = generateWorldFor(config);
+      gen = await takeWorld(pending, config);
     } catch (err) {
       await opening.then((s) => s.close(), () => {});
       throw err;
@@ -323,6 +331,17 @@ async function recoverZone(config: ServerConfig): Promise<GameState> {
     }, "zone recovered");
     return game;
   });
+}
+
+/** The world `pending` generated when it is `config`'s and its thread succeeded, else one generated here. */
+async function takeWorld(pending: PendingWorld | undefined, config: ServerConfig): Promise<GeneratedWorld> {
+  if (pending === undefined || !generates(pending, worldIdentity(config))) return generateWorldFor(config);
+  try {
+    return await pending.world;
+  } catch (err) {
+    log.warn({ error: err instanceof Error ? err.message : String(err) }, "world generation thread failed; generating here");
+    return generateWorldFor(config);
+  }
 }
 
 /** The graceful stop's named steps, in order; each runs at most once however often it is called. */

@@ -10,18 +10,39 @@
 //   75  another server took the zone over (the store fenced this one's writes): it stopped
 //       ticking, closed its connections and exited without writing anything more.
 // A second SIGTERM/SIGINT during the stop exits at once with 1.
+//
+// Start order: this file statically imports only the configuration. It starts generating the
+// world on a thread at once, and only then loads the rest of the server (telemetry, HTTP, the
+// game), which takes about as long as the world does, so the two overlap: that is most of the
+// time from a crash to accepting joins again.
 import { fileURLToPath } from "node:url";
-import { startGame } from "./bootstrap.ts";
+import { loadServerConfig } from "./config.ts";
+import { generateWorldOnThread } from "./game/worldgen-thread.ts";
+import type { PendingWorld } from "./game/worldgen-thread.ts";
 
 /** Margin past SHUTDOWN_TIMEOUT_MS after which the process exits even if the stop never reports. */
 const HARD_EXIT_MARGIN_MS = 2000;
 
+/** The world of the configured zone, generating on a thread; undefined when the settings are bad (startGame reports them). */
+function pregenerate(argv: readonly string[]): PendingWorld | undefined {
+  let cfg;
+  try {
+    cfg = loadServerConfig(process.env, argv);
+  } catch {
+    return undefined;
+  }
+  return generateWorldOnThread({ seed: cfg.seed, chunksX: cfg.chunksX, chunksY: cfg.chunksY, chunksZ: cfg.chunksZ });
+}
+
 async function main(): Promise<void> {
   const distDir = fileURLToPath(new URL("../../dist", import.meta.url));
+  const argv = process.argv.slice(2);
+  const world = pregenerate(argv);
+  const { startGame } = await import("./bootstrap.ts");
   // The listening URL (the bound port when PORT=0) is logged by the server itself.
   const running = await startGame(process.env, {
-    argv: process.argv.slice(2),
-    server: { distDir },
+    argv,
+    server: { distDir, world },
     crashPolicy: { exit: (code) => process.exit(code) },
   });
   let exiting = false;

@@ -23,15 +23,27 @@ export class World {
   private readonly chunks: Uint8Array[];
   private readonly versions: Uint32Array;
 
-  constructor(size: WorldSize) {
+  /**
+   * An all-air world of `size`, or one holding `chunks` (one CHUNK_VOLUME array per chunk, in
+   * chunkId order, adopted as they are: a world generated elsewhere). Throws RangeError when
+   * `chunks` does not fit `size`.
+   */
+  constructor(size: WorldSize, chunks?: readonly Uint8Array[]) {
     this.size = size;
     this.maxX = size.chunksX * CHUNK_SIZE;
     this.maxY = size.chunksY * CHUNK_SIZE;
     this.maxZ = size.chunksZ * CHUNK_SIZE;
     const n = size.chunksX * size.chunksY * size.chunksZ;
-    this.chunks = new Array<Uint8Array>(n);
-    for (let i = 0; i < n; i++) this.chunks[i] = new Uint8Array(CHUNK_VOLUME);
+    if (chunks !== undefined && (chunks.length !== n || chunks.some((c) => c.length !== CHUNK_VOLUME))) {
+      throw new RangeError(`a world of ${size.chunksX}x${size.chunksY}x${size.chunksZ} chunks needs ${n} arrays of ${CHUNK_VOLUME} voxels`);
+    }
+    this.chunks = chunks !== undefined ? [...chunks] : Array.from({ length: n }, () => new Uint8Array(CHUNK_VOLUME));
     this.versions = new Uint32Array(n);
+  }
+
+  /** Every chunk's voxel array, in chunkId order (the world's own arrays, not copies). */
+  chunkArrays(): readonly Uint8Array[] {
+    return this.chunks;
   }
 
   /** Number of chunks. */

@@ -1,0 +1,35 @@
+// The world generated on a thread (worldgen-thread.ts, what main.ts starts before loading the
+// server) is the world generateWorld makes on this thread: same voxels, surface, structures and
+// spawn; and a World refuses chunk arrays that do not fit its size.
+import { describe, expect, it } from "vitest";
+import { generates, generateWorldOnThread } from "../../../src/server/game/worldgen-thread.ts";
+import { worldChecksum } from "../../../src/shared/voxel/checksum.ts";
+import { World } from "../../../src/shared/voxel/world.ts";
+import { generateWorld } from "../../../src/shared/voxel/worldgen.ts";
+
+describe("world generation on a thread", () => {
+  it("gives the world generateWorld gives, for two seeds", async () => {
+    for (const config of [{ seed: 1337, chunksX: 4, chunksY: 4, chunksZ: 6 }, { seed: 99, chunksX: 6, chunksY: 4, chunksZ: 4 }]) {
+      const pending = generateWorldOnThread(config);
+      expect(generates(pending, config)).toBe(true);
+      expect(generates(pending, { ...config, seed: config.seed + 1 })).toBe(false);
+      const there = await pending.world;
+      const here = generateWorld(config);
+      expect(worldChecksum(there.world)).toBe(worldChecksum(here.world));
+      expect(there.world.size).toEqual(here.world.size);
+      expect([...there.surface]).toEqual([...here.surface]);
+      expect(there.destructibles).toEqual(here.destructibles);
+      expect(there.spawn).toEqual(here.spawn);
+      expect([...there.index.items]).toEqual([...here.index.items]);
+    }
+  }, 60_000);
+
+  it("World refuses chunk arrays that do not fit its size", () => {
+    const size = { chunksX: 1, chunksY: 1, chunksZ: 2 };
+    expect(() => new World(size, [new Uint8Array(32 ** 3)])).toThrow(RangeError);
+    expect(() => new World(size, [new Uint8Array(32 ** 3), new Uint8Array(10)])).toThrow(RangeError);
+    const chunks = [new Uint8Array(32 ** 3), new Uint8Array(32 ** 3)];
+    chunks[1][5] = 3;
+    expect(new World(size, chunks).get(5, 0, 32)).toBe(3);
+  });
+});
