@@ -146,11 +146,10 @@ function caveNoise(seed: number, gx: number, gy: number, gz: number, s: number, 
 function fillTerrain(world: World, seed: number, heights: Int16Array): void {
   const W = world.maxX;
   const D = world.maxZ;
-  const { caveShiftXZ: SH, caveShiftY: SHY, caveRoof, caveThreshold, dirtDepth, sandLevel } = WORLDGEN;
+  const { caveShiftXZ: SH, caveShiftY: SHY, caveRoof, dirtDepth, sandLevel } = WORLDGEN;
   const S = 1 << SH;
   const MASK = S - 1;
   const SY = 1 << SHY;
-  const MASKY = SY - 1;
   let maxH = 0;
   for (let i = 0; i < heights.length; i++) if (heights[i] > maxH) maxH = heights[i];
 
