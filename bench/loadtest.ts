@@ -276,6 +276,8 @@ interface PhaseResult {
   /** Store commit ms of the measurement window: in the engine, and until the tick thread heard. */
   commits: number[];
   acks: number[];
+  /** ms the persist system took in each tick of the window (its own cost on the tick). */
+  persist: number[];
   cpuMs: number;
   wallMs: number;
 }
@@ -591,7 +593,9 @@ async function runPhase(args: Args, phase: Phase, sink: Sink | null, pg: TestPos
   else await ps.server?.stop();
   logs.close();
   stored.cleanup();
-  return { report, lines, ticks: [...m.ticks], commits: [...m.commits], acks: [...m.acks], cpuMs: (m.cpu.user + m.cpu.system) / 1000, wallMs: m.wallS * 1000 };
+  const persistAt = SYSTEMS.indexOf("persist");
+  const persist = m.perSystem.map((row) => row[persistAt]);
+  return { report, lines, ticks: [...m.ticks], commits: [...m.commits], acks: [...m.acks], persist, cpuMs: (m.cpu.user + m.cpu.system) / 1000, wallMs: m.wallS * 1000 };
 }
 
 /** Tick figures of several rounds of one phase, pooled. */
@@ -616,9 +620,11 @@ function printStores(args: Args, engines: readonly StoreEngine[], results: reado
     const rs = results.filter((r) => r.phase.store === engine).map((r) => r.result);
     const commits = rs.flatMap((r) => r.commits).sort((a, b) => a - b);
     const acks = rs.flatMap((r) => r.acks).sort((a, b) => a - b);
+    const persist = rs.flatMap((r) => r.persist).sort((a, b) => a - b);
     return {
       engine, tick: pooled(rs), commits: commits.length, commitP50: nearestRank(commits, 50), commitP99: nearestRank(commits, 99),
       ackP50: nearestRank(acks, 50), ackP99: nearestRank(acks, 99),
+      persistP50: nearestRank(persist, 50), persistP99: nearestRank(persist, 99), persistMean: persist.reduce((a, b) => a + b, 0) / Math.max(1, persist.length),
     };
   });
   const base = per[0].tick;
@@ -627,6 +633,7 @@ function printStores(args: Args, engines: readonly StoreEngine[], results: reado
     tick_p99_vs_memory: r3(x.tick.p99 / base.p99), tick_mean_vs_memory: r3(x.tick.mean / base.mean),
     commits: x.commits, commit_p50_ms: r3(x.commitP50), commit_p99_ms: r3(x.commitP99),
     commit_ack_p50_ms: r3(x.ackP50), commit_ack_p99_ms: r3(x.ackP99),
+    persist_p50_ms: r3(x.persistP50), persist_p99_ms: r3(x.persistP99), persist_mean_ms: r3(x.persistMean),
   }));
   if (args.json) {
     console.log(JSON.stringify({ store: args.store, rounds: args.rounds, bots: args.bots, pooled: rows, phases: results.map((r) => r.result.report) }));
@@ -637,6 +644,7 @@ function printStores(args: Args, engines: readonly StoreEngine[], results: reado
     ...rows.map((r) => `  ${r.store.padEnd(9)} tick p50 ${r.tick_p50_ms.toFixed(2)}  p99 ${r.tick_p99_ms.toFixed(2)} ms (x${r.tick_p99_vs_memory.toFixed(3)} of memory; mean x${r.tick_mean_vs_memory.toFixed(3)})` +
       (r.store === "memory" ? "" : `  commit p50 ${r.commit_p50_ms.toFixed(3)}  p99 ${r.commit_p99_ms.toFixed(3)} ms in the engine (${r.commits} commits);` +
         ` until the tick thread heard p50 ${r.commit_ack_p50_ms.toFixed(2)}  p99 ${r.commit_ack_p99_ms.toFixed(2)} ms`)),
+    ...rows.map((r) => `  ${r.store.padEnd(9)} persist system (its own cost in each tick) p50 ${r.persist_p50_ms.toFixed(3)}  p99 ${r.persist_p99_ms.toFixed(3)}  mean ${r.persist_mean_ms.toFixed(3)} ms`),
     "  goals: tick p99 within x1.05 of memory; commit p99 at most 2 ms (sqlite), 10 ms (postgres)",
   ].join("\n"));
 }
