@@ -30,13 +30,14 @@
 // (steady_ratio_*).
 // Counts do not depend on scheduling, so --parallel N runs N variants at once.
 // Options: --json, --bots N, --warmup N, --ticks N, --parallel N, --no-components (off/0.05/1 only).
-import { execFile, fork } from "node:child_process";
+import { execFile, fork, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { WINDOW_READY } from "./telemetry-workload.ts";
 import type { Variant, WorkloadReport } from "./telemetry-workload.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -124,10 +125,47 @@ function run(file: string, args: readonly string[], timeoutMs: number): Promise<
 }
 
 /**
- * Runs the bundled workload once under callgrind and returns the instructions of its measured
- * window (the second of the three dumps). `sink` is the OTLP/HTTP URL of a running sink.
+ * Runs the workload under valgrind, uninstrumented until it prints WINDOW_READY: then turns
+ * callgrind's instrumentation on (callgrind_control, through valgrind's gdbserver) and lets it
+ * go on. The warm-up runs ~10x faster so; the window is counted exactly as before (its start
+ * is still the uv_loadavg dump, after instrumentation is on). Resolves with the output.
  */
-export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, sink: string | null): Promise<RunResult> {
+function runGated(args: readonly string[], timeoutMs: number): Promise<{ stdout: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("valgrind", ["--instr-atstart=no", ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let gated = false;
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdin.on("error", () => {}); // the workload closes stdin once it has its go
+    child.stderr.on("data", (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-8000);
+    });
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString();
+      if (gated || !stdout.includes(`${WINDOW_READY}\n`)) return;
+      gated = true;
+      if (child.pid === undefined) return;
+      execFile("callgrind_control", ["--instr=on", String(child.pid)], { timeout: 120_000 }, (err) => {
+        if (err) child.kill("SIGKILL");
+        else child.stdin.end("go\n");
+      });
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0 && gated) resolvePromise({ stdout });
+      else reject(new Error(`valgrind exited ${code ?? signal}${gated ? "" : " before the window"}\n${stderr.slice(-4000)}`));
+    });
+  });
+}
+
+/**
+ * Runs the bundled workload once under callgrind and returns the instructions of its measured
+ * window (the second of the three dumps). `sink` is the OTLP/HTTP URL of a running sink;
+ * `keep`, a directory where the window's callgrind file is copied (for callgrind_annotate).
+ */
+export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, sink: string | null, keep?: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "telemetry-cost-"));
   try {
     const out = join(dir, "callgrind.out");
@@ -135,14 +173,18 @@ export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, s
       "--tool=callgrind", "--dump-before=uv_loadavg", `--callgrind-out-file=${out}`, "--quiet",
       process.execPath, ...V8_FLAGS, bundle,
       "--variant", spec.variant, "--ratio", String(spec.ratio),
-      "--bots", String(size.bots), "--warmup", String(size.warmupTicks), "--ticks", String(size.ticks),
+      "--bots", String(size.bots), "--warmup", String(size.warmupTicks), "--ticks", String(size.ticks), "--gate", "1",
       ...(sink === null ? [] : ["--sink", sink]),
     ];
-    const { stdout } = await run("valgrind", args, 60 * 60_000);
+    const { stdout } = await runGated(args, 90 * 60_000);
     const parts = readdirSync(dir).filter((f) => f.startsWith("callgrind.out")).sort();
     // callgrind.out.1 = start-up and warm-up, .2 = the window, callgrind.out = the rest.
     if (parts.join(",") !== "callgrind.out,callgrind.out.1,callgrind.out.2") {
       throw new Error(`expected three callgrind dumps (window marked by two os.loadavg calls), got ${parts.join(", ")}`);
+    }
+    if (keep !== undefined) {
+      mkdirSync(keep, { recursive: true });
+      copyFileSync(`${out}.2`, join(keep, `callgrind.out.${spec.variant}-${spec.ratio}`));
     }
     const report = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as WorkloadReport;
     const annotated = await run("callgrind_annotate", ["--inclusive=no", "--threshold=100", "--auto=no", `${out}.2`], 10 * 60_000);
