@@ -13,23 +13,27 @@
 // component alone (logger, metrics, the OpenTelemetry context manager, tracing at 0.05).
 // Shares of the 0.05 overhead: logger, metrics and context are (alone - off); tracing is
 // (tracing alone - context alone), since the tracing backend installs the context manager.
-// The warm-up is meant to get the rare telemetry paths (a scrape every 150 ticks, an export
-// every 30, a sampled tick about every 20) optimised before the window, as they are in a
-// server that has run for a minute: with 150 warm-up ticks most of the measured overhead was V8
-// compiling them inside the window. 600 ticks covers the scrape, but V8 (--trace-opt) still
-// optimises the sampled-span path (startSpan, withSpan, the processors' onEnd) inside the
-// window. Counted per function (JIT code named through --perf-basic-prof's map) after 300
-// warm-up ticks, telemetry's own JavaScript was 0.3% of a 150-tick window and full telemetry at
-// 0.05 cost 9.8% more in all, 5.8 points of it in V8's optimising compilers and most of the
-// rest in IC misses of not-yet-optimised code and GC. After 600 warm-up ticks it was 11.9%: 6.5
-// points compiling, 4.2 in builtins and V8's runtime (IC misses of the OpenTelemetry SDK's span
-// code, still in baseline code; JSON for the OTLP export), 0.5 GC, 0.4 telemetry's own
-// JavaScript. Each run also reports the window's
-// instructions spent in V8's compilers (compile_share), which shows whether the warm-up
-// reached that steady state, and the ratios with those instructions taken out of both counts
-// (steady_ratio_*).
+// Warm-up, fixed: 3600 ticks (two minutes of game time at 30 Hz) before a window of 300, so
+// the window counts a server that has been running, not one still compiling. The rare
+// telemetry paths (a scrape every 150 ticks, an export every 30, a sampled tick about every
+// 20) reach V8's optimising tier only after many ticks; with 600 warm-up ticks V8 (--trace-opt)
+// was still optimising the sampled-span path (startSpan, withSpan, the processors' onEnd, the
+// OTLP transform) inside the window, and the 0.05 variant counted x1.11, 6.5 points of it in
+// V8's compilers and 4.2 in IC misses of code not yet optimised. Half of that compiling was
+// caused by the bench itself: the full collection it forced right before the window (to start
+// it on a clean heap) discarded optimised code that embeds objects it freed ("weak objects"
+// in --trace-deopt), the telemetry paths above most of all, so they were compiled again in the
+// window. The collection now runs 300 ticks before the window (SETTLE_TICKS in the workload).
+// To keep a long warm-up affordable, valgrind runs it uninstrumented (--instr-atstart=no, ~10x
+// faster): when the warm-up is done the workload prints a line and waits; the driver turns
+// instrumentation on with callgrind_control and lets it go on, and the window starts at the
+// next os.loadavg() dump as before (a gated and an ungated run of the same size counted within
+// 0.2%). Each run also reports the window's instructions spent in V8's compilers
+// (compile_share), which shows whether the warm-up reached that steady state, and the ratios
+// with those instructions taken out of both counts (steady_ratio_*).
 // Counts do not depend on scheduling, so --parallel N runs N variants at once.
-// Options: --json, --bots N, --warmup N, --ticks N, --parallel N, --no-components (off/0.05/1 only).
+// Options: --json, --bots N, --warmup N, --ticks N, --parallel N, --no-components (off/0.05/1 only),
+// --keep DIR (keep each window's callgrind file there, for callgrind_annotate).
 import { execFile, fork, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -68,7 +72,8 @@ export interface BenchSize {
   readonly ticks: number;
 }
 
-export const DEFAULT_SIZE: BenchSize = { bots: 100, warmupTicks: 600, ticks: 300 };
+/** Two minutes of game time at 30 Hz before the window (see the header for why that long). */
+export const DEFAULT_SIZE: BenchSize = { bots: 100, warmupTicks: 3600, ticks: 300 };
 
 /** A counted run: instructions in the measured window, and what the workload reported. */
 export interface RunResult {
@@ -323,11 +328,12 @@ export function summarize(results: readonly RunResult[], size: BenchSize): Bench
   };
 }
 
-function parseArgs(argv: readonly string[]): { json: boolean; components: boolean; parallel: number; size: BenchSize } {
+function parseArgs(argv: readonly string[]): { json: boolean; components: boolean; parallel: number; keep: string | undefined; size: BenchSize } {
   const size = { ...DEFAULT_SIZE };
   let json = false;
   let components = true;
   let parallel = 1;
+  let keep: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const n = (): number => {
@@ -341,9 +347,10 @@ function parseArgs(argv: readonly string[]): { json: boolean; components: boolea
     else if (a === "--warmup") size.warmupTicks = n();
     else if (a === "--ticks") size.ticks = n();
     else if (a === "--parallel") parallel = n();
-    else throw new Error(`unknown option ${a} (--json, --no-components, --bots N, --warmup N, --ticks N, --parallel N)`);
+    else if (a === "--keep" && i + 1 < argv.length) keep = resolve(argv[++i]);
+    else throw new Error(`unknown option ${a} (--json, --no-components, --bots N, --warmup N, --ticks N, --parallel N, --keep DIR)`);
   }
-  return { json, components, parallel, size };
+  return { json, components, parallel, keep, size };
 }
 
 function pct(x: number): string {
@@ -351,7 +358,7 @@ function pct(x: number): string {
 }
 
 async function main(): Promise<void> {
-  const { json, components, parallel, size } = parseArgs(process.argv.slice(2));
+  const { json, components, parallel, keep, size } = parseArgs(process.argv.slice(2));
   const bundle = await bundleWorkload();
   const sink = await startSink();
   const results: RunResult[] = [];
@@ -361,7 +368,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < specs.length; i += parallel) {
       const batch = specs.slice(i, i + parallel);
       if (!json) process.stderr.write(`counting ${batch.map((s) => `${s.variant}${traced(s) ? ` @ ${s.ratio}` : ""}`).join(", ")}...\n`);
-      results.push(...await Promise.all(batch.map((spec) => countRun(bundle, spec, size, traced(spec) ? sink.url : null))));
+      results.push(...await Promise.all(batch.map((spec) => countRun(bundle, spec, size, traced(spec) ? sink.url : null, keep))));
     }
   } finally {
     await sink.stop();
