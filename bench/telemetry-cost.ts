@@ -141,6 +141,7 @@ function runGated(args: readonly string[], timeoutMs: number): Promise<{ stdout:
     let stdout = "";
     let stderr = "";
     let gated = false;
+    let gateError = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.stdin.on("error", () => {}); // the workload closes stdin once it has its go
     child.stderr.on("data", (b: Buffer) => {
@@ -151,16 +152,20 @@ function runGated(args: readonly string[], timeoutMs: number): Promise<{ stdout:
       if (gated || !stdout.includes(`${WINDOW_READY}\n`)) return;
       gated = true;
       if (child.pid === undefined) return;
+      // vgdb reaches a valgrind blocked in a system call through ptrace; where ptrace is not
+      // allowed this fails (or times out) and the run is reported as such.
       execFile("callgrind_control", ["--instr=on", String(child.pid)], { timeout: 120_000 }, (err) => {
-        if (err) child.kill("SIGKILL");
-        else child.stdin.end("go\n");
+        if (err) {
+          gateError = `callgrind_control could not switch instrumentation on (does vgdb have ptrace?): ${err.message}`;
+          child.kill("SIGKILL");
+        } else child.stdin.end("go\n");
       });
     });
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0 && gated) resolvePromise({ stdout });
-      else reject(new Error(`valgrind exited ${code ?? signal}${gated ? "" : " before the window"}\n${stderr.slice(-4000)}`));
+      if (code === 0 && gated && gateError === "") resolvePromise({ stdout });
+      else reject(new Error(`${gateError || `valgrind exited ${code ?? signal}${gated ? "" : " before the window"}`}\n${stderr.slice(-4000)}`));
     });
   });
 }
