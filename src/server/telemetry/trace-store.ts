@@ -2,6 +2,8 @@
  * In-memory store of the most recent sampled traces, fed as a span processor and read by
  * /debug/tracez: a developer sees traces with zero setup. Bounded by trace count, total
  * span count and spans per trace; the least recently active trace is evicted first.
+ * A server span is kept as the SDK's ended (read-only) span and converted to a StoredSpan only
+ * when read, so recording costs a map update per span, not a copy of it.
  */
 import type { AttributeValue, Context } from "@opentelemetry/api";
 import { SpanStatusCode, TraceFlags } from "@opentelemetry/api";
@@ -37,7 +39,8 @@ export interface StoredTrace {
 
 interface Entry {
   traceId: string;
-  spans: StoredSpan[];
+  /** Server spans as the SDK ended them (converted when read), browser spans already converted. */
+  spans: (StoredSpan | ReadableSpan)[];
   dropped: number;
 }
 
@@ -49,8 +52,9 @@ export interface TraceStoreOptions {
 
 const STATUS = { [SpanStatusCode.UNSET]: "unset", [SpanStatusCode.OK]: "ok", [SpanStatusCode.ERROR]: "error" } as const;
 
-/** Converts an SDK span to the plain record kept in memory (only for sampled spans). */
-function toStored(span: ReadableSpan): StoredSpan {
+/** Converts an SDK span to the plain record /debug/tracez shows. */
+function toStored(span: StoredSpan | ReadableSpan): StoredSpan {
+  if (!("spanContext" in span)) return span;
   const sc = span.spanContext();
   const parent = span.parentSpanContext;
   return {
@@ -86,7 +90,7 @@ export class TraceStore implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     const sc = span.spanContext();
     if ((sc.traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.admit(sc.traceId)) this.push(sc.traceId, toStored(span));
+    if (this.admit(sc.traceId)) this.push(sc.traceId, span);
   }
 
   /** Adds span records decoded elsewhere (browser spans from the OTLP relay) under the same bounds. */
@@ -111,7 +115,7 @@ export class TraceStore implements SpanProcessor {
     return true;
   }
 
-  private push(traceId: string, span: StoredSpan): void {
+  private push(traceId: string, span: StoredSpan | ReadableSpan): void {
     this.traces.get(traceId)?.spans.push(span);
     this.spanCount++;
     this.evict();
@@ -152,7 +156,7 @@ export class TraceStore implements SpanProcessor {
   }
 
   private view(e: Entry): StoredTrace {
-    const spans = [...e.spans].sort((a, b) => a.start_ms - b.start_ms);
+    const spans = e.spans.map(toStored).sort((a, b) => a.start_ms - b.start_ms);
     const ids = new Set(spans.map((s) => s.span_id));
     const root = spans.find((s) => s.parent_span_id === undefined || s.parent_remote || !ids.has(s.parent_span_id));
     let start = Infinity;
