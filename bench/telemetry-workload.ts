@@ -253,7 +253,7 @@ async function startTelemetry(o: WorkloadOptions): Promise<{
       // The tracing backend alone: its own log (unused unless export fails) and counters.
       const metrics = createMetrics({ zone: cfg.zone, shard: cfg.shard, processMetrics: false });
       const log = createLogger(cfg, { destination: logDestination() });
-      const tracing = createTracing(cfg, { metrics: metrics.internal, log: log.forComponent("telemetry"), export: exportOptions });
+      const tracing = await createTracing(cfg, { metrics: metrics.internal, log: log.forComponent("telemetry"), export: exportOptions });
       const un = install({ tracing: tracing.tracing });
       return {
         scrape: none,

@@ -125,7 +125,7 @@ export async function initTelemetry(config: TelemetryConfig, opts: TelemetryOpti
   const telemetryLog = logger.forComponent("telemetry");
   const traceStore = new TraceStore(opts.traceStore);
   const crashInbox = new CrashInbox({ dir: config.crashDir, ...opts.crashInbox });
-  const tracingBackend = createTracing(config, {
+  const tracingBackend = await createTracing(config, {
     metrics: gameMetrics.internal,
     log: telemetryLog,
     traceStore,

@@ -7,7 +7,6 @@ import { ROOT_CONTEXT, TraceFlags, context } from "@opentelemetry/api";
 import type { Context } from "@opentelemetry/api";
 import { ExportResultCode } from "@opentelemetry/core";
 import type { ExportResult } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { tracesUrl } from "../http/forward.ts";
@@ -113,8 +112,13 @@ export function quiet(fn: () => void): void {
   context.with(ROOT_CONTEXT, fn);
 }
 
-/** The processor that exports to `endpoint` (an OTLP/HTTP base URL) through the gate, counting what happens to each span. */
-export function otlpProcessor(endpoint: string, x: ExportOptions, metrics: InternalMetrics, log: Log): SpanProcessor {
+/**
+ * The processor that exports to `endpoint` (an OTLP/HTTP base URL) through the gate, counting
+ * what happens to each span. The OTLP exporter (some 200 modules with its transformer) is
+ * loaded here, only when an endpoint is set: a server without one never loads it.
+ */
+export async function otlpProcessor(endpoint: string, x: ExportOptions, metrics: InternalMetrics, log: Log): Promise<SpanProcessor> {
+  const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
   const maxQueueSize = x.maxQueueSize ?? 2048;
   const exportTimeoutMillis = x.exportTimeoutMillis ?? 3000;
   const otlp = new OTLPTraceExporter({

@@ -98,11 +98,11 @@ function registerContextManager(): boolean {
   return owns;
 }
 
-/** Builds the tracer provider, processors and the facade Tracing implementation. */
-export function createTracing(cfg: TelemetryConfig, opts: TracingOptions): TracingBackend {
+/** Builds the tracer provider, processors (the OTLP exporter only with an endpoint) and the facade Tracing implementation. */
+export async function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Promise<TracingBackend> {
   const traceStore = opts.traceStore ?? new TraceStore();
   const processors: SpanProcessor[] = [traceStore];
-  if (cfg.otlpEndpoint !== undefined) processors.push(otlpProcessor(cfg.otlpEndpoint, opts.export ?? {}, opts.metrics, opts.log));
+  if (cfg.otlpEndpoint !== undefined) processors.push(await otlpProcessor(cfg.otlpEndpoint, opts.export ?? {}, opts.metrics, opts.log));
   const sampler = new HeadSampler(cfg.traceSample, opts.remoteBudget, opts.now);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: SERVICE_NAME, zone: cfg.zone, shard: cfg.shard }),
