@@ -134,11 +134,15 @@ class Connection {
     void c.end().catch(() => {});
   }
 
-  /** Runs one statement; a failure drops the connection unless the database answered with an SQL error. */
-  async query<R extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<R[]> {
+  /**
+   * Runs one statement; a failure drops the connection unless the database answered with an SQL
+   * error. With `name` it is a prepared statement: parsed and planned once per connection (pg
+   * prepares it again on a new one), which the per-tick writes use.
+   */
+  async query<R extends Record<string, unknown>>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     const c = await this.get();
     try {
-      return (await c.query<R>(text, values)).rows;
+      return (await c.query<R>({ text, values, name })).rows;
     } catch (err) {
       // SQLSTATE errors come from a live session; anything else (timeout, reset) means the link is suspect.
       if ((err as { code?: string }).code === undefined) this.drop(c, err as Error);
@@ -278,7 +282,7 @@ export class PostgresStore {
     if (this.renewing || this.closed || this.fenced !== null) return;
     this.renewing = true;
     try {
-      const rows = await this.lease.query(RENEW, [this.zone, this.epoch, this.opts.leaseMs]);
+      const rows = await this.lease.query(RENEW, [this.zone, this.epoch, this.opts.leaseMs], "voxel_renew");
       if (rows.length === 0) this.fence("lease renewal found another owner");
     } catch (err) {
       this.opts.onLeaseRenewalFailure?.();
@@ -298,31 +302,31 @@ export class PostgresStore {
   }
 
   /** Runs a fenced write; rejects with FencedError when the lease row no longer has our epoch. */
-  private async write<R extends { owned: number }>(sql: string, values: unknown[]): Promise<R> {
+  private async write<R extends { owned: number }>(name: string, sql: string, values: unknown[]): Promise<R> {
     if (this.fenced !== null) throw this.fenced;
     if (this.closed) throw new StoreUnavailableError("store closed");
-    const [row] = await this.data.query<R>(sql, values);
+    const [row] = await this.data.query<R>(sql, values, name);
     if (row.owned === 0) throw this.fence("a write found another owner's epoch");
     return row;
   }
 
   async append(rows: readonly EditRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.write(INSERT_EDITS, [
+    await this.write("voxel_insert_edits", INSERT_EDITS, [
       this.zone, this.epoch,
       rows.map((r) => r.seq), rows.map((r) => r.tick), rows.map((r) => r.impactId), rows.map((r) => r.format), rows.map((r) => toBuffer(r.data)),
     ]);
   }
 
   async compact(c: Compaction): Promise<CompactionResult> {
-    const row = await this.write<{ owned: number; chunks: number; deleted: number }>(COMPACT, [
+    const row = await this.write<{ owned: number; chunks: number; deleted: number }>("voxel_compact", COMPACT, [
       this.zone, this.epoch, c.uptoSeq, c.chunks.map((r) => r.chunkId), c.chunks.map((r) => r.format), c.chunks.map((r) => toBuffer(r.data)),
     ]);
     return { chunksWritten: row.chunks, editsDeleted: row.deleted };
   }
 
   async savePlayers(save: readonly PlayerRow[], remove: readonly Uint8Array[]): Promise<void> {
-    await this.write(SAVE_PLAYERS, [
+    await this.write("voxel_save_players", SAVE_PLAYERS, [
       this.zone, this.epoch, save.map((p) => toBuffer(p.key)), save.map((p) => p.format), save.map((p) => toBuffer(p.data)),
       save.map((p) => Math.round(p.savedAtMs)), remove.map(toBuffer),
     ]);
