@@ -299,6 +299,9 @@ async function recoverZone(config: ServerConfig, pending: PendingWorld | undefin
       log: logger("store"),
       onLeaseRenewalFailure: () => metrics.zoneLeaseRenewalFailure(),
     });
+    // It may fail while the world is still awaited below; its error is taken when it is awaited
+    // (not reported as an unhandled rejection, which is fatal).
+    opening.catch(() => {});
     let gen: GeneratedWorld;
     const genStart = performance.now();
     try {
