@@ -32,6 +32,7 @@ import type { StopReport, StopStep } from "./shutdown.ts";
 import { describeStore, openZoneStore, parseStoreSpec } from "./store/index.ts";
 import type { StoreSpec, ZoneStore } from "./store/index.ts";
 import type { FencedError } from "./store/types.ts";
+import { sameWorld } from "./store/identity.ts";
 import type { ZoneWriter } from "./store/zone-writer.ts";
 import { SYSTEM_ORDER } from "./systems/index.ts";
 import type { System } from "./systems/index.ts";
@@ -39,7 +40,6 @@ import { logger, metrics, SPAN_NAMES, tracing } from "./telemetry/facade.ts";
 import { generateWorldFor, worldIdentity } from "./game/state.ts";
 import type { ZoneCoordinator } from "./zones/coordinator.ts";
 import type { GeneratedWorld } from "../shared/voxel/worldgen.ts";
-import { generates } from "./game/worldgen-thread.ts";
 import type { PendingWorld } from "./game/worldgen-thread.ts";
 import type { RedisCoordinator } from "./zones/coordinator-redis.ts";
 import { ZoneHandoffs } from "./zones/handoff.ts";
@@ -338,7 +338,7 @@ async function recoverZone(config: ServerConfig, pending: PendingWorld | undefin
 
 /** The world `pending` generated when it is `config`'s and its thread succeeded, else one generated here. */
 async function takeWorld(pending: PendingWorld | undefined, config: ServerConfig): Promise<GeneratedWorld> {
-  if (pending === undefined || !generates(pending, worldIdentity(config))) return generateWorldFor(config);
+  if (pending === undefined || !sameWorld(pending.config, worldIdentity(config))) return generateWorldFor(config);
   try {
     return await pending.world;
   } catch (err) {

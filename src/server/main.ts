@@ -31,7 +31,7 @@ function pregenerate(argv: readonly string[]): PendingWorld | undefined {
   } catch {
     return undefined;
   }
-  return generateWorldOnThread({ seed: cfg.seed, chunksX: cfg.chunksX, chunksY: cfg.chunksY, chunksZ: cfg.chunksZ });
+  return generateWorldOnThread(cfg);
 }
 
 async function main(): Promise<void> {

@@ -52,9 +52,3 @@ export function generateWorldOnThread(config: WorldGenConfig): PendingWorld {
   world.catch(() => {});
   return { config: plain, world };
 }
-
-/** True when `pending` generates exactly `config`'s world. */
-export function generates(pending: PendingWorld, config: WorldGenConfig): boolean {
-  const c = pending.config;
-  return c.seed === config.seed && c.chunksX === config.chunksX && c.chunksY === config.chunksY && c.chunksZ === config.chunksZ;
-}

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generates, generateWorldOnThread } from "../../../src/server/game/worldgen-thread.ts";
+import { generateWorldOnThread } from "../../../src/server/game/worldgen-thread.ts";
 import { openZoneStore, StoreOpenError } from "../../../src/server/store/index.ts";
 import { startTestServer } from "../support.ts";
 import { worldChecksum } from "../../../src/shared/voxel/checksum.ts";
@@ -16,8 +16,7 @@ describe("world generation on a thread", () => {
   it("gives the world generateWorld gives, for two seeds", async () => {
     for (const config of [{ seed: 1337, chunksX: 4, chunksY: 4, chunksZ: 6 }, { seed: 99, chunksX: 6, chunksY: 4, chunksZ: 4 }]) {
       const pending = generateWorldOnThread(config);
-      expect(generates(pending, config)).toBe(true);
-      expect(generates(pending, { ...config, seed: config.seed + 1 })).toBe(false);
+      expect(pending.config).toEqual(config);
       const there = await pending.world;
       const here = generateWorld(config);
       expect(worldChecksum(there.world)).toBe(worldChecksum(here.world));
