@@ -2,10 +2,12 @@
  * prom-client backend: one private Registry (never the global one, so tests and several
  * servers in one process do not collide) with default labels zone/shard, every metric from
  * the shared METRICS table, and Node process metrics. Labelled series are pre-created from
- * the closed sets, so they exist from the first scrape and recorders are a lookup plus an
- * observe — no label hashing or allocation per call.
+ * the closed sets, so they exist from the first scrape. Recorders are a lookup plus a few
+ * arithmetic operations, with no label hashing or allocation per call: histograms are
+ * fixed-histogram.ts's, and counters and gauges hand their values to prom-client when a scrape
+ * collects (deferred-metrics.ts). prom-client's own recording hashes the labels on every call.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Registry, collectDefaultMetrics } from "prom-client";
 import {
   CARVE_REFUSE_REASONS,
   CLIENT_RESULTS,
@@ -47,6 +49,10 @@ import type {
   TraceParentInvalidReason,
 } from "../../shared/telemetry/names.ts";
 import type { ClientMetrics, Metrics } from "./facade.ts";
+import { deferredCounter, deferredGauge } from "./deferred-metrics.ts";
+import type { DeferredCounter, DeferredGauge, Incrementer, Setter } from "./deferred-metrics.ts";
+import { FixedSeriesHistogram } from "./fixed-histogram.ts";
+import type { Observer } from "./fixed-histogram.ts";
 
 /** Recorders the telemetry modules themselves use (logger, tracing). */
 export interface InternalMetrics {
@@ -70,9 +76,6 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
-type Observer = { observe(v: number): void };
-type Incrementer = { inc(v?: number): void };
-type Setter = { set(v: number): void };
 
 function help(spec: MetricSpec): string {
   return spec.seed === null ? spec.help : `${spec.help} (seed: ${spec.seed})`;
@@ -90,21 +93,32 @@ const ok = (v: number): boolean => v >= 0 && v !== Infinity;
 
 /** Makes metrics from their names-table entries, in one registry. */
 interface Factory {
-  histogram(spec: MetricSpec): Histogram<string>;
-  counter(spec: MetricSpec): Counter<string>;
-  gauge(spec: MetricSpec): Gauge<string>;
+  /** An unlabelled histogram (its spec has no labels). */
+  histogram(spec: MetricSpec): Observer;
+  /** A histogram with one label (its spec's only one): a series per value of the closed set, each there from the start. */
+  histogramBy<K extends string>(spec: MetricSpec, values: readonly K[]): Record<K, Observer>;
+  counter(spec: MetricSpec): DeferredCounter;
+  gauge(spec: MetricSpec): DeferredGauge;
   /** A counter with one label (its spec's only one): a bound child per value of the closed set. */
   counterBy<K extends string>(spec: MetricSpec, values: readonly K[]): Record<K, Incrementer>;
 }
 
 function factory(registry: Registry): Factory {
-  const registers = [registry];
-  const counter = (spec: MetricSpec): Counter<string> => new Counter({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers });
+  const counter = (spec: MetricSpec): DeferredCounter => deferredCounter(registry, { name: spec.prom, help: help(spec), labelNames: spec.labels });
+  const histogram = (spec: MetricSpec, series: readonly Record<string, string>[]): FixedSeriesHistogram =>
+    new FixedSeriesHistogram(spec.prom, help(spec), spec.buckets ?? [], series).register(registry);
   return {
-    histogram: (spec) =>
-      new Histogram({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], buckets: [...(spec.buckets ?? [])], registers }),
+    histogram: (spec) => {
+      if (spec.labels.length !== 0) throw new Error(`${spec.prom}: histogram takes no labels`);
+      return histogram(spec, [{}]).observer(0);
+    },
+    histogramBy: (spec, values) => {
+      if (spec.labels.length !== 1) throw new Error(`${spec.prom}: histogramBy needs exactly one label`);
+      const h = histogram(spec, values.map((v) => ({ [spec.labels[0]]: v })));
+      return bind(values, (v) => h.observer(values.indexOf(v)));
+    },
     counter,
-    gauge: (spec) => new Gauge({ name: spec.prom, help: help(spec), labelNames: [...spec.labels], registers }),
+    gauge: (spec) => deferredGauge(registry, { name: spec.prom, help: help(spec), labelNames: spec.labels }),
     counterBy: (spec, values) => {
       if (spec.labels.length !== 1) throw new Error(`${spec.prom}: counterBy needs exactly one label`);
       const label = spec.labels[0];
@@ -131,9 +145,7 @@ function zero(...children: unknown[]): void {
 /** The world store's metrics: commit time and backlog, fencing, recovery, compaction, carve broadcast delay and refusals. */
 type StoreRecorderKeys = "storeCommit" | "storePendingEdits" | "storeFenced" | "storeRecovery" | "storeCompaction" | "carveBroadcastDelay" | "carveRefused";
 function storeRecorders(f: Factory): Pick<Metrics, StoreRecorderKeys> {
-  const commitHist = f.histogram(METRICS.storeCommitDuration);
-  const commit = bind(STORE_BACKENDS, (b): Observer => commitHist.labels({ backend: b }));
-  for (const b of STORE_BACKENDS) commitHist.zero({ backend: b });
+  const commit = f.histogramBy(METRICS.storeCommitDuration, STORE_BACKENDS);
   const pendingEdits = f.gauge(METRICS.storePendingEdits);
   const fenced = f.counter(METRICS.storeFenced);
   const recovery = f.gauge(METRICS.storeRecoveryDuration);
@@ -165,9 +177,7 @@ function zoneRecorders(f: Factory): Pick<Metrics, ZoneRecorderKeys> {
   const handoffDuration = f.histogram(METRICS.zoneHandoffDuration);
   const admits = f.counterBy(METRICS.zoneAdmits, ADMIT_RESULTS);
   const leaseFailures = f.counter(METRICS.zoneLeaseRenewalFailures);
-  const lagHist = f.histogram(METRICS.zoneBusLag);
-  const lag = bind(BUS_TOPICS, (t): Observer => lagHist.labels({ topic: t }));
-  for (const t of BUS_TOPICS) lagHist.zero({ topic: t });
+  const lag = f.histogramBy(METRICS.zoneBusLag, BUS_TOPICS);
   const dropped = f.counterBy(METRICS.zoneBusDropped, BUS_TOPICS);
   const published = f.counterBy(METRICS.zoneBusPublished, BUS_TOPICS);
   const coordUp = f.gauge(METRICS.zoneCoordUp);
@@ -196,11 +206,8 @@ function simRecorders(
   f: Factory,
   variant: VariantState,
 ): Omit<Metrics, "clients" | "socketError" | "connectionRefused" | "connectionsOpen" | "wsClose" | "fatal" | "setExperimentVariant" | "flagReload" | StoreRecorderKeys | ZoneRecorderKeys> {
-  const tick = f.histogram(METRICS.tickDuration);
-  const tickBy = bind(EXPERIMENT_VARIANTS, (v): Observer => tick.labels({ variant: v }));
-  for (const v of EXPERIMENT_VARIANTS) tick.zero({ variant: v });
-  const systemHist = f.histogram(METRICS.systemDuration);
-  const system = bind(SYSTEMS, (s): Observer => systemHist.labels({ system: s }));
+  const tickBy = f.histogramBy(METRICS.tickDuration, EXPERIMENT_VARIANTS);
+  const system = f.histogramBy(METRICS.systemDuration, SYSTEMS);
   const queue = f.gauge(METRICS.voxelQueueLength);
   const dirty = f.counter(METRICS.chunksDirty);
   const meshed = f.counter(METRICS.chunksMeshed);
@@ -213,7 +220,6 @@ function simRecorders(
   const interest = f.gauge(METRICS.interestEntities);
   const errors = f.counterBy(METRICS.errors, ERROR_CLASSES);
   const overBudget = f.counter(METRICS.ticksOverBudget);
-  for (const s of SYSTEMS) systemHist.zero({ system: s });
   zero(hits, errors, dirty, meshed, carve, snapshot, delta, overBudget, queue, interest);
   return {
     tickDuration: (s) => ok(s) && tickBy[variant.server].observe(s),
@@ -290,9 +296,7 @@ function internalRecorders(f: Factory): InternalMetrics {
 
 /** What the client-telemetry routes record: frame and upload times, GPU errors, requests and refusals. */
 function clientRecorders(f: Factory): ClientMetrics {
-  const frameHist = f.histogram(METRICS.clientFrameTime);
-  const frame = bind(EXPERIMENT_VARIANTS, (v): Observer => frameHist.labels({ variant: v }));
-  for (const v of EXPERIMENT_VARIANTS) frameHist.zero({ variant: v });
+  const frame = f.histogramBy(METRICS.clientFrameTime, EXPERIMENT_VARIANTS);
   const upload = f.histogram(METRICS.clientUploadDuration);
   const uploadBytes = f.counterBy(METRICS.clientUploadBytes, UPLOAD_BUFFERS);
   const gpu = f.counterBy(METRICS.clientGpuErrors, GPU_ERROR_CLASSES);
