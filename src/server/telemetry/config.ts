@@ -19,6 +19,10 @@ export interface LogLevelDirectives {
   readonly components: Readonly<Partial<Record<Component, LogLevel>>>;
 }
 
+/** The OTLP/HTTP encodings the exporter speaks (OTEL_EXPORTER_OTLP_PROTOCOL's values, less grpc). */
+export const OTLP_PROTOCOLS = ["http/protobuf", "http/json"] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -31,6 +35,11 @@ export interface TelemetryConfig {
   readonly metricsAddr: HostPort | "off";
   /** OTLP/HTTP base URL (the exporter appends /v1/traces); undefined = in-memory traces only. */
   readonly otlpEndpoint: string | undefined;
+  /**
+   * How exported spans are encoded: "http/protobuf" (OpenTelemetry's default for OTLP/HTTP, and
+   * the cheaper one: the spans are written straight into bytes) or "http/json".
+   */
+  readonly otlpProtocol: OtlpProtocol;
   readonly traceSample: number;
   readonly clientTelemetry: boolean;
   readonly sentryDsn: string | undefined;
@@ -51,6 +60,7 @@ export const DEFAULT_TELEMETRY_CONFIG: TelemetryConfig = {
   jsonLogs: true,
   metricsAddr: { host: "127.0.0.1", port: 9464 },
   otlpEndpoint: undefined,
+  otlpProtocol: "http/protobuf",
   traceSample: 0.05,
   clientTelemetry: true,
   sentryDsn: undefined,
@@ -128,6 +138,7 @@ export const TELEMETRY_SETTINGS: { readonly [K in keyof TelemetryConfig]-?: Sett
   jsonLogs: { env: "JSON_LOGS", schema: bool, expected: "must be true or false (1/0, yes/no, on/off)" },
   metricsAddr: { env: "METRICS_ADDR", schema: hostPort, expected: 'must be "host:port" or "off"' },
   otlpEndpoint: { env: "OTLP_ENDPOINT", schema: endpoint, expected: 'must be an http(s) URL or "off"' },
+  otlpProtocol: { env: "OTLP_PROTOCOL", schema: z.string().trim().pipe(z.enum(OTLP_PROTOCOLS)), expected: `must be one of ${OTLP_PROTOCOLS.join(", ")}` },
   traceSample: {
     env: "TRACE_SAMPLE",
     schema: z.union([z.number(), z.string().trim().min(1).transform(Number)]).pipe(z.number().min(0).max(1)),
@@ -213,6 +224,7 @@ export function describeEffectiveConfig(cfg: TelemetryConfig): {
   json_logs: boolean;
   metrics_addr: string;
   otlp_endpoint: string;
+  otlp_protocol: OtlpProtocol;
   trace_sample: number;
   client_telemetry: boolean;
   sentry: "on" | "off";
@@ -222,6 +234,7 @@ export function describeEffectiveConfig(cfg: TelemetryConfig): {
     json_logs: cfg.jsonLogs,
     metrics_addr: cfg.metricsAddr === "off" ? "off" : formatHostPort(cfg.metricsAddr),
     otlp_endpoint: cfg.otlpEndpoint === undefined ? "off" : redactUrl(cfg.otlpEndpoint),
+    otlp_protocol: cfg.otlpProtocol,
     trace_sample: cfg.traceSample,
     client_telemetry: cfg.clientTelemetry,
     sentry: cfg.sentryDsn === undefined ? "off" : "on",

@@ -10,6 +10,7 @@ import type { ExportResult } from "@opentelemetry/core";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { tracesUrl } from "../http/forward.ts";
+import type { OtlpProtocol } from "./config.ts";
 import type { Log } from "./facade.ts";
 import type { InternalMetrics } from "./metrics.ts";
 
@@ -114,11 +115,14 @@ export function quiet(fn: () => void): void {
 
 /**
  * The processor that exports to `endpoint` (an OTLP/HTTP base URL) through the gate, counting
- * what happens to each span. The OTLP exporter (some 200 modules with its transformer) is
- * loaded here, only when an endpoint is set: a server without one never loads it.
+ * what happens to each span, encoded as `protocol` says. The OTLP exporter (some 200 modules
+ * with its transformer) is loaded here, only when an endpoint is set: a server without one
+ * never loads it. The protobuf encoding writes each span straight into bytes; the JSON one
+ * first builds an object per span, attribute and id, then stringifies it, which is most of what
+ * an exported span costs the server (`npm run bench:telemetry`).
  */
-export async function otlpProcessor(endpoint: string, x: ExportOptions, metrics: InternalMetrics, log: Log): Promise<SpanProcessor> {
-  const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
+export async function otlpProcessor(endpoint: string, protocol: OtlpProtocol, x: ExportOptions, metrics: InternalMetrics, log: Log): Promise<SpanProcessor> {
+  const { OTLPTraceExporter } = protocol === "http/json" ? await import("@opentelemetry/exporter-trace-otlp-http") : await import("@opentelemetry/exporter-trace-otlp-proto");
   const maxQueueSize = x.maxQueueSize ?? 2048;
   const exportTimeoutMillis = x.exportTimeoutMillis ?? 3000;
   const otlp = new OTLPTraceExporter({

@@ -102,7 +102,7 @@ function registerContextManager(): boolean {
 export async function createTracing(cfg: TelemetryConfig, opts: TracingOptions): Promise<TracingBackend> {
   const traceStore = opts.traceStore ?? new TraceStore();
   const processors: SpanProcessor[] = [traceStore];
-  if (cfg.otlpEndpoint !== undefined) processors.push(await otlpProcessor(cfg.otlpEndpoint, opts.export ?? {}, opts.metrics, opts.log));
+  if (cfg.otlpEndpoint !== undefined) processors.push(await otlpProcessor(cfg.otlpEndpoint, cfg.otlpProtocol, opts.export ?? {}, opts.metrics, opts.log));
   const sampler = new HeadSampler(cfg.traceSample, opts.remoteBudget, opts.now);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: SERVICE_NAME, zone: cfg.zone, shard: cfg.shard }),

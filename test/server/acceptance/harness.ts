@@ -16,6 +16,7 @@ import { generateWorld, SPAWN_WALL_DID } from "../../../src/shared/voxel/worldge
 import { SMALL_WORLD } from "../support.ts";
 import { captureLines } from "../telemetry/helpers.ts";
 import type { LogLine, Receiver } from "../telemetry/helpers.ts";
+import { otlpRequestBody } from "../../otlp-request.ts";
 
 export { startBlackHole, startReceiver } from "../telemetry/helpers.ts";
 export type { LogLine, Receiver } from "../telemetry/helpers.ts";
@@ -155,14 +156,12 @@ function attrMap(list: readonly OtlpAttr[] | undefined): Record<string, AttrValu
   return out;
 }
 
-/** Decodes every request the receiver got; throws if one was not an OTLP/JSON POST to /v1/traces. */
+/** Decodes every request the receiver got; throws if one was not an OTLP (protobuf or JSON) POST to /v1/traces. */
 export function decodeOtlp(requests: Receiver["requests"]): DecodedSpan[] {
   const spans: DecodedSpan[] = [];
   for (const req of requests) {
     if (req.path !== "/v1/traces") throw new Error(`OTLP request to ${req.path}, expected /v1/traces`);
-    const type = String(req.headers["content-type"] ?? "");
-    if (!type.startsWith("application/json")) throw new Error(`OTLP request with content-type ${type}, expected application/json`);
-    const body = JSON.parse(req.body.toString("utf8")) as OtlpJsonRequest;
+    const body = otlpRequestBody<OtlpJsonRequest>(req);
     for (const rs of body.resourceSpans) {
       const resource = attrMap(rs.resource?.attributes);
       for (const ss of rs.scopeSpans) {

@@ -15,6 +15,7 @@ import { BREADCRUMBS_PATH, CLIENT_CONFIG_PATH } from "../../../src/shared/teleme
 import { parseExposition, sample } from "../../prometheus-text.ts";
 import { cleanup, startAcceptanceGame, startReceiver, waitUntil } from "../acceptance/harness.ts";
 import type { Receiver } from "../acceptance/harness.ts";
+import { otlpRequestBody } from "../../otlp-request.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const SHIPPED = readFileSync(join(ROOT, "flags.json"), "utf8");
@@ -130,7 +131,7 @@ describe("flags at run time", () => {
       type Attr = { key: string; value: { stringValue?: string; doubleValue?: number; intValue?: string } };
       type Span = { name: string; events?: { name: string; attributes?: Attr[] }[] };
       const spans = receiver.requests.flatMap((r) =>
-        (JSON.parse(r.body.toString("utf8")) as { resourceSpans: { scopeSpans: { spans?: Span[] }[] }[] }).resourceSpans
+        otlpRequestBody<{ resourceSpans: { scopeSpans: { spans?: Span[] }[] }[] }>(r).resourceSpans
           .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans ?? [])));
       const evaluate = spans.filter((s) => s.name === "flags.evaluate");
       expect(evaluate).toHaveLength(1);

@@ -29,6 +29,7 @@ describe("telemetry config", () => {
     expect(cfg.traceSample).toBe(0.05);
     expect(cfg.clientTelemetry).toBe(true);
     expect(cfg.otlpEndpoint).toBeUndefined();
+    expect(cfg.otlpProtocol).toBe("http/protobuf");
     expect(cfg.sentryDsn).toBeUndefined();
     expect([cfg.zone, cfg.shard]).toEqual(["z0", "s0"]);
   });
@@ -87,6 +88,7 @@ describe("telemetry config", () => {
       JSON_LOGS: "0",
       METRICS_ADDR: "[::1]:0",
       OTLP_ENDPOINT: "https://otel.example:4318",
+      OTLP_PROTOCOL: "http/json",
       TRACE_SAMPLE: "1",
       CLIENT_TELEMETRY: "off",
       SENTRY_DSN: "https://abc@o1.ingest.sentry.io/42",
@@ -97,6 +99,7 @@ describe("telemetry config", () => {
     expect(cfg.jsonLogs).toBe(false);
     expect(cfg.metricsAddr).toEqual({ host: "::1", port: 0 });
     expect(cfg.otlpEndpoint).toBe("https://otel.example:4318");
+    expect(cfg.otlpProtocol).toBe("http/json");
     expect(cfg.traceSample).toBe(1);
     expect(cfg.clientTelemetry).toBe(false);
     expect(cfg.sentryDsn).toBe("https://abc@o1.ingest.sentry.io/42");
@@ -121,6 +124,7 @@ describe("telemetry config", () => {
     [{ OTLP_ENDPOINT: "not a url" }, "OTLP_ENDPOINT", /^OTLP_ENDPOINT: must be an http\(s\) URL/],
     [{ OTLP_ENDPOINT: "grpc://collector:4317" }, "OTLP_ENDPOINT", /must use http or https/],
     [{ OTLP_ENDPOINT: "http://collector:4318?x=1" }, "OTLP_ENDPOINT", /query or fragment/],
+    [{ OTLP_PROTOCOL: "grpc" }, "OTLP_PROTOCOL", /^OTLP_PROTOCOL: must be one of http\/protobuf, http\/json/],
     [{ SENTRY_DSN: "https://o1.ingest.sentry.io/42" }, "SENTRY_DSN", /^SENTRY_DSN: must be a Sentry DSN/],
     [{ ZONE: "EU West" }, "ZONE", /^ZONE: must match \[a-z0-9_-\]\{1,32\}/],
     [{ SHARD: "x".repeat(33) }, "SHARD", /^SHARD: must match/],
@@ -169,6 +173,7 @@ describe("telemetry config", () => {
       json_logs: true,
       metrics_addr: "127.0.0.1:9464",
       otlp_endpoint: "https://collector.example:4318/base",
+      otlp_protocol: "http/protobuf",
       trace_sample: 0.05,
       client_telemetry: true,
       sentry: "on",

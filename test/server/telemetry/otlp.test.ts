@@ -5,8 +5,10 @@ import type { Tracing } from "../../../src/server/telemetry/facade.ts";
 import { initTelemetry } from "../../../src/server/telemetry/index.ts";
 import type { TelemetryHandle } from "../../../src/server/telemetry/index.ts";
 import { sample } from "../../prometheus-text.ts";
+import { otlpRequestBody } from "../../otlp-request.ts";
 import { captureLines, startBlackHole, startReceiver, testConfig } from "./helpers.ts";
 import type { Receiver } from "./helpers.ts";
+import type { OtlpProtocol } from "../../../src/server/telemetry/config.ts";
 
 interface OtlpAttr {
   key: string;
@@ -42,7 +44,7 @@ function decode(r: Receiver): { spans: (OtlpSpan & { attrs: Record<string, unkno
   const spans: (OtlpSpan & { attrs: Record<string, unknown> })[] = [];
   const resources: Record<string, unknown>[] = [];
   for (const req of r.requests) {
-    const body = JSON.parse(req.body.toString("utf8")) as OtlpRequest;
+    const body = otlpRequestBody<OtlpRequest>(req);
     for (const rs of body.resourceSpans) {
       resources.push(attrs(rs.resource.attributes));
       for (const ss of rs.scopeSpans) {
@@ -60,9 +62,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function init(endpoint: string | undefined, extra: Parameters<typeof initTelemetry>[1] = {}): Promise<TelemetryHandle & { out: ReturnType<typeof captureLines> }> {
+async function init(
+  endpoint: string | undefined,
+  extra: Parameters<typeof initTelemetry>[1] = {},
+  otlpProtocol: OtlpProtocol = "http/protobuf",
+): Promise<TelemetryHandle & { out: ReturnType<typeof captureLines> }> {
   const out = captureLines();
-  const h = await initTelemetry(testConfig({ otlpEndpoint: endpoint, metricsAddr: "off" }), {
+  const h = await initTelemetry(testConfig({ otlpEndpoint: endpoint, otlpProtocol, metricsAddr: "off" }), {
     logDestination: out,
     processMetrics: false,
     ...extra,
@@ -90,17 +96,20 @@ function carveStory(parent?: string): void {
 }
 
 describe("OTLP export", () => {
-  it("exports spans with attributes and parent/child links to a loopback receiver", async () => {
+  it.each([
+    ["http/protobuf", "application/x-protobuf"],
+    ["http/json", "application/json"],
+  ] as const)("exports spans with attributes and parent/child links to a loopback receiver (%s)", async (protocol, contentType) => {
     const receiver = await startReceiver();
     cleanups.push(() => receiver.close());
-    const h = await init(`${receiver.url}/`, { export: { scheduledDelayMillis: 20 } });
+    const h = await init(`${receiver.url}/`, { export: { scheduledDelayMillis: 20 } }, protocol);
     carveStory(`00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`);
     carveStory();
     await h.forceFlush();
 
     expect(receiver.requests.length).toBeGreaterThan(0);
     expect(receiver.requests.every((r) => r.path === "/v1/traces")).toBe(true);
-    expect(receiver.requests[0].headers["content-type"]).toMatch(/application\/json/);
+    expect(receiver.requests.every((r) => r.headers["content-type"] === contentType)).toBe(true);
     const { spans, resources } = decode(receiver);
     expect(spans).toHaveLength(12);
     expect(resources[0]).toMatchObject({ "service.name": "voxel-server", zone: "z0", shard: "s0" });
