@@ -1,6 +1,7 @@
 // Projectiles in flight: pooled records in a dense active list (swap-remove), so per-tick
 // loops touch only live projectiles and allocate nothing after warm-up.
 import type { TraceContext } from "../../shared/telemetry/trace-context.ts";
+import type { SpanHandle } from "../telemetry/facade.ts";
 
 /** One projectile; `px..pz` is where it was at the start of this tick (the segment to test). */
 export class Projectile {
@@ -28,6 +29,15 @@ export class Projectile {
   ticksLeft = 0;
   /** Trace context of the command span: later ticks, the impact and mesh jobs parent under it. */
   parent: TraceContext | undefined = undefined;
+  /**
+   * A traced projectile's flight spans, children of its command span: projectile.integrate from
+   * its first step and destructible.raycast from its first test, both ended by the raycast
+   * system the tick it hits or expires. Null when it has no trace context or not yet started.
+   */
+  integrateSpan: SpanHandle | null = null;
+  raycastSpan: SpanHandle | null = null;
+  /** Steps integrated so far (the flight spans' `ticks`). */
+  steps = 0;
   /** Set by the raycast system when the projectile hit or expired; removed at the end of it. */
   dead = false;
 }
@@ -44,6 +54,9 @@ export class ProjectilePool {
     p.id = this.nextId++;
     p.dead = false;
     p.parent = undefined;
+    p.integrateSpan = null;
+    p.raycastSpan = null;
+    p.steps = 0;
     p.commandId = -1;
     p.ownerTeam = 0;
     this.active.push(p);
@@ -59,6 +72,8 @@ export class ProjectilePool {
       a[i] = a[a.length - 1];
       a.pop();
       p.parent = undefined;
+      p.integrateSpan = null;
+      p.raycastSpan = null;
       this.free.push(p);
     }
   }

@@ -5,7 +5,9 @@
 // the last health downs the target (a down event for every player, the scoreboard counts,
 // a respawn after config.respawnMs: see Game.respawnIfDue). Voxel hits
 // are classified destructible (inside a destructible's box: its did) or terrain and queued
-// for the carve system. Projectiles that hit or expire end here.
+// for the carve system. Projectiles that hit or expire end here, and so do a traced
+// projectile's flight spans: its destructible.raycast span (from its first test, with what it
+// hit) and its projectile.integrate span, each with the steps flown (`ticks`).
 import { MOVE } from "../../shared/physics/movement.ts";
 import { rayCapsule } from "../../shared/physics/capsule.ts";
 import { RayHit } from "../../shared/physics/raycast.ts";
@@ -33,7 +35,7 @@ const HIT = {
 const log = logger("sim");
 const ray = new RayHit();
 const writer = new ByteWriter(64);
-const fields: Fields = { zone: "", shard: "", projectile_id: 0, command_id: 0, did: 0, chunk: "", kind: "", impact_id: 0 };
+const fields: Fields = { zone: "", shard: "", projectile_id: 0, command_id: 0, did: 0, chunk: "", kind: "", impact_id: 0, ticks: undefined };
 
 /** Where along the segment (fraction) the last capsuleHit found its target. */
 const capsuleOut = { t: 0 };
@@ -154,6 +156,22 @@ function testProjectile(game: Game, p: Projectile): void {
   if (p.ticksLeft <= 0 || p.y < -4 || p.x < -64 || p.z < -64 || p.x > w.maxX + 64 || p.z > w.maxZ + 64 || p.y > w.maxY + 64) p.dead = true;
 }
 
+const flightFields: Fields = { ticks: 0 };
+
+/** Ends a traced projectile's flight spans: the raycast's with what it hit (this tick's fields), both with the steps flown. */
+function endFlight(p: Projectile): void {
+  fields.ticks = p.steps;
+  flightFields.ticks = p.steps;
+  if (p.raycastSpan !== null) {
+    p.raycastSpan.setAttributes(fields);
+    p.raycastSpan.end();
+  }
+  if (p.integrateSpan !== null) {
+    p.integrateSpan.setAttributes(flightFields);
+    p.integrateSpan.end();
+  }
+}
+
 /** Tests every projectile's step against voxels and capsules. */
 export const raycastSystem: System = {
   name: "raycast",
@@ -163,18 +181,18 @@ export const raycastSystem: System = {
     fields.shard = ctx.shard;
     for (let i = 0; i < list.length; i++) {
       const p = list[i];
-      const span = p.parent === undefined ? null : tracing.startSpan(SPAN_NAMES.destructibleRaycast, fields, p.parent);
+      fields.projectile_id = p.id;
+      fields.command_id = p.commandId;
       fields.kind = "";
       fields.did = 0;
       fields.chunk = "";
       fields.impact_id = 0;
+      fields.ticks = undefined;
+      if (p.parent !== undefined && p.raycastSpan === null) p.raycastSpan = tracing.startSpan(SPAN_NAMES.destructibleRaycast, fields, p.parent);
       testProjectile(game, p);
-      if (p.dead) game.outbox.despawned.push(p.id);
-      if (span !== null) {
-        fields.projectile_id = p.id;
-        fields.command_id = p.commandId;
-        span.setAttributes(fields);
-        span.end();
+      if (p.dead) {
+        game.outbox.despawned.push(p.id);
+        endFlight(p);
       }
     }
     game.projectiles.sweep();

@@ -92,9 +92,17 @@ describe("tracing through the tick", () => {
     const [command] = byName("player.command");
     expect(command.parent).toBe(clientTp);
     expect(command.fields).toMatchObject({ command_id: 5, session_id: "sess", zone: "z0", shard: "s0" });
-    expect(byName("projectile.integrate").length).toBeGreaterThan(0);
-    expect(byName("projectile.integrate").every((x) => x.parent === tp(command))).toBe(true);
-    const hit = byName("destructible.raycast").find((x) => x.fields.did === SPAWN_WALL_DID)!;
+    // One flight span of each per projectile (not one per tick), ended the tick it hit, with the steps flown.
+    const [integrate, ...moreIntegrates] = byName("projectile.integrate");
+    expect(moreIntegrates).toEqual([]);
+    expect(integrate.parent).toBe(tp(command));
+    expect(integrate.ended).toBe(true);
+    const [hit, ...moreRaycasts] = byName("destructible.raycast");
+    expect(moreRaycasts).toEqual([]);
+    expect(hit.ended).toBe(true);
+    expect(hit.fields.did).toBe(SPAWN_WALL_DID);
+    expect(hit.fields.ticks).toBeGreaterThan(1);
+    expect(integrate.fields.ticks).toBe(hit.fields.ticks);
     expect(hit.parent).toBe(tp(command));
     expect(hit.fields.kind).toBe("destructible");
     expect(hit.fields.impact_id).not.toBe(0);
