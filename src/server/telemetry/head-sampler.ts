@@ -65,8 +65,6 @@ class UnsampledHandle implements SpanHandle {
  */
 const ALWAYS_RECORDED: ReadonlySet<SpanName> = new Set<SpanName>([SPAN_NAMES.flagsEvaluate]);
 
-/** The unsampled root: nothing to propagate, so later work opens no spans for it. */
-const UNSAMPLED_ROOT = new UnsampledHandle(undefined);
 
 /** The policy of the file comment; one per tracer. */
 export class HeadSampler {
@@ -89,7 +87,8 @@ export class HeadSampler {
    * Returns an inert handle for a span not to record, or null when a real span must be started
    * (then start it with kept(parent)).
    * - No parent and no active span (a new root): TraceIdRatioBased on a freshly drawn trace id,
-   *   which the SDK then uses for the span.
+   *   which the SDK then uses for the span; when it loses the draw, the handle's context carries
+   *   that trace id unsampled, for the work that follows to pass on.
    * - A remote parent (from a client): sampled when the ratio samples its trace id (the
    *   browser's sampler decides the same way), or when the client flagged it sampled and its
    *   session (`fields.session_id`) still has budget. Otherwise its children get it back unsampled.
@@ -101,7 +100,13 @@ export class HeadSampler {
       // A root only when no span is active (children of a live span follow their parent).
       if (trace.getSpan(context.active()) !== undefined) return null;
       const traceId = this.ids.random.generateTraceId();
-      if (!sampledByRatio(traceId, this.upperBound) && !ALWAYS_RECORDED.has(name)) return UNSAMPLED_ROOT;
+      if (!sampledByRatio(traceId, this.upperBound) && !ALWAYS_RECORDED.has(name)) {
+        // Its context (the drawn trace id, not sampled) goes on to the work it causes (a shot's
+        // flight, carve, mesh and collider jobs), which then records nothing either instead of
+        // drawing again as new roots: TRACE_SAMPLE is the share of commands whose whole story
+        // is recorded, not that share again at every stage.
+        return new UnsampledHandle({ traceId, spanId: this.ids.random.generateSpanId(), traceFlags: 0, isRemote: false });
+      }
       this.ids.next = traceId;
       return null;
     }

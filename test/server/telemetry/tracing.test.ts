@@ -200,7 +200,7 @@ describe("trace store", () => {
 });
 
 describe("sampling fast paths", () => {
-  it("a root span that loses the ratio draw records nothing and propagates nothing", async () => {
+  it("a root span that loses the ratio draw records nothing, and the work it passes its context to records nothing either", async () => {
     const h = await start({ traceSample: 0 });
     let inner: string | undefined = "unset";
     tracing.withSpan("player.command", { command_id: 1 }, (span) => {
@@ -208,9 +208,34 @@ describe("sampling fast paths", () => {
       // A child opened inside an unsampled root is itself a root: also dropped at ratio 0.
       tracing.withSpan("voxel.carve", {}, () => {});
     });
-    expect(inner).toBeUndefined();
-    expect(traceparentOf(tracing.startSpan("projectile.integrate", {}))).toBeUndefined();
+    // Its context: a trace id and span id, not sampled.
+    expect(inner).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    const root = tracing.startSpan("player.command", {});
+    expect(traceparentOf(root)).toMatch(/-00$/);
     expect((await tracez(h)).traces).toHaveLength(0);
+  });
+
+  it("work caused by an unsampled root does not draw again as a new root (ratio 0.5)", async () => {
+    const h = await start({ traceSample: 0.5 });
+    let recordedRoots = 0;
+    for (let i = 0; i < 40; i++) {
+      const command = tracing.startSpan("player.command", { command_id: i });
+      const ctx = command.context();
+      command.end();
+      const sampled = traceparentOf(command)?.endsWith("-01") === true;
+      if (sampled) recordedRoots++;
+      // The carve, mesh and collider of that shot: children of its context, whatever it was.
+      tracing.withSpan("voxel.carve", {}, (carve) => {
+        tracing.startSpan("chunk.mesh", {}, carve.context()).end();
+        expect(traceparentOf(carve)?.endsWith("-01")).toBe(sampled);
+      }, ctx);
+    }
+    expect(recordedRoots).toBeGreaterThan(8);
+    expect(recordedRoots).toBeLessThan(32);
+    // Only the sampled commands' stories were recorded: each a trace of exactly three spans.
+    const { traces } = await tracez(h);
+    expect(traces).toHaveLength(recordedRoots);
+    expect(traces.every((t) => t.span_count === 3)).toBe(true);
   });
 
   it("a child of an unsampled remote parent passes the parent on unchanged and records nothing", async () => {
