@@ -6,12 +6,13 @@
 // that holds a job past the job deadline (hung in a loop, or stuck) counts as crashed too.
 import { Worker } from "node:worker_threads";
 import { PADDED_VOLUME } from "../../shared/voxel/constants.ts";
-import { createMeshOutput, meshChunk } from "../../shared/mesh/greedy.ts";
+import type { WasmMesher } from "../../shared/mesh/wasm-greedy.ts";
 import type { SpanHandle } from "../telemetry/facade.ts";
 import { logger } from "../telemetry/facade.ts";
 import { CHUNK_COLUMNS, summarisePadded } from "../game/collider.ts";
 import type { MeshedChunk } from "../game/state.ts";
 import { SERVER_MESH_MODE } from "./protocol.ts";
+import { loadWasmMesher } from "./wasm-mesher.ts";
 import type { WorkerJob, WorkerResult } from "./protocol.ts";
 
 const log = logger("mesh");
@@ -100,7 +101,8 @@ export class MeshPool implements MeshPort {
   private respawns = 0;
   private inlineBudget = INLINE_PER_TICK;
   private closed = false;
-  private readonly inlineOut = createMeshOutput();
+  /** The mesher of inline jobs, loaded on the first one (with workers running, never). */
+  private inlineMesher: WasmMesher | null = null;
   /** Called when a worker dies (the server counts it as a mesh_worker error). */
   onWorkerError: (err: unknown) => void = () => {};
 
@@ -198,7 +200,8 @@ export class MeshPool implements MeshPort {
 
   private runInline(meta: MeshJobMeta, b: MeshBuffers): void {
     const start = performance.now();
-    const mesh = meshChunk(b.padded, this.inlineOut, SERVER_MESH_MODE);
+    this.inlineMesher ??= loadWasmMesher();
+    const mesh = this.inlineMesher.mesh(b.padded, SERVER_MESH_MODE);
     const meshMs = performance.now() - start;
     const solid = summarisePadded(b.padded, b.tops);
     meta.span.setAttributes({ quads: mesh.quadCount, mesh_ms: meshMs, inline: true });

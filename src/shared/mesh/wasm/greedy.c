@@ -14,6 +14,7 @@
 
 typedef uint32_t u32;
 typedef uint8_t u8;
+typedef uint64_t u64;
 
 #define P 34
 #define S 32
@@ -59,12 +60,14 @@ static inline u32 solid(u8 b) { return b != 0; }
 static u32 buildRows(void) {
   const v128_t zero = wasm_i8x16_splat(0);
   u32 any = 0;
-  for (int r = 0, i = 1; r < P * P; r++, i += P) {
-    v128_t a = wasm_v128_load(in + i);
-    v128_t b = wasm_v128_load(in + i + 16);
-    u32 air = (u32)wasm_i8x16_bitmask(wasm_i8x16_eq(a, zero)) | ((u32)wasm_i8x16_bitmask(wasm_i8x16_eq(b, zero)) << 16);
-    rows[r] = ~air;
-    any |= ~air;
+  for (int py = 0, r = 0, i = 1; py < P; py++) {
+    for (int pz = 0; pz < P; pz++, r++, i += P) {
+      v128_t a = wasm_v128_load(in + i);
+      v128_t b = wasm_v128_load(in + i + 16);
+      u32 air = (u32)wasm_i8x16_bitmask(wasm_i8x16_eq(a, zero)) | ((u32)wasm_i8x16_bitmask(wasm_i8x16_eq(b, zero)) << 16);
+      rows[r] = ~air;
+      any |= ~air;
+    }
   }
   return any;
 }
@@ -158,50 +161,163 @@ static inline int runWidth(u32 m, u32 same, int u0) {
   return 1 + (int)ctz(~((same & m) >> (u0 + 1)));
 }
 
-/** Ring bits of a ring of <= 31 cells from the bytes (greedy.ts ringBits). */
-static u32 ringBits(int f, int sU, int sV, int w, int h) {
-  u32 bits = 0;
-  int b = 0;
-  for (int u = -1, i = f - sV - sU; u <= w; u++, i += sU) bits |= solid(in[i]) << b++;
-  for (int u = -1, i = f + h * sV - sU; u <= w; u++, i += sU) bits |= solid(in[i]) << b++;
-  for (int v = 0, i = f - sU; v < h; v++, i += sV) bits |= solid(in[i]) << b++;
-  for (int v = 0, i = f + w * sU; v < h; v++, i += sV) bits |= solid(in[i]) << b++;
+// A quad's front ring in four segments, in quad.ts bit order: the row below (v = -1) and the
+// row above (v = h), u = -1..w (span = w + 2 cells each), then the column left (u = -1) and
+// the column right (u = w), v = 0..h-1. Each segment is gathered into a number first, so a
+// ring costs a few shifts per segment instead of a read-modify-write per cell.
+typedef struct { u64 below, above; u32 left, right; } Ring;
+
+/** Solid bits of `n` (<= 34) cells from byte index i, stride `step`. */
+static inline u64 strideBits(int i, int step, int n) {
+  u64 bits = 0;
+  for (int k = 0; k < n; k++, i += step) bits |= (u64)solid(in[i]) << k;
   return bits;
 }
 
-/** Ring bits from the row masks (greedy.ts ringFromRows). */
-static u32 ringFromRows(int r0, int step, int u0, int w, int h) {
-  const int lo = u0 - 1;
+/** The segments from the bytes; f = padded index of the cell in front of the quad's minimum face. */
+static inline void segmentsFromBytes(Ring* g, int f, int w, int h) {
+  const int sU = planeSU, sV = planeSV;
+  g->below = strideBits(f - sV - sU, sU, w + 2);
+  g->above = strideBits(f + h * sV - sU, sU, w + 2);
+  u32 left = 0, right = 0;
+  for (int j = 0, i = f; j < h; j++, i += sV) {
+    left |= solid(in[i - sU]) << j;
+    right |= solid(in[i + w * sU]) << j;
+  }
+  g->left = left;
+  g->right = right;
+}
+
+// Column masks, the row masks transposed 32 x 32 at a time, built per layer on first use:
+// colsZ[py * S + x] bit z: voxel (x, py - 1, z) is solid (z, x interior); colsY[pz * S + x]
+// bit y: voxel (x, y, pz - 1) is solid. With them every ring segment off the chunk's edges is
+// a shift and a mask: no per-cell loop, whose varying trip counts cost a branch miss or two
+// per quad.
+static u32 colsZ[P * S];
+static u32 colsY[P * S];
+static u8 haveZ[P], haveY[P];
+
+/** dst[j] bit i = src[i * stride] bit j for 32 rows (block swaps of 16, 8, 4, 2, 1; 4 rows per vector). */
+static void transpose32(const u32* src, int stride, u32* dst) {
+  v128_t v[8];
+  if (stride == 1) {
+    for (int k = 0; k < 8; k++) v[k] = wasm_v128_load(src + 4 * k);
+  } else {
+    for (int k = 0, i = 0; k < 8; k++, i += 4 * stride) v[k] = wasm_i32x4_make(src[i], src[i + stride], src[i + 2 * stride], src[i + 3 * stride]);
+  }
+  // Blocks of 16, 8, 4 rows: partner rows sit in the same lane of another vector.
+  for (int s = 16, m = 0x0000ffff; s >= 4; m ^= m << (s >> 1), s >>= 1) {
+    const v128_t mask = wasm_i32x4_splat(m);
+    for (int k = 0; k < 8; k++) {
+      if ((4 * k) & s) continue;
+      const int q = k + s / 4;
+      const v128_t t = wasm_v128_and(wasm_v128_xor(wasm_u32x4_shr(v[k], s), v[q]), mask);
+      v[q] = wasm_v128_xor(v[q], t);
+      v[k] = wasm_v128_xor(v[k], wasm_i32x4_shl(t, s));
+    }
+  }
+  // Blocks of 2 (lanes 0, 1 with 2, 3) and 1 (lanes 0, 2 with 1, 3) inside each vector.
+  const v128_t m2 = wasm_i32x4_splat(0x33333333), m1 = wasm_i32x4_splat(0x55555555);
+  for (int k = 0; k < 8; k++) {
+    v128_t a = v[k];
+    v128_t p = wasm_i32x4_shuffle(a, a, 2, 3, 0, 1);
+    v128_t t = wasm_v128_and(wasm_v128_xor(wasm_u32x4_shr(a, 2), p), m2); // valid in lanes 0, 1
+    v128_t lo = wasm_v128_xor(a, wasm_i32x4_shl(t, 2));
+    v128_t hi = wasm_v128_xor(a, wasm_i32x4_shuffle(t, t, 2, 3, 0, 1));
+    a = wasm_i32x4_shuffle(lo, hi, 0, 1, 6, 7);
+    p = wasm_i32x4_shuffle(a, a, 1, 0, 3, 2);
+    t = wasm_v128_and(wasm_v128_xor(wasm_u32x4_shr(a, 1), p), m1); // valid in lanes 0, 2
+    lo = wasm_v128_xor(a, wasm_i32x4_shl(t, 1));
+    hi = wasm_v128_xor(a, wasm_i32x4_shuffle(t, t, 1, 0, 3, 2));
+    v[k] = wasm_i32x4_shuffle(lo, hi, 0, 5, 2, 7);
+  }
+  for (int k = 0; k < 8; k++) wasm_v128_store(dst + 4 * k, v[k]);
+}
+
+/** colsZ of padded layer py. */
+static inline const u32* layerZ(int py) {
+  if (!haveZ[py]) {
+    transpose32(rows + py * P + 1, 1, colsZ + py * S);
+    haveZ[py] = 1;
+  }
+  return colsZ + py * S;
+}
+
+/** colsY of padded layer pz. */
+static inline const u32* layerY(int pz) {
+  if (!haveY[pz]) {
+    transpose32(rows + P + pz, P, colsY + pz * S);
+    haveY[pz] = 1;
+  }
+  return colsY + pz * S;
+}
+
+/** Ring kind of the plane being merged: 0 = +-X, 1 = +-Y, 2 = +-Z; -1 = +-X with its front plane in the padding (bytes only). */
+static int ringAxis;
+/** The front plane: padded y (+-Y) or z (+-Z) layer, or x (+-X). */
+static int frontLayer;
+/** +-Y/+-Z: the front plane's column masks (colsZ or colsY layer), built when the plane is merged. */
+static const u32* frontCols;
+
+/**
+ * The segments from the row and column masks, for a quad whose ring lies inside the chunk
+ * along U (u0 > 0, u0 + w < 32); `r0` = rows[] index of the front row of the quad's first
+ * plane row (+-Y/+-Z).
+ */
+static inline void segmentsFromMasks(Ring* g, int r0, int u0, int v0, int w, int h) {
+  const int lo = u0 - 1, hi = u0 + w;
+  const u64 mask = ((u64)1 << (w + 2)) - 1;
+  const u32 hMask = (u32)(((u64)1 << h) - 1);
+  if (ringAxis == 0) {
+    const int x = frontLayer;
+    g->below = (layerZ(v0)[x] >> lo) & mask;
+    g->above = (layerZ(v0 + h + 1)[x] >> lo) & mask;
+    g->left = (layerY(lo + 1)[x] >> v0) & hMask;
+    g->right = (layerY(hi + 1)[x] >> v0) & hMask;
+    return;
+  }
+  const int step = frontRowStep;
+  g->below = (rows[r0 - step] >> lo) & mask;
+  g->above = (rows[r0 + h * step] >> lo) & mask;
+  const u32* cols = frontCols;
+  g->left = (cols[lo] >> v0) & hMask;
+  g->right = (cols[hi] >> v0) & hMask;
+}
+
+/** Bits not yet written to `side` while a ring spills. */
+typedef struct { u64 acc; u32 n; } Spill;
+
+/** Appends `n` (<= 32) bits to the spilled rings in `side`. */
+static inline void spillPut(Spill* sp, u32 bits, u32 n) {
+  sp->acc |= (u64)bits << sp->n;
+  sp->n += n;
+  if (sp->n >= 32) {
+    side[sideWords++] = (u32)sp->acc;
+    sp->acc >>= 32;
+    sp->n -= 32;
+  }
+}
+
+/** Word 1 bits 8..31 >> 8 for a quad's front ring (greedy.ts ringField): inline, or spilled to `side`. */
+static inline u32 ringField(int f, int u0, int v0, int w, int h, u32 quad) {
+  Ring g;
+  if (ringAxis >= 0 && u0 > 0 && u0 + w < S) segmentsFromMasks(&g, frontRow0 + v0 * frontRowStep, u0, v0, w, h);
+  else segmentsFromBytes(&g, f, w, h);
   const int span = w + 2;
-  const u32 mask = (1u << span) - 1;
-  u32 bits = ((rows[r0 - step] >> lo) & mask) | (((rows[r0 + h * step] >> lo) & mask) << span);
-  int b = 2 * span;
-  for (int j = 0, r = r0; j < h; j++, r += step) bits |= ((rows[r] >> lo) & 1) << b++;
-  for (int j = 0, r = r0, hi = u0 + w; j < h; j++, r += step) bits |= ((rows[r] >> hi) & 1) << b++;
-  return bits;
-}
-
-static void ringSpill(int f, int sU, int sV, int w, int h) {
-  const int len = 2 * (w + h) + 4;
-  const u32 need = sideWords + (u32)((len + 31) >> 5);
-  for (u32 k = sideWords; k < need; k++) side[k] = 0;
-  u32 b = sideWords << 5;
-  for (int u = -1, i = f - sV - sU; u <= w; u++, i += sU, b++) side[b >> 5] |= solid(in[i]) << (b & 31);
-  for (int u = -1, i = f + h * sV - sU; u <= w; u++, i += sU, b++) side[b >> 5] |= solid(in[i]) << (b & 31);
-  for (int v = 0, i = f - sU; v < h; v++, i += sV, b++) side[b >> 5] |= solid(in[i]) << (b & 31);
-  for (int v = 0, i = f + w * sU; v < h; v++, i += sV, b++) side[b >> 5] |= solid(in[i]) << (b & 31);
-  sideWords = need;
-}
-
-static u32 ringField(int f, int u0, int v0, int w, int h, u32 quad) {
-  const int len = 2 * (w + h) + 4;
-  if (len <= INLINE_BITS) {
-    if (frontRow0 >= 0 && u0 > 0 && u0 + w < S) return ringFromRows(frontRow0 + v0 * frontRowStep, frontRowStep, u0, w, h);
-    return ringBits(f, planeSU, planeSV, w, h);
+  if (2 * (span + h) <= INLINE_BITS) {
+    return (u32)g.below | ((u32)g.above << span) | (g.left << 2 * span) | (g.right << (2 * span + h));
   }
   spilled[spillCount++] = quad;
   const u32 start = sideWords;
-  ringSpill(f, planeSU, planeSV, w, h);
+  Spill sp = { 0, 0 };
+  const u32 first = span < 32 ? (u32)span : 32;
+  spillPut(&sp, (u32)g.below, first);
+  if (span > 32) spillPut(&sp, (u32)(g.below >> 32), span - 32);
+  spillPut(&sp, (u32)g.above, first);
+  if (span > 32) spillPut(&sp, (u32)(g.above >> 32), span - 32);
+  spillPut(&sp, g.left, h);
+  spillPut(&sp, g.right, h);
+  if (sp.n > 0) side[sideWords++] = (u32)sp.acc;
   return SPILL_FIELD | start;
 }
 
@@ -257,8 +373,12 @@ static u32 meshFaces(int face, u32 n) {
     planeBase = ORIGIN + d * sN;
     const u32 word0 = ((u32)d << shN) | ((u32)face << 28);
     const int here = axis == 1 ? (d + 1) * P + 1 : P + d + 1;
-    frontRow0 = axis == 0 ? -1 : here + frontStep;
+    frontRow0 = here + frontStep;
     frontRowStep = rowStep;
+    // Front plane: x = d + sign (in the padding for d = 0 of -X and d = 31 of +X), or padded layer d + 1 + sign.
+    frontLayer = axis == 0 ? d + sign : d + 1 + sign;
+    ringAxis = axis == 0 && (frontLayer < 0 || frontLayer >= S) ? -1 : axis;
+    if (mode == SHADER_AO && axis != 0) frontCols = axis == 1 ? layerZ(frontLayer) : layerY(frontLayer);
     const u32 rb = planeRows[face * S + d];
     rowEnd = 32 - __builtin_clz(rb);
     if (axis == 0) sameFromBytes(pl, rb);
@@ -280,6 +400,7 @@ __attribute__((export_name("mesh"))) u32 mesh(int meshMode) {
   spillCount = 0;
   u32 n = 0;
   for (int f = 0; f < 6; f++) faceCounts[f] = 0;
+  for (int k = 0; k < P; k++) haveZ[k] = haveY[k] = 0;
   if (buildRows() != 0) {
     buildPlanes();
     for (int face = 0; face < 6; face++) {
