@@ -78,28 +78,54 @@ static void buildPlanes(void) {
   u32* pr = planeRows;
   for (int k = 0; k < 6 * S; k++) pr[k] = 0;
   u32 xPos = 0, xNeg = 0, zPos = 0, zNeg = 0, yPos = 0, yNeg = 0;
+  const v128_t zero = wasm_i32x4_splat(0);
   for (int y = 0; y < S; y++) {
     const u32 yBit = 1u << y;
     u32 pyRows = 0, nyRows = 0, pxAt = 0, nxAt = 0;
-    for (int z = 0, r = (y + 1) * P + 1; z < S; z++, r++) {
-      const u32 c = rows[r];
-      if (c == 0) continue;
-      const u32 bit = 1u << z;
-      const u32 py = c & ~rows[r + P];
-      const u32 ny = c & ~rows[r - P];
-      const u32 pz = c & ~rows[r + 1];
-      const u32 nz = c & ~rows[r - 1];
-      if (py) { pl[2 * S * S + y * S + z] = py; pyRows |= bit; }
-      if (ny) { pl[3 * S * S + y * S + z] = ny; nyRows |= bit; }
-      if (pz) { pl[4 * S * S + z * S + y] = pz; pr[4 * S + z] |= yBit; }
-      if (nz) { pl[5 * S * S + z * S + y] = nz; pr[5 * S + z] |= yBit; }
-      const int i = ORIGIN + y * SY + z * P;
-      u32 pos = c & ~((c >> 1) | (solid(in[i + S]) << 31));
-      u32 neg = c & ~((c << 1) | solid(in[i - 1]));
-      pxAt |= pos;
-      nxAt |= neg;
-      for (; pos; pos &= pos - 1) pl[ctz(pos) * S + y] |= bit;
-      for (; neg; neg &= neg - 1) pl[S * S + ctz(neg) * S + y] |= bit;
+    // Four rows (z .. z + 3) per step: their +-Y and +-Z faces by vector and-nots, no branch
+    // per row; the planes take zeros where a row has no face (they are zero there already).
+    for (int z = 0, r = (y + 1) * P + 1; z < S; z += 4, r += 4) {
+      const v128_t c = wasm_v128_load(rows + r);
+      if (!wasm_v128_any_true(c)) continue;
+      const v128_t py = wasm_v128_andnot(c, wasm_v128_load(rows + r + P));
+      const v128_t ny = wasm_v128_andnot(c, wasm_v128_load(rows + r - P));
+      const v128_t pz = wasm_v128_andnot(c, wasm_v128_load(rows + r + 1));
+      const v128_t nz = wasm_v128_andnot(c, wasm_v128_load(rows + r - 1));
+      wasm_v128_store(pl + 2 * S * S + y * S + z, py);
+      wasm_v128_store(pl + 3 * S * S + y * S + z, ny);
+      pyRows |= (u32)wasm_i32x4_bitmask(wasm_i32x4_ne(py, zero)) << z;
+      nyRows |= (u32)wasm_i32x4_bitmask(wasm_i32x4_ne(ny, zero)) << z;
+      const u32 pzAt = (u32)wasm_i32x4_bitmask(wasm_i32x4_ne(pz, zero));
+      const u32 nzAt = (u32)wasm_i32x4_bitmask(wasm_i32x4_ne(nz, zero));
+      u32 lanes[4];
+      if (pzAt) {
+        wasm_v128_store(lanes, pz);
+        for (int k = 0; k < 4; k++) {
+          pl[4 * S * S + (z + k) * S + y] = lanes[k];
+          pr[4 * S + z + k] |= ((pzAt >> k) & 1) << y;
+        }
+      }
+      if (nzAt) {
+        wasm_v128_store(lanes, nz);
+        for (int k = 0; k < 4; k++) {
+          pl[5 * S * S + (z + k) * S + y] = lanes[k];
+          pr[5 * S + z + k] |= ((nzAt >> k) & 1) << y;
+        }
+      }
+      // +-X: shifts inside each row, the padding bytes at x = -1 and x = 32 carried in.
+      wasm_v128_store(lanes, c);
+      for (int k = 0; k < 4; k++) {
+        const u32 row = lanes[k];
+        if (row == 0) continue;
+        const u32 bit = 1u << (z + k);
+        const int i = ORIGIN + y * SY + (z + k) * P;
+        u32 pos = row & ~((row >> 1) | (solid(in[i + S]) << 31));
+        u32 neg = row & ~((row << 1) | solid(in[i - 1]));
+        pxAt |= pos;
+        nxAt |= neg;
+        for (; pos; pos &= pos - 1) pl[ctz(pos) * S + y] |= bit;
+        for (; neg; neg &= neg - 1) pl[S * S + ctz(neg) * S + y] |= bit;
+      }
     }
     pr[2 * S + y] = pyRows;
     pr[3 * S + y] = nyRows;
