@@ -20,7 +20,8 @@
 //   terrain       the median surface chunk (by exposed faces) of the default generated world
 //   terrain_all   every non-empty chunk of that world: time per chunk, quads summed
 //   world64       the 4 x 4 chunk columns around the spawn, all heights (64 chunks, empty ones
-//                 too): ms per pass over all 64 (the set the C++ comparison uses)
+//                 too): ms per pass over all 64 (the set the C++ comparison uses), the better
+//                 p50 of two runs per mesher, as for the C++ rows)
 //   carved_solid  a solid chunk (grass/dirt/stone, air above) with spherical craters carved out
 //   noise50       every voxel solid with probability 1/2
 //
@@ -243,17 +244,28 @@ function terrainCases(): CaseResult[] {
   }
   const results: CaseResult[] = [];
   const passes = Math.max(50, Math.round(RUNS / 5));
-  // The C++ meshers run before and after ours; each keeps its better p50 (the comparison leans their way).
+  // The C++ meshers run before and after ours; each keeps its better p50.
   const cppBefore = CPP ? runCpp(CPP, around, passes) : [];
+  // Each world64 row is the better p50 of two runs, one right after the C++ meshers' first run
+  // and one right before their second, as each C++ row is the better of its two runs: on a
+  // shared machine, a burst of load on one side alone does not decide the ratio.
+  const note = `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64, better p50 of two runs`;
+  const first = MODES.map((mode) => measurePasses("world64", around, passes, note, mode));
   for (const mode of MODES) {
     results.push(
       measure("terrain", [median.padded], RUNS, `chunk ${median.key} of seed ${DEFAULT_WORLD_GEN.seed}, median of ${surfaceChunks.length} surface chunks`, mode),
       measure("terrain_all", chunks.map((c) => c.padded), Math.max(RUNS, chunks.length * 4), `${chunks.length} non-empty chunks of ${size}, generated in ${genMs.toFixed(0)} ms`, mode),
-      measurePasses("world64", around, passes, `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64`, mode),
     );
   }
+  MODES.forEach((mode, i) => results.push(better(first[i], measurePasses("world64", around, passes, note, mode))));
   if (CPP) results.push(...bestOf(cppBefore, runCpp(CPP, around, passes), around));
   return results;
+}
+
+/** Of two runs of one mesher, the one with the lower p50, with the lower min of both. */
+function better(a: CaseResult, b: CaseResult): CaseResult {
+  const best = b.p50_ms < a.p50_ms ? b : a;
+  return { ...best, min_ms: Math.min(a.min_ms, b.min_ms) };
 }
 
 /** One C++ mesher's figures from bench/cpp/driver.cpp (a JSON line). */
