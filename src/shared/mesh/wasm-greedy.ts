@@ -23,13 +23,11 @@ interface Exports {
   memory: WebAssembly.Memory;
   input(): number;
   output(): number;
+  output_words(): number;
   face_counts(): number;
   side_words(): number;
   mesh(mode: number): number;
 }
-
-/** Words of the output region: room for the largest possible mesh (wasm/greedy.c OUT_WORDS). */
-const OUT_WORDS = 101376 * 2 + Math.floor(101376 / 9) * 5 + 5;
 
 /** Instantiates the mesher from its compiled module (synchronously: the module is small). */
 export function createWasmMesher(module: WebAssembly.Module): WasmMesher {
@@ -37,7 +35,8 @@ export function createWasmMesher(module: WebAssembly.Module): WasmMesher {
   const buffer = exports.memory.buffer;
   const input = new Uint8Array(buffer, exports.input(), PADDED_VOLUME);
   const result = {
-    quads: new Uint32Array(buffer, exports.output(), OUT_WORDS),
+    // Room for the largest possible mesh (wasm/greedy.c OUT_WORDS).
+    quads: new Uint32Array(buffer, exports.output(), exports.output_words()),
     quadCount: 0,
     sideWords: 0,
     faceCounts: new Uint32Array(buffer, exports.face_counts(), 6),

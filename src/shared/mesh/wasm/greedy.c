@@ -1,13 +1,17 @@
 // Binary greedy mesher in C for WebAssembly (wasm32 + SIMD128): the material-merge modes of
 // ../greedy.ts (MeshMode.ShaderAo and MeshMode.Plain), step for step, so its output is
 // bit-identical to the TypeScript mesher's (the reference; test/shared/mesh/wasm.test.ts
-// compares them). What differs is only how each step is computed:
+// compares them: change both together). What differs is only how each step is computed:
 // - row masks: 16 voxel bytes per i8x16 compare + bitmask instead of 4 per SWAR step;
+// - +-Y/+-Z faces: four rows per i32x4 step, with no branch per row;
 // - same-material masks: one i8x16 compare of a row against itself shifted by one byte;
-// - 32-bit ctz/clz and unsigned shifts are single instructions, not int32 workarounds.
-// No libc and no allocation: every buffer is static, the memory never grows. The caller
-// writes the padded 34^3 chunk to input(), calls mesh(mode), and reads quad_count() quads
-// (quad.ts format) and side_words() words of spilled rings from output().
+// - front rings: shifts of row masks and of column masks (32 x 32 bit transposes of the row
+//   masks, four rows per vector), instead of a loop over the ring's cells;
+// - 32-bit ctz and unsigned shifts are single instructions, not int32 workarounds.
+// No libc and no allocation: every buffer is static and sized for the largest possible mesh,
+// so the memory never grows. The caller writes the padded 34^3 chunk to input(), calls
+// mesh(mode), which returns the quad count, and reads the quads (quad.ts format) and then
+// side_words() words of spilled rings from output(), whose capacity is output_words().
 // Built by scripts/build-wasm.sh (flags there); the .wasm beside this file is its output.
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -37,7 +41,6 @@ static u8 in[PV + 32] __attribute__((aligned(16)));
 // Output: quads, then the spilled rings.
 static u32 out[OUT_WORDS];
 static u32 faceCounts[6];
-static u32 quadCount;
 static u32 sideWords;
 
 // Scratch (see greedy.ts for each one's meaning).
@@ -416,6 +419,7 @@ static u32 meshFaces(int face, u32 n) {
 
 __attribute__((export_name("input"))) u8* input(void) { return in; }
 __attribute__((export_name("output"))) u32* output(void) { return out; }
+__attribute__((export_name("output_words"))) u32 output_words(void) { return OUT_WORDS; }
 __attribute__((export_name("face_counts"))) u32* face_counts(void) { return faceCounts; }
 __attribute__((export_name("side_words"))) u32 side_words(void) { return sideWords; }
 
@@ -443,6 +447,5 @@ __attribute__((export_name("mesh"))) u32 mesh(int meshMode) {
       out[o + 1] += (base - o) << 8;
     }
   }
-  quadCount = n;
   return n;
 }
