@@ -5,22 +5,22 @@
 // Buffers come from the main thread's pool and are transferred back for reuse.
 import { parentPort } from "node:worker_threads";
 import { summarisePadded } from "../game/collider.ts";
-import { SERVER_MESH_MODE } from "./protocol.ts";
-import { loadWasmMesher } from "./wasm-mesher.ts";
+import { createServerMesher } from "./wasm-mesher.ts";
 import type { WorkerJob, WorkerResult } from "./protocol.ts";
 
-const mesher = loadWasmMesher();
+const mesher = createServerMesher();
 const port = parentPort;
 
 port?.on("message", (job: WorkerJob) => {
   const start = performance.now();
-  const mesh = mesher.mesh(job.padded, SERVER_MESH_MODE);
+  const mesh = mesher.mesh(job.padded);
   const end = performance.now();
   const solid = summarisePadded(job.padded, job.tops);
   const result: WorkerResult = {
     id: job.id,
     quads: mesh.quadCount,
     meshMs: end - start,
+    wasmError: mesher.loadError,
     endEpochMs: performance.timeOrigin + end,
     solid,
     padded: job.padded,
