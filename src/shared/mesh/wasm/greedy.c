@@ -186,8 +186,8 @@ static void sameFromBytes(const u32* pl, u32 rb) {
 }
 
 static inline int runWidth(u32 m, u32 same, int u0) {
-  if (u0 >= S - 1) return 1;
-  return 1 + (int)ctz(~((same & m) >> (u0 + 1)));
+  // In 64 bits the shift by up to 32 is defined and brings in zeros: no case for u0 = 31.
+  return 1 + (int)__builtin_ctzll(~((u64)(same & m) >> (u0 + 1)));
 }
 
 // A quad's front ring in four segments, in quad.ts bit order: the row below (v = -1) and the
@@ -350,9 +350,8 @@ static inline u32 ringField(int f, int u0, int v0, int w, int h, u32 quad) {
   return SPILL_FIELD | start;
 }
 
-static u32 mergeMaterial(u32* pl, u32 word0, int shU, int shV, u32 n, u32 rb) {
+static inline __attribute__((always_inline)) u32 mergeMaterial(u32* pl, u32 word0, int shU, int shV, u32 n, u32 rb, const int rings) {
   const int sU = planeSU, sV = planeSV;
-  const int rings = mode == SHADER_AO;
   const int end = rowEnd;
   for (; rb; rb &= rb - 1) {
     const int v = (int)ctz(rb);
@@ -372,7 +371,8 @@ static u32 mergeMaterial(u32* pl, u32 word0, int shU, int shV, u32 n, u32 rb) {
       int h = 1;
       for (int r = v + 1; r < end; r++, h++) {
         const u32 row = pl[r];
-        if ((row & run) != run || (sameLeft[r] & inner) != inner || in[at + r * sV] != mat) break;
+        // One branch for the three tests: the row's run is free, material-uniform, and ours.
+        if ((((row & run) ^ run) | ((sameLeft[r] & inner) ^ inner) | (in[at + r * sV] ^ mat)) != 0) break;
         pl[r] = row & ~run;
       }
       const u32 o = n * QW;
@@ -412,7 +412,7 @@ static u32 meshFaces(int face, u32 n) {
     rowEnd = 32 - __builtin_clz(rb);
     if (axis == 0) sameFromBytes(pl, rb);
     else sameFromRows(pl, here, rowStep, rb);
-    n = mergeMaterial(pl, word0, shU, shV, n, rb);
+    n = mode == SHADER_AO ? mergeMaterial(pl, word0, shU, shV, n, rb, 1) : mergeMaterial(pl, word0, shU, shV, n, rb, 0);
   }
   return n;
 }
