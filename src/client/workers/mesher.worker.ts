@@ -23,9 +23,12 @@ const wasmReady = loadWasm().then((m) => {
   wasm = m;
 });
 
+/** Fetches and compiles the mesher (about 20 KB: compiled from bytes, whatever MIME type a dev server gives it). */
 async function loadWasm(): Promise<WasmMesher | null> {
   try {
-    return createWasmMesher(await WebAssembly.compileStreaming(fetch(wasmUrl)));
+    const res = await fetch(wasmUrl);
+    if (!res.ok) throw new Error(`HTTP ${res.status} for ${wasmUrl}`);
+    return createWasmMesher(await WebAssembly.compile(await res.arrayBuffer()));
   } catch (err) {
     console.error(`mesher worker: the WebAssembly mesher did not load (${String(err)}); meshing with the TypeScript mesher`);
     return null;
