@@ -29,7 +29,11 @@ interface Exports {
   mesh(mode: number): number;
 }
 
-/** Instantiates the mesher from its compiled module (synchronously: the module is small). */
+/**
+ * Instantiates the mesher from its compiled module, synchronously: fine in Node and in workers
+ * (Chromium refuses synchronous instantiation of a module this size on a page's main thread,
+ * which never meshes). Each instance holds about 1.5 MB of memory, sized up front.
+ */
 export function createWasmMesher(module: WebAssembly.Module): WasmMesher {
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   const buffer = exports.memory.buffer;
