@@ -4,7 +4,8 @@
 # test), prometheus-alertmanager/amtool (the Alertmanager config and the alerts end-to-end
 # test), valgrind (the telemetry instruction-count test) and postgresql (the store's contract,
 # crash and fencing tests start their own cluster with its initdb and pg_ctl) and redis-server
-# (the zone tests and `npm run cluster` start their own, test/server/zones/redis.ts). Installs
+# (the zone tests and `npm run cluster` start their own, test/server/zones/redis.ts), clang and
+# lld (test/scripts/build-wasm.test.ts rebuilds the committed WebAssembly mesher). Installs
 # them with apt-get when running as root; otherwise explains how.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

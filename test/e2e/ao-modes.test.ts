@@ -1,7 +1,8 @@
 // End-to-end: terrain ambient occlusion in the fragment shader (`?ao=shader`, quads merged by
 // material alone) draws the same picture as AO baked per vertex (`?ao=vertex`, the reference):
 // the same views, before and after the same carves, in two offline pages (each carves its own
-// world, so both see the same craters). Screenshots stay in test-output/ for a person.
+// world, so both see the same craters). Screenshots stay in test-output/ for a person. Shader
+// mode meshes in the workers' WebAssembly mesher, vertex mode in the TypeScript one.
 //
 // Tolerance: a pixel matches when no channel differs by more than 8 (of 255); at least 99.5%
 // of the pixels must match, and at least 99% must be identical. Measured on SwiftShader: about
@@ -49,6 +50,9 @@ interface ModeRun {
   readonly quads: number;
   readonly gpuMeshBytes: number;
   readonly chunks: number;
+  /** Mesh jobs done by the page's workers, and of those, the ones the WebAssembly mesher made. */
+  readonly meshJobs: number;
+  readonly wasmJobs: number;
 }
 
 async function shoot(page: Page, name: string): Promise<Image> {
@@ -92,9 +96,10 @@ async function run(ao: string, prefix: string): Promise<ModeRun> {
   await page.evaluate(() => window.__game!.aim(-1.2, -0.3));
   await fire(page, 1);
   const pit = await shoot(page, `${prefix}-${ao}-pit.png`);
+  const { jobsDone: meshJobs, wasmJobs } = await page.evaluate(() => window.__game!.stats.mesh);
   expect(errors).toEqual([]);
   await page.close();
-  return { plaza, wall, crater, pit, quads, gpuMeshBytes, chunks: chunksTotal };
+  return { plaza, wall, crater, pit, quads, gpuMeshBytes, chunks: chunksTotal, meshJobs, wasmJobs };
 }
 
 describe("terrain AO: per pixel in the shader vs per vertex", () => {
@@ -111,6 +116,12 @@ describe("terrain AO: per pixel in the shader vs per vertex", () => {
     for (const [name, r] of [["vertex", vertex], ["shader", shader]] as const) {
       console.log(`e2e: ${name} AO: ${r.quads} quads drawn, ${r.chunks} chunks, ${(r.gpuMeshBytes / 1024).toFixed(0)} KiB of mesh pages in use (${(r.gpuMeshBytes / Math.max(1, r.chunks)).toFixed(0)} B per chunk)`);
     }
+    // Shader mode meshes in the workers' WebAssembly mesher (loaded under the page's CSP),
+    // vertex mode in the TypeScript one: the views above compare the two meshers too.
+    console.log(`e2e: mesh jobs by the wasm mesher: vertex ${vertex.wasmJobs}/${vertex.meshJobs}, shader ${shader.wasmJobs}/${shader.meshJobs}`);
+    expect(shader.meshJobs).toBeGreaterThan(0);
+    expect(shader.wasmJobs).toBe(shader.meshJobs);
+    expect(vertex.wasmJobs).toBe(0);
     expect(shader.quads).toBeLessThan(vertex.quads * 0.8);
     expect(shader.gpuMeshBytes).toBeLessThan(vertex.gpuMeshBytes);
   });

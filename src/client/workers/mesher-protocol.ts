@@ -22,11 +22,14 @@ export interface MeshJobResult {
   readonly faceCounts: Uint32Array;
   /** performance.now() around meshChunk inside the worker, in ms. */
   readonly meshMs: number;
+  /** True when the WebAssembly mesher made it (shared/mesh/wasm-greedy.ts), false for the TypeScript one. */
+  readonly wasm: boolean;
   /** The job's padded buffer, handed back so the pool can reuse it without allocating. */
   readonly padded: Uint8Array;
 }
 
 /** What a mesher worker exposes over comlink. */
 export interface MesherApi {
-  mesh(job: MeshJob): MeshJobResult;
+  /** Meshes a job; asynchronous only while the worker's WebAssembly mesher is still loading. */
+  mesh(job: MeshJob): MeshJobResult | Promise<MeshJobResult>;
 }

@@ -19,6 +19,8 @@ export interface MeshPoolStats {
   /** Jobs sent to a worker and not answered yet. */
   inFlight: number;
   jobsDone: number;
+  /** Of those, the jobs the WebAssembly mesher made (the rest: the TypeScript mesher, `?ao=vertex` or a failed load). */
+  wasmJobs: number;
   /** Results dropped because a newer version had been requested meanwhile. */
   staleDropped: number;
   failed: number;
@@ -140,6 +142,7 @@ export class MesherPool {
       queueLength: 0,
       inFlight: 0,
       jobsDone: 0,
+      wasmJobs: 0,
       staleDropped: 0,
       failed: 0,
       lastMeshMs: 0,
@@ -281,6 +284,7 @@ export class MesherPool {
     if (this.disposed) return;
     this.spare.push(r.padded);
     s.jobsDone++;
+    if (r.wasm) s.wasmJobs++;
     s.lastMeshMs = r.meshMs;
     s.recentMeshMs[s.recentMeshMsCount % s.recentMeshMs.length] = r.meshMs;
     s.recentMeshMsCount++;

@@ -9,14 +9,16 @@
 
 /**
  * Content-Security-Policy: no inline script or style, no eval, no plugins, no framing, no
- * <base> or form targets. `connect-src 'self'` covers ws:// on this origin (CSP level 3).
+ * <base> or form targets. 'wasm-unsafe-eval' lets the mesher workers compile the game's own
+ * WebAssembly mesher (fetched from 'self'); it allows no JavaScript eval. `connect-src 'self'`
+ * covers ws:// on this origin (CSP level 3).
  * A dedicated worker is governed by the CSP of its own script response, which is this one.
  * Styles that UI code adds at run time go through constructable stylesheets (CSSOM), which
  * style-src does not restrict; `<style>` elements and style attributes would be refused.
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
   "connect-src 'self'",
   "style-src 'self'",

@@ -6,12 +6,12 @@
 // that holds a job past the job deadline (hung in a loop, or stuck) counts as crashed too.
 import { Worker } from "node:worker_threads";
 import { PADDED_VOLUME } from "../../shared/voxel/constants.ts";
-import { createMeshOutput, meshChunk } from "../../shared/mesh/greedy.ts";
 import type { SpanHandle } from "../telemetry/facade.ts";
 import { logger } from "../telemetry/facade.ts";
 import { CHUNK_COLUMNS, summarisePadded } from "../game/collider.ts";
 import type { MeshedChunk } from "../game/state.ts";
-import { SERVER_MESH_MODE } from "./protocol.ts";
+import { createServerMesher } from "./wasm-mesher.ts";
+import type { ServerMesher } from "./wasm-mesher.ts";
 import type { WorkerJob, WorkerResult } from "./protocol.ts";
 
 const log = logger("mesh");
@@ -100,7 +100,10 @@ export class MeshPool implements MeshPort {
   private respawns = 0;
   private inlineBudget = INLINE_PER_TICK;
   private closed = false;
-  private readonly inlineOut = createMeshOutput();
+  /** The mesher of inline jobs, loaded on the first one (with workers running, never). */
+  private inlineMesher: ServerMesher | null = null;
+  /** True once a fallback to the TypeScript mesher has been logged (once per pool). */
+  private wasmErrorLogged = false;
   /** Called when a worker dies (the server counts it as a mesh_worker error). */
   onWorkerError: (err: unknown) => void = () => {};
 
@@ -137,9 +140,17 @@ export class MeshPool implements MeshPort {
     if (p === undefined) return;
     this.pending.delete(r.id);
     slot.inflight--;
+    this.noteWasmError(r.wasmError);
     p.meta.span.setAttributes({ quads: r.quads, mesh_ms: r.meshMs });
     p.meta.span.end(r.endEpochMs);
     this.results.push(this.toResult(p.meta, r.quads, r.meshMs, r.solid, r.padded, r.tops));
+  }
+
+  /** Logs, once, that a thread meshes with the TypeScript mesher because the wasm one did not load. */
+  private noteWasmError(error: string | null): void {
+    if (error === null || this.wasmErrorLogged) return;
+    this.wasmErrorLogged = true;
+    log.error({ error }, "the WebAssembly mesher did not load; meshing with the TypeScript mesher");
   }
 
   private fail(slot: WorkerSlot, err: unknown): void {
@@ -198,7 +209,11 @@ export class MeshPool implements MeshPort {
 
   private runInline(meta: MeshJobMeta, b: MeshBuffers): void {
     const start = performance.now();
-    const mesh = meshChunk(b.padded, this.inlineOut, SERVER_MESH_MODE);
+    if (this.inlineMesher === null) {
+      this.inlineMesher = createServerMesher();
+      this.noteWasmError(this.inlineMesher.loadError);
+    }
+    const mesh = this.inlineMesher.mesh(b.padded);
     const meshMs = performance.now() - start;
     const solid = summarisePadded(b.padded, b.tops);
     meta.span.setAttributes({ quads: mesh.quadCount, mesh_ms: meshMs, inline: true });

@@ -20,6 +20,8 @@ export interface WorkerResult {
   readonly quads: number;
   /** Mesher time measured inside the worker. */
   readonly meshMs: number;
+  /** Why the worker's wasm mesher did not load (it meshed with the TypeScript one), or null. */
+  readonly wasmError: string | null;
   readonly endEpochMs: number;
   readonly solid: number;
   readonly padded: Uint8Array;

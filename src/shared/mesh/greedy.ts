@@ -26,6 +26,9 @@
 // 5. ShaderAo: every quad also gets its front ring (quad.ts), the solid bits around its
 //    footprint in the front plane: inline in word 1 when they fit, else spilled after the
 //    quads. From it the fragment shader rebuilds each face's 3x3 front neighbourhood.
+// wasm/greedy.c ports the ShaderAo and Plain modes to WebAssembly (wasm-greedy.ts), which the
+// client's and the server's mesh workers run; this file stays the reference, and
+// test/shared/mesh/wasm.test.ts checks the port's output is identical: change both together.
 import { PADDED_SIZE, PADDED_VOLUME } from "../voxel/constants.ts";
 import { Face, MeshMode, QUAD_WORDS, RING_INLINE_BITS, RING_SPILL } from "./quad.ts";
 import type { MeshModeId } from "./quad.ts";

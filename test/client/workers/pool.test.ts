@@ -42,7 +42,7 @@ function mesher(fate: (job: number) => JobFate, modes: MeshModeId[] = []): FakeW
         const r = meshChunk(job.padded, out, job.mode);
         const quads = copyQuads(r);
         return Comlink.transfer(
-          { chunkId: job.chunkId, version: job.version, quads, quadCount: r.quadCount, faceCounts: r.faceCounts.slice(), meshMs: performance.now() - t0, padded: job.padded },
+          { chunkId: job.chunkId, version: job.version, quads, quadCount: r.quadCount, faceCounts: r.faceCounts.slice(), meshMs: performance.now() - t0, wasm: false, padded: job.padded },
           [quads.buffer, job.padded.buffer],
         );
       },

@@ -1,6 +1,7 @@
 // The mesher's material-only modes (MeshMode.ShaderAo for the fragment-shader AO renderer,
 // MeshMode.Plain for the server): exact coverage against the brute-force reference, and
 // maximal merging in the greedy order (no quad could have grown, no two quads could merge).
+// Both meshers: greedy.ts (the reference) and its WebAssembly build (wasm-greedy.ts).
 import { describe, expect, it } from "vitest";
 import { PADDED_VOLUME, paddedIndex } from "../../../src/shared/voxel/constants.ts";
 import { Material } from "../../../src/shared/voxel/materials.ts";
@@ -11,14 +12,23 @@ import type { MeshModeId, Quad } from "../../../src/shared/mesh/quad.ts";
 import { createMeshOutput, meshChunk } from "../../../src/shared/mesh/greedy.ts";
 import type { MeshResult } from "../../../src/shared/mesh/greedy.ts";
 import { culledQuadCount } from "../../../src/shared/mesh/culled.ts";
+import { loadWasmMesher } from "../../../src/server/mesh/wasm-mesher.ts";
 import { Coverage, N, firstDifference, getter, padded, quadsOf, randomChunk, reference, structuredChunks, world64 } from "./reference.ts";
 import type { VoxelFn } from "./reference.ts";
 
 const MATERIAL_MODES: [string, MeshModeId][] = [["ShaderAo", MeshMode.ShaderAo], ["Plain", MeshMode.Plain]];
 
+/** A mesher under test: padded chunk and mode in, a result valid until its next call. */
+type Mesh = (p: Uint8Array, mode: MeshModeId) => MeshResult;
+const wasm = loadWasmMesher();
+const MESHERS: [string, Mesh][] = [
+  ["greedy.ts", (p, mode) => meshChunk(p, createMeshOutput(), mode)],
+  ["wasm", (p, mode) => wasm.mesh(p, mode)],
+];
+
 /** Meshes a padded chunk in `mode` and checks exact coverage (AO not compared); returns the result. */
-function meshAndCover(p: Uint8Array, mode: MeshModeId): MeshResult {
-  const result = meshChunk(p, createMeshOutput(), mode);
+function meshAndCover(p: Uint8Array, mode: MeshModeId, mesh: Mesh = MESHERS[0][1]): MeshResult {
+  const result = mesh(p, mode);
   const ref = reference(getter(p), N, N, N);
   const cov = new Coverage(getter(p), ref, N, N, N, false);
   cov.add(result);
@@ -81,16 +91,16 @@ function mergeViolations(p: Uint8Array, result: MeshResult): string[] {
   return out;
 }
 
-describe("material-only merge: exact coverage", () => {
+describe.each(MESHERS)("material-only merge, %s: exact coverage", (_, mesh) => {
   for (const [name, mode] of MATERIAL_MODES) {
     it(`${name}: random chunks, every density and 1 or 3 materials`, () => {
       for (const density of [0.05, 0.3, 0.5, 0.7, 0.95]) {
-        for (const materials of [1, 3]) meshAndCover(randomChunk(2000 + density * 100 + materials, density, materials), mode);
+        for (const materials of [1, 3]) meshAndCover(randomChunk(2000 + density * 100 + materials, density, materials), mode, mesh);
       }
     });
 
     it(`${name}: structured chunks`, () => {
-      for (const [, p] of structuredChunks()) meshAndCover(p, mode);
+      for (const [, p] of structuredChunks()) meshAndCover(p, mode, mesh);
     });
 
     it(`${name}: a 2x2x2 world meshes to exactly its exposed faces, across every border`, () => {
@@ -108,9 +118,8 @@ describe("material-only merge: exact coverage", () => {
       const ref = reference(get, world.maxX, world.maxY, world.maxZ);
       const cov = new Coverage(get, ref, world.maxX, world.maxY, world.maxZ, false);
       const pad = new Uint8Array(PADDED_VOLUME);
-      const out = createMeshOutput();
       for (let cy = 0; cy < 2; cy++) {
-        for (let cz = 0; cz < 2; cz++) for (let cx = 0; cx < 2; cx++) cov.add(meshChunk(world.fillPadded(cx, cy, cz, pad), out, mode), cx * N, cy * N, cz * N);
+        for (let cz = 0; cz < 2; cz++) for (let cx = 0; cx < 2; cx++) cov.add(mesh(world.fillPadded(cx, cy, cz, pad), mode), cx * N, cy * N, cz * N);
       }
       expect(cov.finish()).toEqual([]);
       expect(Object.fromEntries(cov.counts)).toEqual(Object.fromEntries(ref.counts));
@@ -119,18 +128,17 @@ describe("material-only merge: exact coverage", () => {
 });
 
 describe("material-only merge: maximal in the greedy order", () => {
-  it("random and structured chunks leave nothing to merge", () => {
+  it.each(MESHERS)("%s: random and structured chunks leave nothing to merge", (_, mesh) => {
     const chunks = structuredChunks().map(([, p]) => p);
     for (const density of [0.3, 0.6, 0.9]) for (const materials of [1, 2]) chunks.push(randomChunk(3000 + density * 10 + materials, density, materials));
-    for (const p of chunks) expect(mergeViolations(p, meshAndCover(p, MeshMode.ShaderAo))).toEqual([]);
+    for (const p of chunks) expect(mergeViolations(p, meshAndCover(p, MeshMode.ShaderAo, mesh))).toEqual([]);
   });
 
-  it("the chunks around the spawn leave nothing to merge, with 2.7x fewer quads than culled faces", () => {
+  it.each(MESHERS)("%s: the chunks around the spawn leave nothing to merge, with 2.7x fewer quads than culled faces", (_, mesh) => {
     let quads = 0;
     let culled = 0;
-    const out = createMeshOutput();
     for (const p of world64()) {
-      const result = meshChunk(p, out, MeshMode.ShaderAo);
+      const result = mesh(p, MeshMode.ShaderAo);
       expect(mergeViolations(p, result)).toEqual([]);
       quads += result.quadCount;
       culled += culledQuadCount(p);
