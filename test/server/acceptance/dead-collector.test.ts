@@ -31,7 +31,7 @@ beforeAll(async () => {
     { OTLP_ENDPOINT: hole.url, TRACE_SAMPLE: "1" },
     {
       telemetry: {
-        export: { maxQueueSize: 128, maxExportBatchSize: 32, scheduledDelayMillis: 100, exportTimeoutMillis: 1000 },
+        export: { maxQueueSize: 64, maxExportBatchSize: 8, scheduledDelayMillis: 100, exportTimeoutMillis: 1000 },
         shutdownTimeoutMs: 1000,
       },
     },
