@@ -66,38 +66,40 @@ class GaugeChild implements Setter {
   }
 }
 
-/** A prom-client Counter in `registry` whose recording is deferred to collection (file comment). */
-export function deferredCounter(registry: Registry, spec: DeferredSpec): DeferredCounter {
-  const children: CounterChild[] = [];
-  const counter: Counter<string> = new Counter({
-    name: spec.name, help: spec.help, labelNames: [...spec.labelNames], registers: [registry],
-    collect: () => {
-      for (const c of children) c.flush();
-    },
+/** What a deferred child needs of its prom-client metric: the unlabelled series, and a child per label set. */
+type Target<T> = T & { labels(labels: Record<string, string>): T };
+
+/**
+ * The children of one deferred metric: `create` makes the prom-client metric with the collect
+ * hook it is given (which flushes them all); `wrap` makes a deferred child over a series.
+ */
+function deferred<T, C extends { flush(): void }>(create: (collect: () => void) => Target<T>, wrap: (target: T) => C): { root: C; labels(labels: Record<string, string>): C } {
+  const children: C[] = [];
+  const metric = create(() => {
+    for (const c of children) c.flush();
   });
-  const child = (target: { inc(v: number): void }): CounterChild => {
-    const c = new CounterChild(target);
+  const child = (target: T): C => {
+    const c = wrap(target);
     children.push(c);
     return c;
   };
-  const root = child(counter);
-  return { inc: (v) => root.inc(v), labels: (labels) => child(counter.labels(labels)) };
+  return { root: child(metric), labels: (labels) => child(metric.labels(labels)) };
+}
+
+/** A prom-client Counter in `registry` whose recording is deferred to collection (file comment). */
+export function deferredCounter(registry: Registry, spec: DeferredSpec): DeferredCounter {
+  const d = deferred(
+    (collect) => new Counter({ name: spec.name, help: spec.help, labelNames: [...spec.labelNames], registers: [registry], collect }),
+    (target: { inc(v: number): void }) => new CounterChild(target),
+  );
+  return { inc: (v) => d.root.inc(v), labels: (labels) => d.labels(labels) };
 }
 
 /** A prom-client Gauge in `registry` whose recording is deferred to collection (file comment). */
 export function deferredGauge(registry: Registry, spec: DeferredSpec): DeferredGauge {
-  const children: GaugeChild[] = [];
-  const gauge: Gauge<string> = new Gauge({
-    name: spec.name, help: spec.help, labelNames: [...spec.labelNames], registers: [registry],
-    collect: () => {
-      for (const c of children) c.flush();
-    },
-  });
-  const child = (target: { set(v: number): void }): GaugeChild => {
-    const c = new GaugeChild(target);
-    children.push(c);
-    return c;
-  };
-  const root = child(gauge);
-  return { set: (v) => root.set(v), labels: (labels) => child(gauge.labels(labels)) };
+  const d = deferred(
+    (collect) => new Gauge({ name: spec.name, help: spec.help, labelNames: [...spec.labelNames], registers: [registry], collect }),
+    (target: { set(v: number): void }) => new GaugeChild(target),
+  );
+  return { set: (v) => d.root.set(v), labels: (labels) => d.labels(labels) };
 }
