@@ -65,7 +65,6 @@ class UnsampledHandle implements SpanHandle {
  */
 const ALWAYS_RECORDED: ReadonlySet<SpanName> = new Set<SpanName>([SPAN_NAMES.flagsEvaluate]);
 
-
 /** The policy of the file comment; one per tracer. */
 export class HeadSampler {
   /** The SDK's id generator: the sampler draws a new root's trace id before the SDK does. */

@@ -76,7 +76,6 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
-
 function help(spec: MetricSpec): string {
   return spec.seed === null ? spec.help : `${spec.help} (seed: ${spec.seed})`;
 }

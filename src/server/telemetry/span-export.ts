@@ -118,8 +118,8 @@ export function quiet(fn: () => void): void {
  * what happens to each span, encoded as `protocol` says. The OTLP exporter (some 200 modules
  * with its transformer) is loaded here, only when an endpoint is set: a server without one
  * never loads it. The protobuf encoding writes each span straight into bytes; the JSON one
- * first builds an object per span, attribute and id, then stringifies it, which is most of what
- * an exported span costs the server (`npm run bench:telemetry`).
+ * first builds an object per span, attribute and id, then stringifies it (about 8,000 more
+ * instructions a span in `npm run bench:telemetry` at ratio 1.0, of some 80,000).
  */
 export async function otlpProcessor(endpoint: string, protocol: OtlpProtocol, x: ExportOptions, metrics: InternalMetrics, log: Log): Promise<SpanProcessor> {
   const { OTLPTraceExporter } = protocol === "http/json" ? await import("@opentelemetry/exporter-trace-otlp-http") : await import("@opentelemetry/exporter-trace-otlp-proto");
