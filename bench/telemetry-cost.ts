@@ -33,14 +33,20 @@
 // with those instructions taken out of both counts (steady_ratio_*).
 // Counts do not depend on scheduling, so --parallel N runs N variants at once.
 // Options: --json, --bots N, --warmup N, --ticks N, --parallel N, --no-components (off/0.05/1 only),
-// --keep DIR (keep each window's callgrind file there, for callgrind_annotate).
+// --keep DIR (keep each window's callgrind file there, for callgrind_annotate),
+// --attribute (name V8's JIT code through its perf map and split each window by kind of work:
+// game code, scrape, export, SDK, compilers, GC... (bench/callgrind-attribution.ts); it adds
+// --perf-basic-prof and --no-short-builtin-calls, which move the counts a little, so read its
+// ratios beside a run without it).
 import { execFile, fork, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { attribute, CATEGORIES, COMPILER_FN } from "./callgrind-attribution.ts";
+import type { Attribution, Category } from "./callgrind-attribution.ts";
 import { WINDOW_READY } from "./telemetry-workload.ts";
 import type { Variant, WorkloadReport } from "./telemetry-workload.ts";
 
@@ -82,7 +88,16 @@ export interface RunResult {
   /** Of those, instructions in V8's optimising compilers (TurboFan, Maglev): warm-up left in the window. */
   readonly compileInstructions: number;
   readonly report: WorkloadReport;
+  /** The window split by kind of work (with --attribute). */
+  readonly attribution?: Attribution;
 }
+
+/**
+ * With --attribute: V8 writes its code objects to /tmp/perf-PID.map (read after the run), and
+ * keeps its builtins in the binary, where callgrind finds their symbols, instead of copying
+ * them next to the JIT code.
+ */
+const ATTRIBUTION_FLAGS = ["--perf-basic-prof", "--no-short-builtin-calls"];
 
 /** Bundles the workload (our TypeScript inlined, packages external) so node starts it quickly under valgrind. */
 export async function bundleWorkload(): Promise<string> {
@@ -106,9 +121,6 @@ export function callgrindTotal(text: string): number {
   if (!m) throw new Error("no totals line in callgrind output");
   return Number(m[1]);
 }
-
-/** V8 compiler functions in callgrind_annotate's per-function listing. */
-const COMPILER_FN = /v8::internal::(?:compiler|maglev|turboshaft)::|v8::internal::Compiler::|v8::internal::OptimizingCompileDispatcher/;
 
 /** Sums the self cost of V8's compiler functions in callgrind_annotate output. */
 export function compilerInstructions(annotated: string): number {
@@ -175,13 +187,13 @@ function runGated(args: readonly string[], timeoutMs: number): Promise<{ stdout:
  * window (the second of the three dumps). `sink` is the OTLP/HTTP URL of a running sink;
  * `keep`, a directory where the window's callgrind file is copied (for callgrind_annotate).
  */
-export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, sink: string | null, keep?: string): Promise<RunResult> {
+export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, sink: string | null, keep?: string, attributed = false): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "telemetry-cost-"));
   try {
     const out = join(dir, "callgrind.out");
     const args = [
       "--tool=callgrind", "--dump-before=uv_loadavg", `--callgrind-out-file=${out}`, "--quiet",
-      process.execPath, ...V8_FLAGS, bundle,
+      process.execPath, ...V8_FLAGS, ...(attributed ? ATTRIBUTION_FLAGS : []), bundle,
       "--variant", spec.variant, "--ratio", String(spec.ratio),
       "--bots", String(size.bots), "--warmup", String(size.warmupTicks), "--ticks", String(size.ticks), "--gate", "1",
       ...(sink === null ? [] : ["--sink", sink]),
@@ -198,7 +210,17 @@ export async function countRun(bundle: string, spec: RunSpec, size: BenchSize, s
     }
     const report = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as WorkloadReport;
     const annotated = await run("callgrind_annotate", ["--inclusive=no", "--threshold=100", "--auto=no", `${out}.2`], 10 * 60_000);
-    return { spec, instructions: callgrindTotal(readFileSync(`${out}.2`, "utf8")), compileInstructions: compilerInstructions(annotated.stdout), report };
+    const window = readFileSync(`${out}.2`, "utf8");
+    let attribution: Attribution | undefined;
+    if (attributed) {
+      const pid = /^pid: (\d+)$/m.exec(window)?.[1];
+      const map = `/tmp/perf-${pid}.map`;
+      if (pid === undefined || !existsSync(map)) throw new Error(`--attribute: no perf map ${map} from the workload`);
+      attribution = attribute(window, readFileSync(map, "utf8"), bundle);
+      if (keep !== undefined) copyFileSync(map, join(keep, `perf.map.${spec.variant}-${spec.ratio}`));
+      rmSync(map, { force: true });
+    }
+    return { spec, instructions: callgrindTotal(window), compileInstructions: compilerInstructions(annotated.stdout), report, attribution };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -267,6 +289,11 @@ export interface BenchSummary {
   size: BenchSize;
   /** Each run; compile_share: the window's instructions spent in V8's compilers (warm-up left over). */
   runs: { variant: Variant; ratio: number; instructions: number; compile_share: number }[];
+  /**
+   * With --attribute: each run's window by kind of work, and each category's difference from
+   * off as a fraction of off's whole window (they add up to the run's ratio - 1). Null without.
+   */
+  attribution: { variant: Variant; ratio: number; by_category: Record<Category, number>; over_off: Record<Category, number> }[] | null;
   method: string;
 }
 
@@ -329,16 +356,36 @@ export function summarize(results: readonly RunResult[], size: BenchSize): Bench
     runs: results.map((r) => ({
       variant: r.spec.variant, ratio: r.spec.ratio, instructions: r.instructions, compile_share: round(r.compileInstructions / r.instructions),
     })),
-    method: `valgrind --tool=callgrind --dump-before=uv_loadavg; node ${V8_FLAGS.join(" ")} (JIT on, fixed warm-up of ${size.warmupTicks} ticks); window of ${size.ticks} ticks`,
+    attribution: offRun.attribution === undefined ? null : results.map((r) => ({
+      variant: r.spec.variant,
+      ratio: r.spec.ratio,
+      by_category: r.attribution?.byCategory ?? emptyCategories(),
+      over_off: Object.fromEntries(CATEGORIES.map((c) => [c, round(((r.attribution?.byCategory[c] ?? 0) - (offRun.attribution?.byCategory[c] ?? 0)) / off)])) as Record<Category, number>,
+    })),
+    method: `valgrind --tool=callgrind --dump-before=uv_loadavg; node ${V8_FLAGS.join(" ")}${offRun.attribution === undefined ? "" : ` ${ATTRIBUTION_FLAGS.join(" ")}`} (JIT on, fixed warm-up of ${size.warmupTicks} ticks); window of ${size.ticks} ticks`,
   };
 }
 
-function parseArgs(argv: readonly string[]): { json: boolean; components: boolean; parallel: number; keep: string | undefined; size: BenchSize } {
+function emptyCategories(): Record<Category, number> {
+  return Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+}
+
+interface Args {
+  json: boolean;
+  components: boolean;
+  parallel: number;
+  keep: string | undefined;
+  attributed: boolean;
+  size: BenchSize;
+}
+
+function parseArgs(argv: readonly string[]): Args {
   const size = { ...DEFAULT_SIZE };
   let json = false;
   let components = true;
   let parallel = 1;
   let keep: string | undefined;
+  let attributed = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const n = (): number => {
@@ -353,9 +400,10 @@ function parseArgs(argv: readonly string[]): { json: boolean; components: boolea
     else if (a === "--ticks") size.ticks = n();
     else if (a === "--parallel") parallel = n();
     else if (a === "--keep" && i + 1 < argv.length) keep = resolve(argv[++i]);
-    else throw new Error(`unknown option ${a} (--json, --no-components, --bots N, --warmup N, --ticks N, --parallel N, --keep DIR)`);
+    else if (a === "--attribute") attributed = true;
+    else throw new Error(`unknown option ${a} (--json, --no-components, --bots N, --warmup N, --ticks N, --parallel N, --keep DIR, --attribute)`);
   }
-  return { json, components, parallel, keep, size };
+  return { json, components, parallel, keep, attributed, size };
 }
 
 function pct(x: number): string {
@@ -363,7 +411,7 @@ function pct(x: number): string {
 }
 
 async function main(): Promise<void> {
-  const { json, components, parallel, keep, size } = parseArgs(process.argv.slice(2));
+  const { json, components, parallel, keep, attributed, size } = parseArgs(process.argv.slice(2));
   const bundle = await bundleWorkload();
   const sink = await startSink();
   const results: RunResult[] = [];
@@ -373,7 +421,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < specs.length; i += parallel) {
       const batch = specs.slice(i, i + parallel);
       if (!json) process.stderr.write(`counting ${batch.map((s) => `${s.variant}${traced(s) ? ` @ ${s.ratio}` : ""}`).join(", ")}...\n`);
-      results.push(...await Promise.all(batch.map((spec) => countRun(bundle, spec, size, traced(spec) ? sink.url : null, keep))));
+      results.push(...await Promise.all(batch.map((spec) => countRun(bundle, spec, size, traced(spec) ? sink.url : null, keep, attributed))));
     }
   } finally {
     await sink.stop();
@@ -398,7 +446,21 @@ async function main(): Promise<void> {
     console.log(`    context  ${pct(sh.context).padStart(7)}  (x${a.context.toFixed(4)})`);
     console.log(`    together ${pct(sh.interaction).padStart(7)}  (what the components cost only in combination)`);
   }
+  if (s.attribution !== null) printAttribution(s.attribution, s.instructions_off);
   console.log(`  V8 compiling inside the window: ${s.runs.map((r) => `${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""} ${pct(r.compile_share)}`).join(", ")}`);
+}
+
+/** The --attribute table: off's window by category, and each run's difference as a share of it. */
+function printAttribution(rows: NonNullable<BenchSummary["attribution"]>, off: number): void {
+  const others = rows.filter((r) => r.variant !== "off");
+  const head = others.map((r) => `${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""}`.padStart(14)).join("");
+  console.log(`  where the instructions went (--attribute; difference from off, as a share of off's ${off.toLocaleString("en")}):`);
+  console.log(`    ${"".padEnd(34)}${"off".padStart(16)}${head}`);
+  for (const c of CATEGORIES) {
+    const base = rows.find((r) => r.variant === "off")?.by_category[c] ?? 0;
+    const cells = others.map((r) => `${r.over_off[c] >= 0 ? "+" : ""}${(r.over_off[c] * 100).toFixed(2)}%`.padStart(14)).join("");
+    console.log(`    ${c.padEnd(34)}${base.toLocaleString("en").padStart(16)}${cells}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -12,6 +12,8 @@ import { describe, expect, it } from "vitest";
 import { bundleWorkload, callgrindTotal, compilerInstructions, countRun, startSink, summarize } from "../../bench/telemetry-cost.ts";
 import type { RunResult } from "../../bench/telemetry-cost.ts";
 import type { WorkloadReport } from "../../bench/telemetry-workload.ts";
+import { CATEGORIES } from "../../bench/callgrind-attribution.ts";
+import type { Attribution } from "../../bench/callgrind-attribution.ts";
 
 const SIZE = { bots: 20, warmupTicks: 30, ticks: 30 } as const;
 
@@ -41,6 +43,21 @@ describe("telemetry cost benchmark", () => {
     ], SIZE);
     expect(s).toMatchObject({ instructions_off: 1000, ratio_0_05: 1.1, ratio_1: 1.5, steady_ratio_0_05: 1.0211, steady_ratio_1: 1.25 });
     expect(s.shares_0_05).toEqual({ logger: 0.1, metrics: 0.3, tracing: 0.5, context: 0.05, interaction: 0.05 });
+  });
+
+  it("gives each category's difference from off as a share of off's window (--attribute)", () => {
+    const report = { spans_exported: 0 } as WorkloadReport;
+    const split = (game: number, scrape: number, compilers: number): Attribution => ({
+      byCategory: { ...Object.fromEntries(CATEGORIES.map((c) => [c, 0])), "game and server JS": game, "prom-client (scrape)": scrape, "V8 optimising compilers": compilers } as Attribution["byCategory"],
+      top: [],
+    });
+    const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number, attribution: Attribution): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions: 0, report, attribution });
+    const s = summarize([run("off", 0.05, 1000, split(900, 0, 100)), run("full", 0.05, 1040, split(910, 10, 120)), run("full", 1, 1100, split(950, 10, 140))], SIZE);
+    expect(s.attribution?.[1].over_off).toMatchObject({ "game and server JS": 0.01, "prom-client (scrape)": 0.01, "V8 optimising compilers": 0.02, "OTLP export": 0 });
+    expect(s.attribution?.[2].over_off).toMatchObject({ "game and server JS": 0.05, "V8 optimising compilers": 0.04 });
+    expect(s.attribution?.[0].by_category["game and server JS"]).toBe(900);
+    const plain = (variant: RunResult["spec"]["variant"], ratio: number): RunResult => ({ spec: { variant, ratio }, instructions: 1000, compileInstructions: 0, report });
+    expect(summarize([plain("off", 0.05), plain("full", 0.05), plain("full", 1)], SIZE).attribution).toBeNull();
   });
 
   it("counts the measured window, the same within 0.5% across two runs", async () => {
