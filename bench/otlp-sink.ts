@@ -26,6 +26,12 @@ const server = createServer((req, res) => {
   req.on("error", () => res.destroy());
 });
 
+// Idle connections stay open (Node closes them after 5 s by default). An exporter that reuses a
+// socket just as the sink closes it gets a reset, and its retry draws Math.random for the
+// backoff: under valgrind, where an export a second of game time is seconds of real time apart,
+// that race shifted the trace ids drawn after it, and with them which commands were sampled.
+server.keepAliveTimeout = 0;
+
 server.listen(0, "127.0.0.1", () => {
   process.send?.({ type: "listening", port: (server.address() as AddressInfo).port });
 });
