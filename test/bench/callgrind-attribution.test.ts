@@ -1,7 +1,7 @@
 // The attribution of `npm run bench:telemetry -- --attribute`: callgrind's self costs, JIT
 // addresses named through V8's perf map, and the categories the report prints.
 import { describe, expect, it } from "vitest";
-import { attribute, categorize, exclusiveByFunction, parsePerfMap } from "../../bench/callgrind-attribution.ts";
+import { attribute, categorize, exclusiveByFunction, lookup, parsePerfMap } from "../../bench/callgrind-attribution.ts";
 
 const BUNDLE = "/work/x/node_modules/.cache/telemetry-cost/workload.mjs";
 
@@ -42,10 +42,16 @@ const PERF_MAP = [
 ].join("\n");
 
 describe("callgrind attribution", () => {
-  it("parses a perf map, the later line winning for a reused address", () => {
-    const entries = parsePerfMap(PERF_MAP);
-    expect(entries).toHaveLength(2);
-    expect(entries[0]).toEqual({ start: 0x1000, end: 0x1040, name: `JS:*raycast file://${BUNDLE}:10:1` });
+  it("names an address by the code object created last over it", () => {
+    const map = parsePerfMap(PERF_MAP);
+    expect(map.entries).toHaveLength(3);
+    expect(lookup(map, 0x1010)).toBe(`JS:*raycast file://${BUNDLE}:10:1`);
+    expect(lookup(map, 0x2079)).toMatch(/^JS:\*exportSpans/);
+    expect(lookup(map, 0x2080)).toBeUndefined();
+    expect(lookup(map, 0x0fff)).toBeUndefined();
+    // A small old object inside a bigger newer one: the newer one ran there.
+    const reused = parsePerfMap("5010 10 JS:*old x.js:1:1\n5000 100 JS:*new x.js:2:1\n5020 8 JS:*newest x.js:3:1");
+    expect([lookup(reused, 0x5015), lookup(reused, 0x5021), lookup(reused, 0x5050)]).toEqual(["JS:*new x.js:2:1", "JS:*newest x.js:3:1", "JS:*new x.js:2:1"]);
   });
 
   it("sums self costs per function, naming JIT addresses, not counting calls' inclusive lines", () => {
@@ -73,6 +79,7 @@ describe("callgrind attribution", () => {
       ["JS:^popAsyncContext node:internal/async_hooks:553:25", "other JS"],
       ["Builtins_LoadIC", "V8 builtins and inline caches"],
       ["_int_malloc", "native (V8 runtime, libc, node)"],
+      ["0x0000167019eb8019", "unnamed JIT code (WebAssembly)"],
     ];
     for (const [name, category] of cases) expect([name, categorize(name, BUNDLE)]).toEqual([name, category]);
   });
@@ -81,7 +88,7 @@ describe("callgrind attribution", () => {
     const a = attribute(CALLGRIND, PERF_MAP, BUNDLE);
     expect(a.byCategory).toMatchObject({
       "game and server JS": 600, "OTLP export": 300, "V8 optimising compilers": 40, "garbage collection": 25,
-      "native (V8 runtime, libc, node)": 5, "prom-client (scrape)": 0,
+      "unnamed JIT code (WebAssembly)": 5, "native (V8 runtime, libc, node)": 0, "prom-client (scrape)": 0,
     });
     expect(Object.values(a.byCategory).reduce((x, y) => x + y, 0)).toBe(970);
     expect(a.top[0]).toEqual({ name: `JS:*raycast file://${BUNDLE}:10:1`, instructions: 600, category: "game and server JS" });
