@@ -16,8 +16,8 @@ export type AoModeId = (typeof AoMode)[keyof typeof AoMode];
  * Per-pixel AO: the two modes render the same picture (test/e2e/ao-modes.test.ts) and shader
  * mode needs about half the quads and mesh bytes. Its fragment work is straight-line code
  * (terrain.wgsl): on the CPU rasteriser the tests run on its frames take 1.2-1.3x vertex
- * mode's (`npm run bench:carve`, frame ms; 2.5x before), on a GPU the per-pixel work is
- * small against the quads saved. Vertex mode stays one switch away as the reference.
+ * mode's (`npm run bench:carve`, frame ms; 2.5x before; not measured on a GPU here).
+ * Vertex mode stays one switch away as the reference.
  */
 export const DEFAULT_AO_MODE: AoModeId = AoMode.Shader;
 
