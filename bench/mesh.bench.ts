@@ -1,12 +1,13 @@
 // Mesher benchmark: figures, not assertions. `npm run bench` prints a table; `npm run bench --
 // --json` prints one JSON object per case, mode and line. Options: --runs N (timed runs per case),
-// --write-chunks FILE (also writes the world64 chunks there, 64 x 34^3 bytes in paddedIndex
-// layout, for another mesher on the very same chunks), --cpp BINARY (times cgerikj's C++
-// binary greedy meshers v1 and v2 on the world64 chunks in the same run, side by side: BINARY is
-// bench/cpp/driver.cpp built with g++ -O3 -march=native, see that file; its rows are world64
-// rows with mode cpp_*: v2 given its solid masks, v2 building them from the voxel bytes with a
-// scalar loop and, on an AVX2 machine, with AVX2 (the like-for-like reference: same input,
-// voxel bytes, and same output, material-merged quads, as ours), v1 with and without AO).
+// --rounds N (world64's interleaved rounds, default 10), --write-chunks FILE (also writes the
+// world64 chunks there, 64 x 34^3 bytes in paddedIndex layout, for another mesher on the very
+// same chunks), --cpp BINARY (times cgerikj's C++ binary greedy meshers v1 and v2 on the world64
+// chunks in the same run, side by side: BINARY is bench/cpp/driver.cpp built with g++ -O3
+// -march=native, see that file; its rows are world64 rows with mode cpp_*: v2 given its solid
+// masks, v2 building them from the voxel bytes with a scalar loop and, on an AVX2 machine, with
+// AVX2 (the like-for-like reference: same input, voxel bytes, and same output, material-merged
+// quads, as ours), v1 with and without AO).
 //
 // Modes (quad.ts MeshMode), each case is run in all of them:
 //   vertex       merge where material and corner AO agree, AO baked per quad (`?ao=vertex`)
@@ -20,8 +21,15 @@
 //   terrain       the median surface chunk (by exposed faces) of the default generated world
 //   terrain_all   every non-empty chunk of that world: time per chunk, quads summed
 //   world64       the 4 x 4 chunk columns around the spawn, all heights (64 chunks, empty ones
-//                 too): ms per pass over all 64 (the set the C++ comparison uses), the better
-//                 p50 of two runs per mesher, as for the C++ rows)
+//                 too): ms per pass over all 64 (the set the C++ comparison uses). Timed in
+//                 rounds: each round runs the C++ driver (with --cpp) and each of our meshers
+//                 for the same number of passes, one right after the other, the C++ side first
+//                 in even rounds and last in odd ones. p50/p95/min pool every round's passes;
+//                 round_ratio_p50 (our rows, with --cpp) is, per C++ v2 row, the median over
+//                 the rounds of (our p50 in the round / that row's p50 in the round). On a
+//                 shared machine load comes and goes over seconds: a ratio of two figures taken
+//                 moments apart is what load disturbs least, and its median over the rounds
+//                 drops the rounds a burst hit on one side only.
 //   carved_solid  a solid chunk (grass/dirt/stone, air above) with spherical craters carved out
 //   noise50       every voxel solid with probability 1/2
 //
@@ -56,6 +64,8 @@ if (chunksArg >= 0 && !CHUNKS_FILE) throw new Error("--write-chunks needs a file
 const cppArg = args.indexOf("--cpp");
 const CPP = cppArg >= 0 ? args[cppArg + 1] : undefined;
 if (cppArg >= 0 && !CPP) throw new Error("--cpp needs the path of the built bench/cpp/driver.cpp");
+const roundsArg = args.indexOf("--rounds");
+const ROUNDS = roundsArg >= 0 ? Math.max(1, Number(args[roundsArg + 1]) || 1) : 10;
 const WARMUP = 300;
 /** Bytes of the dense alternative the issue first proposed: the padded 34^3 solid bits per non-empty chunk, whole words. */
 const DENSE_FIELD_BYTES = Math.ceil(PADDED_VOLUME / 32) * 4;
@@ -99,6 +109,10 @@ interface CaseResult {
   gpu_alloc_bytes_per_chunk: number | null;
   /** shader mode: what the dense 34^3 occupancy field would cost instead of the rings (quads + field), per chunk. */
   dense_field_bytes_per_chunk: number | null;
+  /** world64 with --cpp, our rows: per C++ v2 row (its mode), the median over the rounds of our p50 / its p50 in the same round. */
+  round_ratio_p50?: Record<string, number>;
+  /** world64: the interleaved rounds the passes were timed in. */
+  rounds?: number;
   runs: number;
   chunks: number;
   note: string;
@@ -174,19 +188,6 @@ function measure(name: string, chunks: Uint8Array[], runs: number, note: string,
   return result(name, variant.label, "chunk", samples, sizes(chunks, variant), chunks.length, note);
 }
 
-/** Times whole passes over all the chunks (total ms per pass), after a warm-up. */
-function measurePasses(name: string, chunks: Uint8Array[], passes: number, note: string, variant: Variant): CaseResult {
-  const mesh = variant.mesh;
-  for (let i = 0; i < Math.ceil(WARMUP / 10); i++) for (const c of chunks) mesh(c);
-  const samples = new Float64Array(passes);
-  for (let i = 0; i < passes; i++) {
-    const t0 = performance.now();
-    for (const c of chunks) mesh(c);
-    samples[i] = performance.now() - t0;
-  }
-  return result(name, variant.label, "pass", samples, sizes(chunks, variant), chunks.length, note);
-}
-
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -243,29 +244,79 @@ function terrainCases(): CaseResult[] {
     console.error(`wrote the ${around.length} world64 chunks (${around.length * PADDED_VOLUME} bytes) to ${CHUNKS_FILE}`);
   }
   const results: CaseResult[] = [];
-  const passes = Math.max(50, Math.round(RUNS / 5));
-  // The C++ meshers run before and after ours; each keeps its better p50.
-  const cppBefore = CPP ? runCpp(CPP, around, passes) : [];
-  // Each world64 row is the better p50 of two runs, one right after the C++ meshers' first run
-  // and one right before their second, as each C++ row is the better of its two runs: on a
-  // shared machine, a burst of load on one side alone does not decide the ratio.
-  const note = `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64, better p50 of two runs`;
-  const first = MODES.map((mode) => measurePasses("world64", around, passes, note, mode));
   for (const mode of MODES) {
     results.push(
       measure("terrain", [median.padded], RUNS, `chunk ${median.key} of seed ${DEFAULT_WORLD_GEN.seed}, median of ${surfaceChunks.length} surface chunks`, mode),
       measure("terrain_all", chunks.map((c) => c.padded), Math.max(RUNS, chunks.length * 4), `${chunks.length} non-empty chunks of ${size}, generated in ${genMs.toFixed(0)} ms`, mode),
     );
   }
-  MODES.forEach((mode, i) => results.push(better(first[i], measurePasses("world64", around, passes, note, mode))));
-  if (CPP) results.push(...bestOf(cppBefore, runCpp(CPP, around, passes), around));
+  results.push(...world64(around, Math.max(50, Math.round(RUNS / 5))));
   return results;
 }
 
-/** Of two runs of one mesher, the one with the lower p50, with the lower min of both. */
-function better(a: CaseResult, b: CaseResult): CaseResult {
-  const best = b.p50_ms < a.p50_ms ? b : a;
-  return { ...best, min_ms: Math.min(a.min_ms, b.min_ms) };
+/** One mesher's world64 passes over the rounds: every pass's ms, and its p50 in each round. */
+interface RoundSeries {
+  readonly samples: number[];
+  readonly roundP50: number[];
+}
+
+function addRound(series: RoundSeries, passes: readonly number[]): void {
+  series.samples.push(...passes);
+  series.roundP50.push(median(passes));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
+/**
+ * The world64 rows: our meshers and, with --cpp, the C++ driver's, timed in ROUNDS interleaved
+ * rounds of about `passes / ROUNDS` passes each (see the header), after one warm-up of ours.
+ */
+function world64(around: Uint8Array[], passes: number): CaseResult[] {
+  const perRound = Math.max(5, Math.ceil(passes / ROUNDS));
+  const note = `the 64 chunks of the 4 x 4 columns around the spawn of seed ${DEFAULT_WORLD_GEN.seed}; ms per pass over all 64, ${ROUNDS} rounds of ${perRound} passes interleaved with the C++ driver's`;
+  for (const { mesh } of MODES) for (let i = 0; i < Math.ceil(WARMUP / 10); i++) for (const c of around) mesh(c);
+  const ours = MODES.map((): RoundSeries => ({ samples: [], roundP50: [] }));
+  const cpp = new Map<string, RoundSeries & { quads: number }>();
+  const cppFile = CPP ? writeChunksFile(around) : undefined;
+  const cppRound = (): void => {
+    if (!CPP || !cppFile) return;
+    for (const row of runCpp(CPP, cppFile.file, perRound)) {
+      if (!row.samples_ms) throw new Error(`${CPP} prints no samples_ms: rebuild it from bench/cpp/driver.cpp`);
+      const series = cpp.get(row.impl) ?? { samples: [], roundP50: [], quads: row.quads };
+      addRound(series, row.samples_ms);
+      cpp.set(row.impl, series);
+    }
+  };
+  const pass = new Array<number>(perRound);
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      if (r % 2 === 0) cppRound();
+      MODES.forEach(({ mesh }, m) => {
+        for (let i = 0; i < perRound; i++) {
+          const t0 = performance.now();
+          for (const c of around) mesh(c);
+          pass[i] = performance.now() - t0;
+        }
+        addRound(ours[m], pass);
+      });
+      if (r % 2 === 1) cppRound();
+    }
+  } finally {
+    cppFile?.remove();
+  }
+  const rows = MODES.map((variant, m) => {
+    const row = result("world64", variant.label, "pass", Float64Array.from(ours[m].samples), sizes(around, variant), around.length, note);
+    const ratios: Record<string, number> = {};
+    for (const [impl, series] of cpp) {
+      if (!impl.includes("v2")) continue;
+      ratios[cppMode(impl)] = round(median(ours[m].roundP50.map((p50, r) => p50 / series.roundP50[r])), 3);
+    }
+    return { ...row, ...(cpp.size > 0 ? { round_ratio_p50: ratios } : {}), rounds: ROUNDS };
+  });
+  return [...rows, ...cppRows(cpp, around, note)];
 }
 
 /** One C++ mesher's figures from bench/cpp/driver.cpp (a JSON line). */
@@ -276,51 +327,59 @@ interface CppRow {
   min_ms: number;
   quads: number;
   passes: number;
+  /** Every pass's ms, in run order (drivers built before the rounds lack it). */
+  samples_ms?: number[];
 }
 
-/** Runs the C++ driver on the chunks (written to a temp file) for `passes` timed passes. */
-function runCpp(binary: string, chunks: Uint8Array[], passes: number): CppRow[] {
+/** The chunks in a temporary file for the C++ driver, and how to remove it. */
+function writeChunksFile(chunks: Uint8Array[]): { file: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "mesh-bench-"));
-  try {
-    const file = join(dir, "world64.bin");
-    writeFileSync(file, Buffer.concat(chunks));
-    const stdout = execFileSync(binary, [file, String(passes)], { encoding: "utf8", timeout: 300_000 });
-    return stdout.trim().split("\n").map((line) => JSON.parse(line) as CppRow);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const file = join(dir, "world64.bin");
+  writeFileSync(file, Buffer.concat(chunks));
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** world64 rows for the C++ meshers: of two runs, each mesher's row with the lower p50. */
-function bestOf(a: CppRow[], b: CppRow[], chunks: Uint8Array[]): CaseResult[] {
+/** Runs the C++ driver on the chunks in `file` for `passes` timed passes of each of its meshers. */
+function runCpp(binary: string, file: string, passes: number): CppRow[] {
+  const stdout = execFileSync(binary, [file, String(passes)], { encoding: "utf8", timeout: 300_000 });
+  return stdout.trim().split("\n").map((line) => JSON.parse(line) as CppRow);
+}
+
+/** A C++ driver mesher's row mode: cpp_ and its name. */
+function cppMode(impl: string): string {
+  return `cpp_${impl.replace(/^cpp_/, "")}`;
+}
+
+/** world64 rows for the C++ meshers, from their passes over the rounds. */
+function cppRows(cpp: Map<string, RoundSeries & { quads: number }>, chunks: Uint8Array[], note: string): CaseResult[] {
   let naive = 0;
   let culled = 0;
   for (const c of chunks) {
     naive += naiveQuadCount(c);
     culled += culledQuadCount(c);
   }
-  return a.map((row) => {
-    const other = b.find((r) => r.impl === row.impl);
-    const best = other && other.p50_ms_per_pass < row.p50_ms_per_pass ? other : row;
+  return [...cpp].map(([impl, series]) => {
+    const samples = Float64Array.from(series.samples).sort();
     return {
       case: "world64",
-      mode: `cpp_${best.impl.replace(/^cpp_/, "")}`,
+      mode: cppMode(impl),
       per: "pass",
-      p50_ms: best.p50_ms_per_pass,
-      p95_ms: best.p95_ms_per_pass,
-      min_ms: Math.min(row.min_ms, other?.min_ms ?? row.min_ms),
-      quads: best.quads,
+      p50_ms: round(percentile(samples, 0.5), 4),
+      p95_ms: round(percentile(samples, 0.95), 4),
+      min_ms: round(samples[0], 4),
+      quads: series.quads,
       naive_quads: naive,
       culled_quads: culled,
-      naive_per_quad: round(naive / Math.max(best.quads, 1), 2),
-      culled_per_quad: round(culled / Math.max(best.quads, 1), 2),
+      naive_per_quad: round(naive / Math.max(series.quads, 1), 2),
+      culled_per_quad: round(culled / Math.max(series.quads, 1), 2),
       gpu_bytes_per_chunk: null,
       ring_bytes_per_chunk: null,
       gpu_alloc_bytes_per_chunk: null,
       dense_field_bytes_per_chunk: null,
-      runs: best.passes,
+      rounds: series.roundP50.length,
+      runs: samples.length,
       chunks: chunks.length,
-      note: "cgerikj/binary-greedy-meshing (bench/cpp/driver.cpp), g++ -O3 -march=native; better p50 of a run before and after ours",
+      note: `cgerikj/binary-greedy-meshing (bench/cpp/driver.cpp), g++ -O3 -march=native; ${note}`,
     };
   });
 }
@@ -390,13 +449,16 @@ function printTable(rows: CaseResult[]): void {
     ["cpp_v2_with_mask_build", "from the voxel bytes, masks built by a scalar loop"],
     ["cpp_v2_premasked", "given its solid masks (input ours does not get)"],
   ];
-  const ratio = (r: CaseResult, c: CaseResult): string => `${(r.p50_ms / c.p50_ms).toFixed(2)}x (min ${(r.min_ms / c.min_ms).toFixed(2)}x)`;
+  // Per row: the median of the per-round ratios (the figure load disturbs least), then the
+  // ratios of the pooled p50s and mins.
+  const ratio = (r: CaseResult, c: CaseResult): string =>
+    `${r.round_ratio_p50?.[c.mode]?.toFixed(2) ?? "-"}x (p50 ${(r.p50_ms / c.p50_ms).toFixed(2)}x, min ${(r.min_ms / c.min_ms).toFixed(2)}x)`;
   for (const [mode, what] of refs) {
     const v2 = cpp(mode);
     if (!v2) continue;
     console.log(
-      `world64 vs C++ v2 ${what}, ${v2.p50_ms} ms (min ${v2.min_ms}): p50 (min) ratios shader ${ratio(shader, v2)}, plain ${ratio(plain, v2)}, ` +
-        `wasm_shader ${ratio(wasmShader, v2)}, wasm_plain ${ratio(wasmPlain, v2)} (goal: <= 1.3x)`,
+      `world64 vs C++ v2 ${what}, ${v2.p50_ms} ms (min ${v2.min_ms}): median per-round ratio (pooled p50, min ratios) shader ${ratio(shader, v2)}, ` +
+        `plain ${ratio(plain, v2)}, wasm_shader ${ratio(wasmShader, v2)}, wasm_plain ${ratio(wasmPlain, v2)} (goal: <= 1.3x)`,
     );
   }
   const anyCpp = cpp("cpp_v2_premasked");

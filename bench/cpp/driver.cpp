@@ -12,7 +12,8 @@
 //     glm::ivec2 replaced by a 2-int struct, the OpenGL/timer includes dropped, and the
 //     leaked axis_cols vector freed after its copy;
 //   - g++ -O3 -march=native -o driver driver.cpp
-// Usage: driver CHUNKS_FILE [PASSES]. Chunks: 64 x 34^3 bytes, x fastest, then z, then y (the
+// Usage: driver CHUNKS_FILE [PASSES]; each line also lists every pass's ms in run order
+// (samples_ms), which the bench pools over its rounds. Chunks: 64 x 34^3 bytes, x fastest, then z, then y (the
 // bench's paddedIndex layout), converted once to the meshers' ZXY layout outside the timing.
 #include "mesher_v2.h"
 #include "mesher_v1.h"
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <fstream>
+#include <string>
 static const int P = 34, N = 64, PV = P * P * P;
 static double now() { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 static void buildOpaque(const uint8_t* v, uint64_t* m) {
@@ -63,8 +65,10 @@ int main(int argc, char** argv) {
     for (int w = 0; w < 30; w++) for (int c = 0; c < N; c++) fn(c);
     std::vector<double> t(passes);
     for (int i = 0; i < passes; i++) { double t0 = now(); for (int c = 0; c < N; c++) fn(c); t[i] = now() - t0; }
+    std::string samples;
+    for (int i = 0; i < passes; i++) { char ms[32]; snprintf(ms, sizeof ms, "%s%.4f", i ? "," : "", t[i]); samples += ms; }
     std::sort(t.begin(), t.end());
-    printf("{\"impl\":\"%s\",\"p50_ms_per_pass\":%.4f,\"p95_ms_per_pass\":%.4f,\"min_ms\":%.4f,\"quads\":%ld,\"chunks\":%d,\"passes\":%d}\n", name, t[passes / 2], t[passes * 95 / 100], t[0], quads, N, passes);
+    printf("{\"impl\":\"%s\",\"p50_ms_per_pass\":%.4f,\"p95_ms_per_pass\":%.4f,\"min_ms\":%.4f,\"quads\":%ld,\"chunks\":%d,\"passes\":%d,\"samples_ms\":[%s]}\n", name, t[passes / 2], t[passes * 95 / 100], t[0], quads, N, passes, samples.c_str());
   };
   bench("cpp_v2_premasked", [&](int c) { md.opaqueMask = masks[c].data(); mesh(zxy[c].data(), md); return md.vertexCount - 1; });
   bench("cpp_v2_with_mask_build", [&](int c) { buildOpaque(zxy[c].data(), scratchMask.data()); md.opaqueMask = scratchMask.data(); mesh(zxy[c].data(), md); return md.vertexCount - 1; });

@@ -157,6 +157,10 @@ describe("the HUD in Chromium against the real server", () => {
       }, [at.x, at.y + MOVE.eyeHeight, at.z], { timeout: 10_000, polling: 50 });
       const target = entity(bot.welcome!.entityId).move;
       await aimAt(target.x, target.y + 1.0, target.z);
+      // The previous shot's marker must be gone first (it lasts 250 ms, to the first frame after
+      // that): a hit landing while it still shows keeps it up with no change to observe, and
+      // on slow frames the next shot can land that soon.
+      await page.waitForFunction(() => document.querySelector<HTMLElement>("[data-testid=hit-marker]")!.hidden, null, { timeout: 5000, polling: 20 });
       // Watch the marker's attributes as they change: it shows only for a moment.
       const shown = page.evaluate((kind) => new Promise<void>((resolve, reject) => {
         const el = document.querySelector<HTMLElement>("[data-testid=hit-marker]")!;

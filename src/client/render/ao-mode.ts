@@ -13,13 +13,13 @@ export const AoMode = {
 export type AoModeId = (typeof AoMode)[keyof typeof AoMode];
 
 /**
- * The baked reference, for now. The two modes render the same picture (test/e2e/ao-modes.test.ts)
- * and shader mode needs about half the quads, but its per-pixel work makes frames 1.8-2.7x
- * slower on the CPU rasteriser the tests run on (`npm run bench:carve`), enough to make a
- * moving game miss its timing there, and its mesh time is not yet within the issue's goal. It
- * becomes the default once measured on a real GPU.
+ * Per-pixel AO: the two modes render the same picture (test/e2e/ao-modes.test.ts) and shader
+ * mode needs about half the quads and mesh bytes. Its fragment work is straight-line code
+ * (terrain.wgsl): on the CPU rasteriser the tests run on its frames take 1.2-1.3x vertex
+ * mode's (`npm run bench:carve`, frame ms; 2.5x before; not measured on a GPU here).
+ * Vertex mode stays one switch away as the reference.
  */
-export const DEFAULT_AO_MODE: AoModeId = AoMode.Vertex;
+export const DEFAULT_AO_MODE: AoModeId = AoMode.Shader;
 
 /** The mesher mode whose quads the terrain shader expects in `ao` mode. */
 export function meshModeFor(ao: AoModeId): MeshModeId {

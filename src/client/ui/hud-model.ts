@@ -24,6 +24,8 @@ export interface DamageCue {
   sz: number;
   at: number;
   until: number;
+  /** A frame has drawn it (see HudModel.update). */
+  drawn: boolean;
 }
 
 /** One kill-feed line. */
@@ -51,7 +53,13 @@ export interface HudCues {
   respawned?(): void;
 }
 
-/** HUD state. Call the event methods as messages arrive and update(now) once a frame. */
+/**
+ * HUD state. Call the event methods as messages arrive and update(now) once a frame, right
+ * before the HUD draws it. A hit marker or damage cue lasts its time from the event, and is
+ * drawn by at least one frame however late that frame comes: on a slow machine (a frame
+ * slower than the 250 ms hit marker) expiring it by the clock alone would mean the player
+ * never sees it.
+ */
 export class HudModel {
   entityId = 0;
   callsign = "";
@@ -66,8 +74,10 @@ export class HudModel {
   respawnAt = Number.NaN;
   marker: MarkerKind = "none";
   markerUntil = 0;
+  /** A frame has drawn the current marker. */
+  markerDrawn = false;
   /** Active damage cues first (`damageCount` of them). */
-  readonly damage: DamageCue[] = Array.from({ length: HUD.maxDamage }, () => ({ sx: 0, sz: 0, at: 0, until: 0 }));
+  readonly damage: DamageCue[] = Array.from({ length: HUD.maxDamage }, () => ({ sx: 0, sz: 0, at: 0, until: 0, drawn: false }));
   damageCount = 0;
   /** Newest first. */
   readonly feed: FeedEntry[] = [];
@@ -105,9 +115,10 @@ export class HudModel {
     if (m.shooterId === this.entityId && m.targetId !== this.entityId) {
       const down = m.health === 0;
       // A down marker is not cut short by a plain hit landing just after it.
-      if (down || this.marker !== "down" || now >= this.markerUntil) {
+      if (down || this.marker !== "down" || this.markerOver(now)) {
         this.marker = down ? "down" : "hit";
         this.markerUntil = now + (down ? HUD.downMarkerMs : HUD.hitMarkerMs);
+        this.markerDrawn = false;
       }
       this.cues.hitConfirmed?.(down);
     }
@@ -118,6 +129,7 @@ export class HudModel {
       cue.sz = m.sz;
       cue.at = now;
       cue.until = now + HUD.damageMs;
+      cue.drawn = false;
       if (m.health > 0) this.cues.hurt?.();
     }
   }
@@ -145,11 +157,19 @@ export class HudModel {
     this.revision++;
   }
 
-  /** Expires the marker, damage cues and feed lines past their time. Allocation-free. */
+  /**
+   * Once a frame, before the HUD draws: expires the marker, damage cues and feed lines past
+   * their time, except a marker or cue no frame has drawn yet (this frame will). Allocation-free.
+   */
   update(now: number): void {
-    if (this.marker !== "none" && now >= this.markerUntil) this.marker = "none";
+    if (this.marker !== "none" && this.markerOver(now)) this.marker = "none";
+    this.markerDrawn = true;
     for (let i = this.damageCount - 1; i >= 0; i--) {
-      if (now < this.damage[i].until) continue;
+      const cue = this.damage[i];
+      if (now < cue.until || !cue.drawn) {
+        cue.drawn = true;
+        continue;
+      }
       // Swap the expired cue with the last active one.
       const last = this.damage[--this.damageCount];
       this.damage[this.damageCount] = this.damage[i];
@@ -167,6 +187,11 @@ export class HudModel {
   countdown(now: number): number {
     if (!this.downed || Number.isNaN(this.respawnAt)) return 0;
     return Math.max(0, Math.ceil((this.respawnAt - now) / 1000));
+  }
+
+  /** The marker's time is up and a frame has drawn it. */
+  private markerOver(now: number): boolean {
+    return now >= this.markerUntil && this.markerDrawn;
   }
 
   private goDown(by: string, now: number): void {

@@ -19,15 +19,15 @@ describe("parseParams", () => {
 });
 
 describe("parseAoMode", () => {
-  it("defaults to the baked reference (vertex AO) for now", () => {
-    expect(parseAoMode("")).toBe("vertex");
-    expect(parseAoMode("?view=3")).toBe("vertex");
+  it("defaults to per-pixel AO (shader)", () => {
+    expect(parseAoMode("")).toBe("shader");
+    expect(parseAoMode("?view=3")).toBe("shader");
   });
 
   it("reads vertex or shader and ignores anything else", () => {
     expect(parseAoMode("?ao=vertex")).toBe("vertex");
     expect(parseAoMode("?autotest=1&ao=shader")).toBe("shader");
-    expect(parseAoMode("?ao=SHADER")).toBe("vertex");
-    expect(parseAoMode("?ao=")).toBe("vertex");
+    expect(parseAoMode("?ao=VERTEX")).toBe("shader");
+    expect(parseAoMode("?ao=")).toBe("shader");
   });
 });

@@ -68,6 +68,33 @@ describe("HUD model", () => {
     expect(cues).toEqual(["hit", "down", "hit"]);
   });
 
+  it("draws a marker and a damage cue in at least one frame, however late that frame comes (a slow machine)", () => {
+    const { m } = model();
+    // A hit by this player and one on it at 1000 ms; the next frame comes 600 ms later, past
+    // the hit marker's time: that frame still shows both, the one after drops the marker.
+    m.hit(hit(ME, 3, 75), 1000);
+    m.hit(hit(OTHER, ME, 75, 30, 40), 1000);
+    m.update(1000 + HUD.hitMarkerMs + 350);
+    expect(m.marker).toBe("hit");
+    m.update(1000 + HUD.hitMarkerMs + 950);
+    expect(m.marker).toBe("none");
+    expect(m.damageCount).toBe(1);
+    // A damage cue whose first frame is past its time shows in that frame, then goes.
+    m.update(5000);
+    expect(m.damageCount).toBe(0);
+    m.hit(hit(OTHER, ME, 50, 1, 2), 6000);
+    m.update(6000 + HUD.damageMs + 500);
+    expect(m.damageCount).toBe(1);
+    m.update(6000 + HUD.damageMs + 1000);
+    expect(m.damageCount).toBe(0);
+    // An undrawn down marker is not replaced by a plain hit, even past its time.
+    m.hit(hit(ME, 3, 0), 8000);
+    m.hit(hit(ME, 4, 50), 8000 + HUD.downMarkerMs + 100);
+    expect(m.marker).toBe("down");
+    m.update(8000 + HUD.downMarkerMs + 200);
+    expect(m.marker).toBe("down");
+  });
+
   it("takes health from hits on this player and the self state, with a damage cue from the shot's origin", () => {
     const { m, cues } = model();
     m.hit(hit(OTHER, ME, 75, 30, 40), 500);

@@ -8,11 +8,18 @@
 // - vertex (AO_IN_SHADER false): the mesher bakes four corner values per quad (MeshMode.VertexAo,
 //   merged only where they agree) and the rasteriser interpolates them;
 // - shader (true): quads are merged by material alone (MeshMode.ShaderAo) and carry their
-//   front ring, the solid bits around the quad in the plane in front of it. Each fragment finds
-//   its voxel face in the quad, rebuilds that face's 3x3 front neighbourhood from the ring, and
-//   interpolates the face's four classic corner values exactly as the vertex mode's two
-//   triangles would, anisotropy flip included. So a merged quad looks like its 1x1 faces.
-//   src/shared/mesh/shader-ao.ts is this code's CPU port; keep the two in step.
+//   front ring, the solid bits around the quad in the plane in front of it. The vertex stage
+//   cuts the ring into four strips (the rows below and above the quad, the columns left and
+//   right of it); each fragment finds its voxel face in the quad, takes that face's 3x3 front
+//   neighbourhood from the strips, and interpolates the face's four classic corner values
+//   exactly as the vertex mode's two triangles would, anisotropy flip included. So a merged
+//   quad looks like its 1x1 faces. src/shared/mesh/shader-ao.ts is this code's CPU port; keep
+//   the two in step.
+//
+// The fragment side has no branches and reads no buffer, on purpose: rasterisers that shade
+// fragments in SIMD lanes (SwiftShader, the CI's CPU WebGPU) run both sides of a branch and
+// every read for every lane, so an early-out for a merged quad's interior saves nothing there,
+// and eight ring reads behind branches made shader-mode frames 2.3x slower than vertex mode.
 //
 // Why not one instance per quad: instancing a 6-vertex mesh costs per-instance overhead on
 // some implementations; on SwiftShader (the CI's CPU WebGPU) it made frames ~20x slower.
@@ -38,8 +45,12 @@ struct VOut {
   @location(5) fog: vec3f,
   // Shader AO: position in the quad along its U and V axes, in voxels (0..w, 0..h).
   @location(6) quadUV: vec2f,
-  // Shader AO: (word 1, w, h, index of the quad's word 0 in `quads`).
-  @location(7) @interpolate(flat) ring: vec4u,
+  // Shader AO: bits 0..31 of the four ring strips (ringStrip): row below, row above, column
+  // left, column right.
+  @location(7) @interpolate(flat) strips: vec4u,
+  // Shader AO: the strips' bits 32..33 (two per strip, in that order, bits 0..7), w - 1 at
+  // bits 8..12 and h - 1 at bits 13..17.
+  @location(8) @interpolate(flat) stripsHigh: u32,
 }
 
 @vertex
@@ -79,8 +90,40 @@ fn vs(@builtin(vertex_index) index: u32, @builtin(instance_index) chunkId: u32) 
   out.face = face;
   out.fog = fogColor(world);
   out.quadUV = uv * vec2f(f32(wq), f32(hq));
-  out.ring = vec4u(q.y, wq, hq, quad * 2u);
+  out.strips = vec4u(0u);
+  out.stripsHigh = ((wq - 1u) << 8u) | ((hq - 1u) << 13u);
+  if (AO_IN_SHADER) {
+    ringStrips(q, quad, wq, hq, &out);
+  }
   return out;
+}
+
+// The quad's front ring (quad.ts ringIndex: row below, row above, column left, column right)
+// as four strips of 34 bits, each from the bit where its 3-cell windows start: the row below
+// from cell (-1, -1), the row above from (-1, h), so bit k is cell u = k - 1; the column left
+// from the bit before (-1, 0), the column right from the bit before (w, 0), so bit k is cell
+// v = k - 1 (bits 0 and h + 1 are other cells: the fragment takes corners from the rows).
+fn ringStrips(q: vec2u, quad: u32, w: u32, h: u32, out: ptr<function, VOut>) {
+  // The ring's words: inline in word 1, or spilled after the quads (up to 132 bits).
+  var ring: array<u32, 6>;
+  let spilled = (q.y & RING_SPILL) != 0u;
+  let field = (q.y >> 8u) & 0x7fffffu;
+  let start = quad * 2u + field;
+  ring[0] = select(field, quads[start], spilled);
+  for (var k = 1u; k < 5u; k++) {
+    ring[k] = select(0u, quads[start + k], spilled);
+  }
+  ring[5] = 0u;
+  let firstBit = vec4u(0u, w + 2u, 2u * w + 3u, 2u * w + 3u + h);
+  var high = 0u;
+  for (var s = 0u; s < 4u; s++) {
+    let k = firstBit[s] >> 5u;
+    let o = firstBit[s] & 31u;
+    // (b << 1) << (31 - o): the next word's bits above o, also for o = 0 (no shift by 32).
+    (*out).strips[s] = (ring[k] >> o) | ((ring[k + 1u] << 1u) << (31u - o));
+    high |= (((ring[k + 1u] >> o) | ((ring[k + 2u] << 1u) << (31u - o))) & 3u) << (2u * s);
+  }
+  (*out).stripsHigh |= high;
 }
 
 // AO level 0 (corner enclosed) .. 3 (open) -> light factor.
@@ -88,70 +131,51 @@ fn aoLight(level: f32) -> f32 {
   return 0.4 + 0.2 * level;
 }
 
-// 1 when the front cell (u, v) of the quad is solid, u in -1..w and v in -1..h relative to its
-// minimum face; the cells in front of the quad's own faces are air. Ring order: quad.ts ringIndex.
-fn ringSolid(r: vec4u, u: i32, v: i32) -> u32 {
-  let w = i32(r.y);
-  let h = i32(r.z);
-  if (u >= 0 && u < w && v >= 0 && v < h) {
-    return 0u;
-  }
-  var bit: i32;
-  if (v < 0) {
-    bit = u + 1;
-  } else if (v >= h) {
-    bit = w + 3 + u;
-  } else if (u < 0) {
-    bit = 2 * (w + 2) + v;
-  } else {
-    bit = 2 * (w + 2) + h + v;
-  }
-  let b = u32(bit);
-  if ((r.x & RING_SPILL) == 0u) {
-    return (r.x >> (8u + b)) & 1u;
-  }
-  let start = r.w + ((r.x >> 8u) & 0x7fffffu);
-  return (quads[start + (b >> 5u)] >> (b & 31u)) & 1u;
-}
-
-// Classic vertex AO of one corner: both sides solid -> 0, else 3 - (side1 + side2 + corner).
-fn cornerAo(side1: u32, side2: u32, corner: u32) -> f32 {
-  return select(f32(3u - side1 - side2 - corner), 0.0, side1 == 1u && side2 == 1u);
-}
-
 // Per-pixel AO level (0..3) at `quadUV` of a ShaderAo quad: the face under the fragment, its
 // four corner values from the 3x3 front neighbourhood, interpolated over the face's two
-// triangles split along the brighter diagonal (shader-ao.ts interpolateAo).
-fn pixelAo(quadUV: vec2f, r: vec4u) -> f32 {
-  let i = clamp(i32(floor(quadUV.x)), 0, i32(r.y) - 1);
-  let j = clamp(i32(floor(quadUV.y)), 0, i32(r.z) - 1);
-  // A face inside the quad's border sees only the quad's own (air) front cells: open. Most
-  // pixels of a big merged quad end here, without reading the ring.
-  if (i > 0 && j > 0 && i < i32(r.y) - 1 && j < i32(r.z) - 1) {
-    return 3.0;
-  }
-  let s = clamp(quadUV.x - f32(i), 0.0, 1.0);
-  let t = clamp(quadUV.y - f32(j), 0.0, 1.0);
-  let left = ringSolid(r, i - 1, j);
-  let right = ringSolid(r, i + 1, j);
-  let below = ringSolid(r, i, j - 1);
-  let above = ringSolid(r, i, j + 1);
-  let a0 = cornerAo(left, below, ringSolid(r, i - 1, j - 1));
-  let a1 = cornerAo(right, below, ringSolid(r, i + 1, j - 1));
-  let a2 = cornerAo(right, above, ringSolid(r, i + 1, j + 1));
-  let a3 = cornerAo(left, above, ringSolid(r, i - 1, j + 1));
-  if (a0 + a2 < a1 + a3) {
-    // Diagonal (1, 0)-(0, 1): triangle 1-2-3 above it, 1-3-0 below.
-    if (s + t >= 1.0) {
-      return a2 + (1.0 - s) * (a3 - a2) + (1.0 - t) * (a1 - a2);
-    }
-    return a0 + s * (a1 - a0) + t * (a3 - a0);
-  }
-  // Diagonal (0, 0)-(1, 1): triangle 0-1-2 right of it, 0-2-3 left.
-  if (s >= t) {
-    return a0 + s * (a1 - a0) + t * (a2 - a1);
-  }
-  return a0 + t * (a3 - a0) + s * (a2 - a3);
+// triangles split along the brighter diagonal (shader-ao.ts faceAoFromStrips, interpolateAo).
+// Straight-line code: selects, no branches, no buffer reads (see the header).
+fn pixelAo(quadUV: vec2f, strips: vec4u, stripsHigh: u32) -> f32 {
+  let w = ((stripsHigh >> 8u) & 31u) + 1u;
+  let h = ((stripsHigh >> 13u) & 31u) + 1u;
+  let cell = clamp(floor(quadUV), vec2f(0.0), vec2f(f32(w - 1u), f32(h - 1u)));
+  let st = clamp(quadUV - cell, vec2f(0.0), vec2f(1.0));
+  let i = u32(cell.x);
+  let j = u32(cell.y);
+  // Each strip's 3-cell window next to the face (rows: u = i-1..i+1, columns: v = j-1..j+1),
+  // kept only when the face is on that side of the quad; inside, the front cells are air.
+  let k = vec4u(i, i, j, j);
+  let high = vec4u(stripsHigh, stripsHigh >> 2u, stripsHigh >> 4u, stripsHigh >> 6u) & vec4u(3u);
+  let win = ((strips >> k) | ((high << vec4u(1u)) << (vec4u(31u) - k))) & vec4u(7u);
+  let onBelow = j == 0u;
+  let onAbove = j == h - 1u;
+  let sides = vec4<bool>(onBelow, onAbove, i == 0u, i == w - 1u);
+  let wnd = select(vec4u(0u), win, sides);
+  // Edge cells from the window's middle bit; corner cells from a row where the face is on one
+  // (the columns' end bits are other cells there), else from a column.
+  let left = (wnd.z >> 1u) & 1u;
+  let right = (wnd.w >> 1u) & 1u;
+  let below = (wnd.x >> 1u) & 1u;
+  let above = (wnd.y >> 1u) & 1u;
+  let side1 = vec4u(left, right, right, left);
+  let side2 = vec4u(below, below, above, above);
+  let corner = vec4u(
+    select(wnd.z, wnd.x, onBelow),
+    select(wnd.w, wnd.x >> 2u, onBelow),
+    select(wnd.w >> 2u, wnd.y >> 2u, onAbove),
+    select(wnd.z >> 2u, wnd.y, onAbove),
+  ) & vec4u(1u);
+  // Classic vertex AO per corner: both sides solid -> 0, else 3 - (side1 + side2 + corner).
+  let a = select(vec4f(vec4u(3u) - side1 - side2 - corner), vec4f(0.0), (side1 & side2) == vec4u(1u));
+  // The face's two triangles: split along (1, 0)-(0, 1) when a0 + a2 < a1 + a3 (upper triangle
+  // 1-2-3, s + t >= 1), else along (0, 0)-(1, 1) (upper triangle 0-1-2, s >= t). On each, the
+  // level is base + s ds + t dt.
+  let flip = a.x + a.z < a.y + a.w;
+  let upper = select(st.x >= st.y, st.x + st.y >= 1.0, flip);
+  let base = select(a.x, a.y + a.w - a.z, flip && upper);
+  let ds = select(a.y - a.x, a.z - a.w, upper == flip);
+  let dt = select(a.w - a.x, a.z - a.y, upper);
+  return base + st.x * ds + st.y * dt;
 }
 
 // Cheap integer hash for a per-voxel brightness jitter, so big merged quads still read as blocks.
@@ -168,7 +192,7 @@ fn fs(in: VOut) -> @location(0) vec4f {
   let jitter = 0.93 + 0.1 * hash3(voxel);
   var ao = in.ao;
   if (AO_IN_SHADER) {
-    ao = aoLight(pixelAo(in.quadUV, in.ring));
+    ao = aoLight(pixelAo(in.quadUV, in.strips, in.stripsHigh));
   }
   let lit = in.albedo * jitter * in.light * ao;
   return vec4f(applyFog(lit, in.fog, in.worldPos), 1.0);
