@@ -23,7 +23,8 @@
 // caused by the bench itself: the full collection it forced right before the window (to start
 // it on a clean heap) discarded optimised code that embeds objects it freed ("weak objects"
 // in --trace-deopt), the telemetry paths above most of all, so they were compiled again in the
-// window. The collection now runs 300 ticks before the window (SETTLE_TICKS in the workload).
+// window. The collection now runs halfway through the warm-up (300 ticks before the window still
+// left the rare export and scrape paths re-compiling inside it).
 // To keep a long warm-up affordable, valgrind runs it uninstrumented (--instr-atstart=no, ~10x
 // faster): when the warm-up is done the workload prints a line and waits; the driver turns
 // instrumentation on with callgrind_control and lets it go on, and the window starts at the
