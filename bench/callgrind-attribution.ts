@@ -131,22 +131,50 @@ export function exclusiveByFunction(callgrind: string, perfMap: string): Map<str
   return self;
 }
 
-/** A window split by category (instructions), and its heaviest functions. */
+/** A record with every category at 0 instructions. */
+export function zeroByCategory(): Record<Category, number> {
+  return Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+}
+
+/** One function's exclusive instructions in a window, and its category. */
+export interface FunctionCost {
+  readonly name: string;
+  readonly instructions: number;
+  readonly category: Category;
+}
+
+/** A window split by category (instructions), and by function (name to exclusive instructions). */
 export interface Attribution {
   readonly byCategory: Record<Category, number>;
-  readonly top: { name: string; instructions: number; category: Category }[];
+  readonly functions: ReadonlyMap<string, FunctionCost>;
 }
 
 /** Splits a window by category; `bundlePath` marks the project's own (bundled) code. */
-export function attribute(callgrind: string, perfMap: string, bundlePath: string, topN = 40): Attribution {
-  const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  const fns = exclusiveByFunction(callgrind, perfMap);
-  const top: Attribution["top"] = [];
-  for (const [name, instructions] of fns) {
+export function attribute(callgrind: string, perfMap: string, bundlePath: string): Attribution {
+  const byCategory = zeroByCategory();
+  const functions = new Map<string, FunctionCost>();
+  for (const [name, instructions] of exclusiveByFunction(callgrind, perfMap)) {
     const category = categorize(name, bundlePath);
     byCategory[category] += instructions;
-    top.push({ name, instructions, category });
+    functions.set(name, { name, instructions, category });
   }
-  top.sort((a, b) => b.instructions - a.instructions);
-  return { byCategory, top: top.slice(0, topN) };
+  return { byCategory, functions };
+}
+
+/**
+ * The `n` functions whose exclusive instructions differ most between a run and the baseline
+ * (largest absolute difference first); `instructions` is run minus baseline, negative where the
+ * run spent fewer. A function missing from one window counts 0 there. V8 names JIT code by
+ * tier (`*` optimised, `^` baseline, `~` interpreted), so one function compiled at another
+ * tier shows as two rows of opposite sign.
+ */
+export function largestDifferences(run: Attribution, baseline: Attribution, n: number): FunctionCost[] {
+  const diffs: FunctionCost[] = [];
+  for (const [name, f] of run.functions) {
+    diffs.push({ name, category: f.category, instructions: f.instructions - (baseline.functions.get(name)?.instructions ?? 0) });
+  }
+  for (const [name, f] of baseline.functions) {
+    if (!run.functions.has(name)) diffs.push({ name, category: f.category, instructions: -f.instructions });
+  }
+  return diffs.filter((d) => d.instructions !== 0).sort((a, b) => Math.abs(b.instructions) - Math.abs(a.instructions)).slice(0, n);
 }

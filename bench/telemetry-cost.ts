@@ -46,8 +46,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { attribute, CATEGORIES, COMPILER_FN } from "./callgrind-attribution.ts";
-import type { Attribution, Category } from "./callgrind-attribution.ts";
+import { attribute, CATEGORIES, COMPILER_FN, largestDifferences, zeroByCategory } from "./callgrind-attribution.ts";
+import type { Attribution, Category, FunctionCost } from "./callgrind-attribution.ts";
 import { WINDOW_READY } from "./telemetry-workload.ts";
 import type { Variant, WorkloadReport } from "./telemetry-workload.ts";
 
@@ -99,6 +99,8 @@ export interface RunResult {
  * them next to the JIT code.
  */
 const ATTRIBUTION_FLAGS = ["--perf-basic-prof", "--no-short-builtin-calls"];
+/** Functions listed per run by --attribute: those whose instructions differ most from off. */
+const LARGEST_FUNCTIONS = 12;
 
 /** Bundles the workload (our TypeScript inlined, packages external) so node starts it quickly under valgrind. */
 export async function bundleWorkload(): Promise<string> {
@@ -292,9 +294,17 @@ export interface BenchSummary {
   runs: { variant: Variant; ratio: number; instructions: number; compile_share: number }[];
   /**
    * With --attribute: each run's window by kind of work, and each category's difference from
-   * off as a fraction of off's whole window (they add up to the run's ratio - 1). Null without.
+   * off as a fraction of off's whole window (they add up to the run's ratio - 1), and the
+   * functions whose exclusive instructions differ most from off's (instructions, run minus off;
+   * empty for off itself). Null without.
    */
-  attribution: { variant: Variant; ratio: number; by_category: Record<Category, number>; over_off: Record<Category, number> }[] | null;
+  attribution: {
+    variant: Variant;
+    ratio: number;
+    by_category: Record<Category, number>;
+    over_off: Record<Category, number>;
+    largest_over_off: FunctionCost[];
+  }[] | null;
   method: string;
 }
 
@@ -360,15 +370,12 @@ export function summarize(results: readonly RunResult[], size: BenchSize): Bench
     attribution: offRun.attribution === undefined ? null : results.map((r) => ({
       variant: r.spec.variant,
       ratio: r.spec.ratio,
-      by_category: r.attribution?.byCategory ?? emptyCategories(),
+      by_category: r.attribution?.byCategory ?? zeroByCategory(),
       over_off: Object.fromEntries(CATEGORIES.map((c) => [c, round(((r.attribution?.byCategory[c] ?? 0) - (offRun.attribution?.byCategory[c] ?? 0)) / off)])) as Record<Category, number>,
+      largest_over_off: r === offRun || r.attribution === undefined || offRun.attribution === undefined ? [] : largestDifferences(r.attribution, offRun.attribution, LARGEST_FUNCTIONS),
     })),
     method: `valgrind --tool=callgrind --dump-before=uv_loadavg; node ${V8_FLAGS.join(" ")}${offRun.attribution === undefined ? "" : ` ${ATTRIBUTION_FLAGS.join(" ")}`} (JIT on, fixed warm-up of ${size.warmupTicks} ticks); window of ${size.ticks} ticks`,
   };
-}
-
-function emptyCategories(): Record<Category, number> {
-  return Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
 }
 
 interface Args {
@@ -461,6 +468,14 @@ function printAttribution(rows: NonNullable<BenchSummary["attribution"]>, off: n
     const base = rows.find((r) => r.variant === "off")?.by_category[c] ?? 0;
     const cells = others.map((r) => `${r.over_off[c] >= 0 ? "+" : ""}${(r.over_off[c] * 100).toFixed(2)}%`.padStart(14)).join("");
     console.log(`    ${c.padEnd(34)}${base.toLocaleString("en").padStart(16)}${cells}`);
+  }
+  for (const r of others) {
+    console.log(`  functions that differ most from off, ${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""} (exclusive instructions, run minus off):`);
+    for (const f of r.largest_over_off) {
+      const short = f.name.replaceAll(`file://${ROOT}/`, "").replaceAll(`${ROOT}/`, "");
+      const name = short.length > 110 ? `${short.slice(0, 107)}...` : short;
+      console.log(`    ${`${f.instructions >= 0 ? "+" : ""}${f.instructions.toLocaleString("en")}`.padStart(14)}  ${f.category.padEnd(32)} ${name}`);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // The attribution of `npm run bench:telemetry -- --attribute`: callgrind's self costs, JIT
 // addresses named through V8's perf map, and the categories the report prints.
 import { describe, expect, it } from "vitest";
-import { attribute, categorize, exclusiveByFunction, lookup, parsePerfMap } from "../../bench/callgrind-attribution.ts";
+import { attribute, categorize, exclusiveByFunction, largestDifferences, lookup, parsePerfMap } from "../../bench/callgrind-attribution.ts";
 
 const BUNDLE = "/work/x/node_modules/.cache/telemetry-cost/workload.mjs";
 
@@ -91,6 +91,26 @@ describe("callgrind attribution", () => {
       "unnamed JIT code (WebAssembly)": 5, "native (V8 runtime, libc, node)": 0, "prom-client (scrape)": 0,
     });
     expect(Object.values(a.byCategory).reduce((x, y) => x + y, 0)).toBe(970);
-    expect(a.top[0]).toEqual({ name: `JS:*raycast file://${BUNDLE}:10:1`, instructions: 600, category: "game and server JS" });
+    expect(a.functions.get(`JS:*raycast file://${BUNDLE}:10:1`)).toEqual({ name: `JS:*raycast file://${BUNDLE}:10:1`, instructions: 600, category: "game and server JS" });
+    expect(a.functions.size).toBe(5);
+  });
+
+  it("lists the functions that differ most from the baseline, either way, including those in one window only", () => {
+    const base = attribute(CALLGRIND, PERF_MAP, BUNDLE);
+    // The run: raycast +50, exportSpans gone (-300), the compiler function unchanged, and a
+    // scrape function off never ran (+120).
+    const run = attribute(CALLGRIND
+      .replace("0 500", "0 550")
+      .replace("fn=(2)\n* 300", "fn=(2)\n* 0")
+      .replace("fn=(5) 0x0000000000009000\n0 5", "fn=(5) all_values_iter_next\n0 120"), PERF_MAP, BUNDLE);
+    const diffs = largestDifferences(run, base, 10);
+    expect(diffs.map((d) => [d.name.split(" ")[0], d.instructions, d.category])).toEqual([
+      ["JS:*exportSpans", -300, "OTLP export"],
+      ["all_values_iter_next", 120, "prom-client (scrape)"],
+      ["JS:*raycast", 50, "game and server JS"],
+      ["0x0000000000009000", -5, "unnamed JIT code (WebAssembly)"],
+    ]);
+    expect(largestDifferences(run, base, 2)).toHaveLength(2);
+    expect(largestDifferences(base, base, 10)).toEqual([]);
   });
 });

@@ -49,13 +49,15 @@ describe("telemetry cost benchmark", () => {
     const report = { spans_exported: 0 } as WorkloadReport;
     const split = (game: number, scrape: number, compilers: number): Attribution => ({
       byCategory: { ...Object.fromEntries(CATEGORIES.map((c) => [c, 0])), "game and server JS": game, "prom-client (scrape)": scrape, "V8 optimising compilers": compilers } as Attribution["byCategory"],
-      top: [],
+      functions: new Map([["JS:*tick", { name: "JS:*tick", instructions: game, category: "game and server JS" }]]),
     });
     const run = (variant: RunResult["spec"]["variant"], ratio: number, instructions: number, attribution: Attribution): RunResult => ({ spec: { variant, ratio }, instructions, compileInstructions: 0, report, attribution });
     const s = summarize([run("off", 0.05, 1000, split(900, 0, 100)), run("full", 0.05, 1040, split(910, 10, 120)), run("full", 1, 1100, split(950, 10, 140))], SIZE);
     expect(s.attribution?.[1].over_off).toMatchObject({ "game and server JS": 0.01, "prom-client (scrape)": 0.01, "V8 optimising compilers": 0.02, "OTLP export": 0 });
     expect(s.attribution?.[2].over_off).toMatchObject({ "game and server JS": 0.05, "V8 optimising compilers": 0.04 });
     expect(s.attribution?.[0].by_category["game and server JS"]).toBe(900);
+    expect(s.attribution?.[0].largest_over_off).toEqual([]);
+    expect(s.attribution?.[2].largest_over_off).toEqual([{ name: "JS:*tick", instructions: 50, category: "game and server JS" }]);
     const plain = (variant: RunResult["spec"]["variant"], ratio: number): RunResult => ({ spec: { variant, ratio }, instructions: 1000, compileInstructions: 0, report });
     expect(summarize([plain("off", 0.05), plain("full", 0.05), plain("full", 1)], SIZE).attribution).toBeNull();
   });
