@@ -149,14 +149,21 @@ export interface Attribution {
   readonly functions: ReadonlyMap<string, FunctionCost>;
 }
 
-/** Splits a window by category; `bundlePath` marks the project's own (bundled) code. */
+/** The one name of all code the perf map does not name: its addresses differ from run to run. */
+export const UNNAMED_JIT = "(JIT code the perf map does not name)";
+
+/**
+ * Splits a window by category; `bundlePath` marks the project's own (bundled) code. Code the
+ * perf map does not name counts as one function, UNNAMED_JIT.
+ */
 export function attribute(callgrind: string, perfMap: string, bundlePath: string): Attribution {
   const byCategory = zeroByCategory();
   const functions = new Map<string, FunctionCost>();
-  for (const [name, instructions] of exclusiveByFunction(callgrind, perfMap)) {
-    const category = categorize(name, bundlePath);
+  for (const [fn, instructions] of exclusiveByFunction(callgrind, perfMap)) {
+    const category = categorize(fn, bundlePath);
+    const name = category === "unnamed JIT code (WebAssembly)" ? UNNAMED_JIT : fn;
     byCategory[category] += instructions;
-    functions.set(name, { name, instructions, category });
+    functions.set(name, { name, instructions: (functions.get(name)?.instructions ?? 0) + instructions, category });
   }
   return { byCategory, functions };
 }
