@@ -102,10 +102,11 @@ interface Factory {
   counterBy<K extends string>(spec: MetricSpec, values: readonly K[]): Record<K, Incrementer>;
 }
 
-function factory(registry: Registry): Factory {
+/** Metrics in `registry`, whose default labels are `defaultLabels` (histograms render them once per series). */
+function factory(registry: Registry, defaultLabels: Readonly<Record<string, string>>): Factory {
   const counter = (spec: MetricSpec): DeferredCounter => deferredCounter(registry, { name: spec.prom, help: help(spec), labelNames: spec.labels });
   const histogram = (spec: MetricSpec, series: readonly Record<string, string>[]): FixedSeriesHistogram =>
-    new FixedSeriesHistogram(spec.prom, help(spec), spec.buckets ?? [], series).register(registry);
+    new FixedSeriesHistogram(spec.prom, help(spec), spec.buckets ?? [], series).register(registry, defaultLabels);
   return {
     histogram: (spec) => {
       if (spec.labels.length !== 0) throw new Error(`${spec.prom}: histogram takes no labels`);
@@ -326,8 +327,9 @@ function clientRecorders(f: Factory): ClientMetrics {
 /** Creates the registry, all game and client metrics, and their typed recorders. */
 export function createMetrics(opts: MetricsOptions): GameMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels({ zone: opts.zone, shard: opts.shard });
-  const f = factory(registry);
+  const defaultLabels = { zone: opts.zone, shard: opts.shard };
+  registry.setDefaultLabels(defaultLabels);
+  const f = factory(registry, defaultLabels);
   const variant: VariantState = { server: "none" };
   const recorders: Metrics = { ...simRecorders(f, variant), ...netRecorders(f), ...flagRecorders(f, variant), ...storeRecorders(f), ...zoneRecorders(f) };
   const internal = internalRecorders(f);
