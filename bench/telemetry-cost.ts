@@ -82,7 +82,7 @@ export interface BenchSize {
   readonly ticks: number;
 }
 
-/** Two minutes of game time at 30 Hz before the window (see the header for why that long). */
+/** Four minutes of game time at 30 Hz before the window (see the header for why that long). */
 export const DEFAULT_SIZE: BenchSize = { bots: 100, warmupTicks: 7200, ticks: 300 };
 
 /** A counted run: instructions in the measured window, and what the workload reported. */
