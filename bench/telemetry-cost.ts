@@ -458,22 +458,28 @@ async function main(): Promise<void> {
     console.log(`    together ${pct(sh.interaction).padStart(7)}  (what the components cost only in combination)`);
   }
   if (s.attribution !== null) printAttribution(s.attribution, s.instructions_off);
-  console.log(`  V8 compiling inside the window: ${s.runs.map((r) => `${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""} ${pct(r.compile_share)}`).join(", ")}`);
+  console.log(`  V8 compiling inside the window: ${s.runs.map((r) => `${runLabel(r)} ${pct(r.compile_share)}`).join(", ")}`);
+}
+
+/** A run as the report names it: its variant, and its trace ratio for full telemetry. */
+function runLabel(r: { variant: Variant; ratio: number }): string {
+  return `${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""}`;
 }
 
 /** The --attribute table: off's window by category, and each run's difference as a share of it. */
 function printAttribution(rows: NonNullable<BenchSummary["attribution"]>, off: number): void {
+  const offRow = rows.find((r) => r.variant === "off");
   const others = rows.filter((r) => r.variant !== "off");
-  const head = others.map((r) => `${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""}`.padStart(14)).join("");
+  const head = others.map((r) => runLabel(r).padStart(14)).join("");
   console.log(`  where the instructions went (--attribute; difference from off, as a share of off's ${off.toLocaleString("en")}):`);
   console.log(`    ${"".padEnd(34)}${"off".padStart(16)}${head}`);
   for (const c of CATEGORIES) {
-    const base = rows.find((r) => r.variant === "off")?.by_category[c] ?? 0;
+    const base = offRow?.by_category[c] ?? 0;
     const cells = others.map((r) => `${r.over_off[c] >= 0 ? "+" : ""}${(r.over_off[c] * 100).toFixed(2)}%`.padStart(14)).join("");
     console.log(`    ${c.padEnd(34)}${base.toLocaleString("en").padStart(16)}${cells}`);
   }
   for (const r of others) {
-    console.log(`  functions that differ most from off, ${r.variant}${r.variant === "full" ? ` @ ${r.ratio}` : ""} (exclusive instructions, run minus off):`);
+    console.log(`  functions that differ most from off, ${runLabel(r)} (exclusive instructions, run minus off):`);
     for (const f of r.largest_over_off) {
       const short = f.name.replaceAll(`file://${ROOT}/`, "").replaceAll(`${ROOT}/`, "");
       const name = short.length > 110 ? `${short.slice(0, 107)}...` : short;

@@ -101,7 +101,6 @@ const SCRAPE_EVERY_S = 5;
 /** Game-time seconds between span exports (the batch processor's scheduledDelayMillis). */
 const EXPORT_EVERY_S = 1;
 
-
 /** Parses `--variant full --ratio 0.05 --bots 100 --warmup 150 --ticks 300 --sink URL --seed N`. */
 export function parseWorkloadArgs(argv: readonly string[]): WorkloadOptions {
   const o: WorkloadOptions = { variant: "off", ratio: 0.05, bots: 100, warmupTicks: 150, ticks: 300, sink: null, seed: 20240501, gate: false };
